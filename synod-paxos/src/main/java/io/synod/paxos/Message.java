@@ -1,0 +1,60 @@
+package io.synod.paxos;
+
+import java.util.List;
+
+/**
+ * Messages between replicas of one group. Every message names its group, sender and receiver, so one
+ * node can host many groups over one transport. The transport may lose, duplicate, reorder and delay
+ * any of them; the protocol tolerates all four.
+ */
+public sealed interface Message {
+  int groupId();
+
+  int from();
+
+  int to();
+
+  /** Phase 1a: {@code from} asks for a promise for {@code ballot} on every slot ≥ {@code fromSlot}. */
+  record Prepare(int groupId, int from, int to, Ballot ballot, long fromSlot) implements Message {}
+
+  /**
+   * Phase 1b: the acceptor promised {@code ballot} for every slot ≥ {@code fromSlot} and reports what it
+   * accepted there. {@code logStart} is its first untrimmed slot: when it is above {@code fromSlot} the
+   * report is incomplete and the candidate must catch up first. Sent only once the promise is durable.
+   */
+  record Promise(
+      int groupId, int from, int to, Ballot ballot, long fromSlot, long logStart, long chosenUpTo,
+      List<Entry> accepted) implements Message {}
+
+  /** The acceptor refused {@code ballot} because it promised the higher {@code promised}. */
+  record Nack(int groupId, int from, int to, Ballot ballot, Ballot promised) implements Message {}
+
+  /**
+   * Phase 2a: accept {@code batches} in slots {@code firstSlot}, {@code firstSlot + 1}, ... under
+   * {@code ballot}; the leader knows every slot ≤ {@code commitUpTo} is chosen.
+   */
+  record Accept(
+      int groupId, int from, int to, Ballot ballot, long firstSlot, List<Batch> batches, long commitUpTo)
+      implements Message {}
+
+  /**
+   * Phase 2b, sent to every replica: {@code from} accepted slots {@code firstSlot .. firstSlot+count-1}
+   * under {@code ballot}. Sent only once those entries are durable.
+   */
+  record Accepted(int groupId, int from, int to, Ballot ballot, long firstSlot, int count) implements Message {}
+
+  /** The leader of {@code ballot} is alive and knows every slot ≤ {@code commitUpTo} is chosen. */
+  record Heartbeat(int groupId, int from, int to, Ballot ballot, long commitUpTo) implements Message {}
+
+  /** Answer to a heartbeat: the sender follows {@code ballot} and knows slots ≤ {@code chosenUpTo}. */
+  record HeartbeatAck(int groupId, int from, int to, Ballot ballot, long chosenUpTo) implements Message {}
+
+  /** Asks for chosen entries from {@code fromSlot}, at most {@code maxSlots} of them. */
+  record CatchUpRequest(int groupId, int from, int to, long fromSlot, int maxSlots) implements Message {}
+
+  /** Chosen entries, in slot order, contiguous. */
+  record CatchUpReply(int groupId, int from, int to, List<Entry> chosen) implements Message {}
+
+  /** The sender's latest snapshot, for a receiver behind the sender's trimmed log. */
+  record InstallSnapshot(int groupId, int from, int to, SnapshotHandle handle, byte[] data) implements Message {}
+}

@@ -1,0 +1,22 @@
+package io.synod.paxos;
+
+import java.util.List;
+
+/**
+ * State the host must make durable, in order, before calling {@link Replica#persisted(long)} with
+ * {@code seq}. Requests are numbered 1, 2, 3, ... and must become durable in that order (a log
+ * append does this naturally).
+ *
+ * @param seq this request's number
+ * @param promised the new promised ballot, or null if unchanged
+ * @param entries accepted entries to append; a later entry for a slot replaces an earlier one
+ * @param chosenUpTo every entry at a slot ≤ this value is chosen (a hint for replay after restart;
+ *     -1 when unchanged)
+ * @param trimBelow entries below this slot may be deleted (0 when unchanged); the host already holds a
+ *     durable snapshot covering them
+ */
+public record PersistRequest(long seq, Ballot promised, List<Entry> entries, long chosenUpTo, long trimBelow) {
+  public boolean isEmpty() {
+    return promised == null && entries.isEmpty() && chosenUpTo < 0 && trimBelow == 0;
+  }
+}

@@ -1,0 +1,877 @@
+package io.synod.paxos;
+
+import io.synod.common.Ensure;
+import io.synod.common.Marks;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.random.RandomGenerator;
+
+/**
+ * One replica of a Multi-Paxos group: proposer, acceptor and learner at once.
+ *
+ * <p>The replica is pure. Inputs are {@link #tick(long)}, {@link #step(Message)},
+ * {@link #propose(byte[])}, {@link #persisted(long)} and {@link #snapshotTaken(long, byte[])}; after a
+ * batch of inputs the host calls {@link #ready()} and carries out the returned {@link Ready}. The
+ * replica never calls out, blocks, reads a clock or owns randomness; it is not thread-safe and must be
+ * driven by one thread.
+ *
+ * <p>Protocol (Lamport, "Paxos Made Simple" §3, with phase 1 run once for all future slots): a
+ * candidate sends Prepare(b, fromSlot); acceptors promise b for every slot ≥ fromSlot and report what
+ * they accepted there; with a quorum of promises the new leader re-proposes, slot by slot, the value
+ * of the highest ballot reported, filling gaps with no-ops, and from then on each batch of commands
+ * needs one Accept/Accepted round trip. Acceptors send Accepted to every replica, so every replica
+ * learns a chosen slot without waiting for the leader.
+ */
+public final class Replica {
+  /** What this replica is doing in its group. */
+  public enum Role { FOLLOWER, CANDIDATE, LEADER }
+
+  /** Outcome of {@link #propose(byte[])}. */
+  public enum ProposeResult {
+    /** Queued for a slot. */
+    QUEUED,
+    /** This replica does not lead; see {@link #leaderHint()}. */
+    NOT_LEADER,
+    /** The proposal queue is full; retry later. */
+    FULL
+  }
+
+  private static final long LONG_AGO = Long.MIN_VALUE / 4;
+
+  private final PaxosConfig config;
+  private final int id;
+  private final RandomGenerator random;
+  private final int[] members;
+  private final Map<Integer, Integer> memberIndex = new HashMap<>();
+  private final int quorum;
+  private final Effects effects = new Effects();
+
+  private long now;
+
+  // Acceptor: the promise and the accepted log.
+  private Ballot promised;
+  private final SlotLog log;
+  private Ballot highestSeen;
+
+  // Learner.
+  private long chosenUpTo;
+  private long appliedUpTo;
+  private long chosenHintPersisted;
+  private long chosenTarget;
+  private final HashMap<Long, Votes> votes = new HashMap<>();
+  private final TreeMap<Long, Ballot> chosenWithoutValue = new TreeMap<>();
+  private long lastCatchUpNanos = LONG_AGO;
+  private int catchUpAttempt;
+
+  // Snapshots.
+  private SnapshotHandle snapshot;
+  private byte[] snapshotData;
+  private Ready.SnapshotInstall pendingInstall;
+
+  // Role state.
+  private Role role = Role.FOLLOWER;
+  private int leaderId;
+  private long lastLeaderContactNanos = LONG_AGO;
+  private long electionDeadlineNanos;
+
+  // Candidate.
+  private Ballot ballot = Ballot.ZERO;
+  private long candidateFromSlot;
+  private final TreeMap<Integer, Message.Promise> promises = new TreeMap<>();
+  private long lastPrepareNanos;
+
+  // Leader.
+  private long nextSlot;
+  private final ArrayDeque<byte[]> pending = new ArrayDeque<>();
+  private final long[] lastAckNanos;
+  private long leaderSinceNanos;
+  private long lastHeartbeatNanos;
+  private long lastRetransmitNanos;
+  private final ArrayList<byte[]> dropped = new ArrayList<>();
+
+  /**
+   * Starts a replica from what its host found on disk.
+   *
+   * @param config validated limits and timeouts
+   * @param id this replica's id, a member of {@code config.configuration()}
+   * @param durable the durable state (use {@link DurableState#empty} for a new replica)
+   * @param appliedUpTo the host's state machine already reflects every slot ≤ this (at least the
+   *     snapshot's slot); chosen entries are handed out from the next slot
+   * @param random the only source of randomness (election jitter)
+   * @param nowNanos the current monotonic time
+   */
+  public Replica(
+      PaxosConfig config, int id, DurableState durable, long appliedUpTo, RandomGenerator random, long nowNanos) {
+    this.config = config.validate();
+    this.id = id;
+    this.random = Ensure.notNull(random, "random");
+    List<Integer> ids = config.configuration().members();
+    Ensure.argument(ids.contains(id), "replica " + id + " is not a member of " + ids);
+    this.members = ids.stream().mapToInt(Integer::intValue).toArray();
+    for (int i = 0; i < members.length; i++) {
+      memberIndex.put(members[i], i);
+    }
+    this.quorum = config.quorum();
+    this.lastAckNanos = new long[members.length];
+    this.now = nowNanos;
+
+    this.promised = durable.promised();
+    this.highestSeen = promised;
+    this.snapshot = durable.snapshot();
+    this.snapshotData = durable.snapshotData();
+    this.log = new SlotLog(snapshot.slot() + 1);
+    for (Entry entry : durable.entries()) {
+      if (entry.slot() > snapshot.slot()) {
+        log.put(entry);
+      }
+    }
+    // The persisted hint says which entries are chosen; they hold the chosen values.
+    this.chosenUpTo = snapshot.slot();
+    for (long slot = snapshot.slot() + 1; slot <= durable.chosenUpTo() && log.get(slot) != null; slot++) {
+      log.markChosen(slot);
+      chosenUpTo = slot;
+    }
+    Ensure.argument(appliedUpTo >= snapshot.slot(), "appliedUpTo below the snapshot");
+    Ensure.argument(appliedUpTo <= chosenUpTo, "appliedUpTo beyond what the log proves chosen");
+    this.appliedUpTo = appliedUpTo;
+    this.chosenHintPersisted = chosenUpTo;
+    this.chosenTarget = chosenUpTo;
+    this.nextSlot = chosenUpTo + 1;
+    resetElectionDeadline();
+  }
+
+  // ---------------------------------------------------------------- inputs
+
+  /** Advances time: elections, heartbeats, retransmissions and catch-up happen here. */
+  public void tick(long nowNanos) {
+    Ensure.argument(nowNanos >= now, "time must not go backwards");
+    now = nowNanos;
+    switch (role) {
+      case FOLLOWER -> {
+        if (now >= electionDeadlineNanos) {
+          startElection();
+        }
+      }
+      case CANDIDATE -> {
+        if (now >= electionDeadlineNanos) {
+          startElection();
+        } else if (now - lastPrepareNanos >= config.retransmitNanos()) {
+          resendPrepares();
+        }
+      }
+      case LEADER -> leaderTick();
+    }
+    maybeCatchUp();
+  }
+
+  /** Handles one message from a peer. Messages of other groups or from non-members are ignored. */
+  public void step(Message message) {
+    if (message.groupId() != config.groupId() || message.to() != id || !memberIndex.containsKey(message.from())) {
+      Marks.hit("paxos.message-ignored");
+      return;
+    }
+    if (message instanceof Message.Accept m) {
+      onAccept(m);
+    } else if (message instanceof Message.Accepted m) {
+      onAccepted(m);
+    } else if (message instanceof Message.Heartbeat m) {
+      onHeartbeat(m);
+    } else if (message instanceof Message.HeartbeatAck m) {
+      onHeartbeatAck(m);
+    } else if (message instanceof Message.Prepare m) {
+      onPrepare(m);
+    } else if (message instanceof Message.Promise m) {
+      onPromise(m);
+    } else if (message instanceof Message.Nack m) {
+      onNack(m);
+    } else if (message instanceof Message.CatchUpRequest m) {
+      onCatchUpRequest(m);
+    } else if (message instanceof Message.CatchUpReply m) {
+      onCatchUpReply(m);
+    } else if (message instanceof Message.InstallSnapshot m) {
+      onInstallSnapshot(m);
+    } else {
+      throw new IllegalArgumentException("unknown message " + message);
+    }
+  }
+
+  /** Queues a command for a slot if this replica leads. */
+  public ProposeResult propose(byte[] command) {
+    Ensure.notNull(command, "command");
+    if (role != Role.LEADER) {
+      return ProposeResult.NOT_LEADER;
+    }
+    if (pending.size() >= config.pendingCommandsMax()) {
+      return ProposeResult.FULL;
+    }
+    pending.addLast(command);
+    return ProposeResult.QUEUED;
+  }
+
+  /** Every persist request numbered ≤ {@code upTo} is durable. */
+  public void persisted(long upTo) {
+    for (Message message : effects.persisted(upTo)) {
+      route(message);
+    }
+  }
+
+  /**
+   * The host durably stored a snapshot of its state machine after applying slot {@code slot}; the
+   * replica serves it to peers behind the log and trims the log below {@code slot - retainSlots}.
+   */
+  public void snapshotTaken(long slot, byte[] data) {
+    Ensure.argument(slot <= appliedUpTo, "a snapshot can only cover applied slots");
+    Ensure.argument(slot >= snapshot.slot(), "snapshots must not go backwards");
+    snapshot = new SnapshotHandle(slot, config.configuration());
+    snapshotData = Ensure.notNull(data, "data");
+    long trimBelow = slot - config.retainSlots() + 1;
+    if (trimBelow > log.start()) {
+      log.trimBelow(trimBelow);
+      effects.persistTrimBelow(trimBelow);
+      Marks.hit("paxos.log-trimmed");
+    }
+  }
+
+  /** Collects the effects of every input since the previous call. */
+  public Ready ready() {
+    if (role == Role.LEADER) {
+      assignSlots();
+    }
+    if (chosenUpTo > chosenHintPersisted
+        && (effects.openHasDurableContent() || chosenUpTo - chosenHintPersisted >= config.inflightSlotsMax())) {
+      effects.persistChosenUpTo(chosenUpTo);
+      chosenHintPersisted = chosenUpTo;
+    }
+    Ready.SnapshotInstall install = pendingInstall;
+    pendingInstall = null;
+    List<Entry> chosen = List.of();
+    if (chosenUpTo > appliedUpTo) {
+      ArrayList<Entry> out = new ArrayList<>((int) (chosenUpTo - appliedUpTo));
+      for (long slot = appliedUpTo + 1; slot <= chosenUpTo; slot++) {
+        Entry entry = log.get(slot);
+        if (entry == null || !log.isChosen(slot)) {
+          throw new Ensure.InvariantViolation("slot " + slot + " below chosenUpTo is not chosen");
+        }
+        out.add(entry);
+      }
+      appliedUpTo = chosenUpTo;
+      chosen = out;
+    }
+    List<byte[]> droppedNow = List.of();
+    if (!dropped.isEmpty()) {
+      droppedNow = List.copyOf(dropped);
+      dropped.clear();
+    }
+    return new Ready(install, effects.takeOutbox(), effects.takePersist(), chosen, droppedNow);
+  }
+
+  // ---------------------------------------------------------------- observers
+
+  public int id() {
+    return id;
+  }
+
+  public Role role() {
+    return role;
+  }
+
+  /** The replica believed to lead, or 0 if unknown. */
+  public int leaderHint() {
+    return leaderId;
+  }
+
+  /** The ballot this replica leads or campaigns under (ZERO if never). */
+  public Ballot ballot() {
+    return ballot;
+  }
+
+  public Ballot promised() {
+    return promised;
+  }
+
+  /** Every slot ≤ this is chosen and its value known here. */
+  public long chosenUpTo() {
+    return chosenUpTo;
+  }
+
+  /** Every slot ≤ this has been handed to the host for applying. */
+  public long appliedUpTo() {
+    return appliedUpTo;
+  }
+
+  /** First slot of the in-memory log (everything below is covered by the snapshot). */
+  public long logStart() {
+    return log.start();
+  }
+
+  public SnapshotHandle snapshot() {
+    return snapshot;
+  }
+
+  /** Commands waiting for a slot at this leader. */
+  public int pendingCommands() {
+    return pending.size();
+  }
+
+  /** The next slot this leader will fill. */
+  public long nextSlot() {
+    return nextSlot;
+  }
+
+  // ---------------------------------------------------------------- election
+
+  private void resetElectionDeadline() {
+    long base = config.electionTimeoutNanos();
+    electionDeadlineNanos = now + base + random.nextLong(base);
+  }
+
+  /** Phase 1 for every slot above what this replica knows is chosen. */
+  private void startElection() {
+    Marks.hit("paxos.election-started");
+    if (role == Role.LEADER) {
+      dropPending();
+    }
+    Ballot base = promised.atLeast(highestSeen) ? promised : highestSeen;
+    ballot = base.next(id);
+    highestSeen = ballot;
+    role = Role.CANDIDATE;
+    leaderId = 0;
+    lastLeaderContactNanos = LONG_AGO;
+    candidateFromSlot = chosenUpTo + 1;
+    promises.clear();
+    resetElectionDeadline();
+    lastPrepareNanos = now;
+    for (int member : members) {
+      route(new Message.Prepare(config.groupId(), id, member, ballot, candidateFromSlot));
+    }
+  }
+
+  private void resendPrepares() {
+    lastPrepareNanos = now;
+    for (int member : members) {
+      if (!promises.containsKey(member)) {
+        route(new Message.Prepare(config.groupId(), id, member, ballot, candidateFromSlot));
+      }
+    }
+  }
+
+  /**
+   * Whether this replica follows (or is) a leader it heard from recently, other than {@code from}.
+   * Such a replica refuses to promise a higher ballot, so a replica that was cut off and comes back
+   * with a high ballot cannot depose a healthy leader.
+   */
+  private boolean leaderLeaseHeldAgainst(int from) {
+    if (role == Role.LEADER) {
+      return from != id;
+    }
+    return leaderId != 0 && leaderId != from && now - lastLeaderContactNanos < config.electionTimeoutNanos();
+  }
+
+  private void onPrepare(Message.Prepare m) {
+    noteBallot(m.ballot());
+    if (m.ballot().compareTo(promised) < 0) {
+      route(new Message.Nack(config.groupId(), id, m.from(), m.ballot(), promised));
+      return;
+    }
+    if (m.ballot().greaterThan(promised)) {
+      if (leaderLeaseHeldAgainst(m.from())) {
+        Marks.hit("paxos.prepare-refused-live-leader");
+        return;
+      }
+      promised = m.ballot();
+      effects.persistPromised(promised);
+      if (role != Role.FOLLOWER && m.from() != id) {
+        stepDown();
+      }
+    }
+    long from = Math.max(m.fromSlot(), log.start());
+    ArrayList<Entry> accepted = new ArrayList<>();
+    for (long slot = from; slot < log.end(); slot++) {
+      Entry entry = log.get(slot);
+      if (entry != null) {
+        accepted.add(entry);
+      }
+    }
+    routeAfterPersist(new Message.Promise(
+        config.groupId(), id, m.from(), m.ballot(), m.fromSlot(), log.start(), chosenUpTo, accepted));
+  }
+
+  private void onPromise(Message.Promise m) {
+    noteChosenTarget(m.chosenUpTo());
+    if (role != Role.CANDIDATE || !m.ballot().equals(ballot) || m.fromSlot() != candidateFromSlot) {
+      return;
+    }
+    if (m.logStart() > candidateFromSlot) {
+      // The acceptor trimmed slots this candidate does not know: its report is incomplete. Catch up
+      // first; other acceptors may still complete the quorum.
+      Marks.hit("paxos.promise-behind-snapshot");
+      requestCatchUp(m.from());
+      return;
+    }
+    promises.put(m.from(), m);
+    if (promises.size() >= quorum) {
+      becomeLeader();
+    }
+  }
+
+  private void onNack(Message.Nack m) {
+    noteBallot(m.promised());
+    if (!m.ballot().equals(ballot) || !m.promised().greaterThan(ballot)) {
+      return;
+    }
+    if (role == Role.CANDIDATE) {
+      Marks.hit("paxos.candidate-nacked");
+      stepDown();
+    } else if (role == Role.LEADER) {
+      // An acceptor promised a higher ballot, e.g. one that campaigned while cut off. Followers that
+      // still hear from this leader will promise it a higher ballot, so bid again instead of giving up.
+      Marks.hit("paxos.leader-rebid");
+      startElection();
+    }
+  }
+
+  private void stepDown() {
+    if (role == Role.LEADER) {
+      dropPending();
+    }
+    role = Role.FOLLOWER;
+    promises.clear();
+    resetElectionDeadline();
+  }
+
+  private void dropPending() {
+    dropped.addAll(pending);
+    pending.clear();
+  }
+
+  private void noteBallot(Ballot seen) {
+    if (seen.greaterThan(highestSeen)) {
+      highestSeen = seen;
+    }
+  }
+
+  /** A leader at {@code at} is alive: follow it, and give up leading or campaigning at a lower ballot. */
+  private void observeLeader(Ballot at, int from) {
+    if (from == id) {
+      return;
+    }
+    if (role != Role.FOLLOWER && at.greaterThan(ballot)) {
+      stepDown();
+    }
+    if (role == Role.FOLLOWER) {
+      leaderId = from;
+      lastLeaderContactNanos = now;
+      resetElectionDeadline();
+    }
+  }
+
+  // ---------------------------------------------------------------- leader
+
+  private void becomeLeader() {
+    Marks.hit("paxos.leader-elected");
+    role = Role.LEADER;
+    leaderId = id;
+    leaderSinceNanos = now;
+    lastHeartbeatNanos = now;
+    lastRetransmitNanos = now;
+    for (int i = 0; i < lastAckNanos.length; i++) {
+      lastAckNanos[i] = now;
+    }
+    long maxSlot = Math.max(chosenUpTo, log.end() - 1);
+    for (Message.Promise promise : promises.values()) {
+      for (Entry entry : promise.accepted()) {
+        maxSlot = Math.max(maxSlot, entry.slot());
+      }
+    }
+    // Re-propose, for every slot from candidateFromSlot, the value of the highest ballot any promise
+    // reported (Paxos Made Simple §2.2, P2c); no report means nothing can have been chosen: no-op.
+    HashMap<Long, Entry> highest = new HashMap<>();
+    for (Message.Promise promise : promises.values()) {
+      for (Entry entry : promise.accepted()) {
+        Entry best = highest.get(entry.slot());
+        if (best == null || entry.ballot().greaterThan(best.ballot())) {
+          highest.put(entry.slot(), entry);
+        }
+      }
+    }
+    promises.clear();
+    nextSlot = Math.max(maxSlot + 1, candidateFromSlot);
+    ArrayList<Batch> batches = new ArrayList<>();
+    long first = candidateFromSlot;
+    for (long slot = candidateFromSlot; slot <= maxSlot; slot++) {
+      Batch value;
+      if (log.isChosen(slot)) {
+        value = log.get(slot).batch();
+      } else if (highest.containsKey(slot) && !config.faults().contains(Fault.SKIP_REPROPOSE)) {
+        value = highest.get(slot).batch();
+        Marks.hit("paxos.reproposed");
+      } else {
+        value = Batch.NOOP;
+        Marks.hit("paxos.gap-filled-noop");
+      }
+      batches.add(value);
+    }
+    if (!batches.isEmpty()) {
+      sendAccepts(first, batches);
+    }
+    broadcastHeartbeat();
+  }
+
+  private void leaderTick() {
+    int recent = 1;
+    for (int i = 0; i < members.length; i++) {
+      if (members[i] != id && now - lastAckNanos[i] < config.electionTimeoutNanos()) {
+        recent++;
+      }
+    }
+    if (recent < quorum && now - leaderSinceNanos >= config.electionTimeoutNanos()) {
+      // Cut off from a quorum: stop refusing other candidates so the majority side can move on.
+      Marks.hit("paxos.leader-lost-quorum");
+      stepDown();
+      leaderId = 0;
+      return;
+    }
+    if (now - lastHeartbeatNanos >= config.heartbeatNanos()) {
+      broadcastHeartbeat();
+    }
+    if (now - lastRetransmitNanos >= config.retransmitNanos()) {
+      retransmitAccepts();
+    }
+  }
+
+  private void broadcastHeartbeat() {
+    lastHeartbeatNanos = now;
+    for (int member : members) {
+      if (member != id) {
+        route(new Message.Heartbeat(config.groupId(), id, member, ballot, chosenUpTo));
+      }
+    }
+  }
+
+  /** Gives queued commands slots, as far as the pipeline window allows. */
+  private void assignSlots() {
+    if (pending.isEmpty()) {
+      return;
+    }
+    long limit = chosenUpTo + config.inflightSlotsMax();
+    ArrayList<Batch> batches = new ArrayList<>();
+    long first = nextSlot;
+    while (!pending.isEmpty() && nextSlot <= limit) {
+      ArrayList<byte[]> commands = new ArrayList<>(Math.min(pending.size(), config.batchCommandsMax()));
+      int bytes = 0;
+      while (!pending.isEmpty() && commands.size() < config.batchCommandsMax()) {
+        int size = pending.peekFirst().length;
+        if (!commands.isEmpty() && bytes + size > config.batchBytesMax()) {
+          break;
+        }
+        commands.add(pending.pollFirst());
+        bytes += size;
+      }
+      batches.add(Batch.of(commands));
+      nextSlot++;
+    }
+    if (!batches.isEmpty()) {
+      sendAccepts(first, batches);
+    }
+  }
+
+  /** Sends Accept for consecutive slots to every member, this replica included. */
+  private void sendAccepts(long firstSlot, List<Batch> batches) {
+    for (int offset = 0; offset < batches.size(); offset += config.acceptSlotsMax()) {
+      List<Batch> chunk = List.copyOf(batches.subList(offset, Math.min(batches.size(), offset + config.acceptSlotsMax())));
+      for (int member : members) {
+        route(new Message.Accept(config.groupId(), id, member, ballot, firstSlot + offset, chunk, chosenUpTo));
+      }
+    }
+  }
+
+  /** Resends the leader's in-flight entries to members whose Accepted it has not seen. */
+  private void retransmitAccepts() {
+    lastRetransmitNanos = now;
+    for (int i = 0; i < members.length; i++) {
+      int member = members[i];
+      if (member == id) {
+        continue;
+      }
+      long runStart = -1;
+      ArrayList<Batch> run = new ArrayList<>();
+      for (long slot = chosenUpTo + 1; slot <= nextSlot; slot++) {
+        boolean missing = false;
+        if (slot < nextSlot && !log.isChosen(slot)) {
+          Votes v = votes.get(slot);
+          Entry entry = log.get(slot);
+          missing = entry != null && entry.ballot().equals(ballot)
+              && (v == null || !v.ballot().equals(ballot) || !v.has(i));
+        }
+        if (missing) {
+          if (runStart < 0) {
+            runStart = slot;
+          }
+          run.add(log.get(slot).batch());
+          if (run.size() < config.acceptSlotsMax()) {
+            continue;
+          }
+        }
+        if (runStart >= 0) {
+          Marks.hit("paxos.accept-retransmitted");
+          route(new Message.Accept(config.groupId(), id, member, ballot, runStart, List.copyOf(run), chosenUpTo));
+          runStart = -1;
+          run.clear();
+        }
+      }
+    }
+  }
+
+  private void noteAck(int from, Ballot at) {
+    if (role == Role.LEADER && at.equals(ballot)) {
+      lastAckNanos[memberIndex.get(from)] = now;
+    }
+  }
+
+  // ---------------------------------------------------------------- acceptor
+
+  private void onAccept(Message.Accept m) {
+    noteBallot(m.ballot());
+    if (m.ballot().compareTo(promised) < 0) {
+      route(new Message.Nack(config.groupId(), id, m.from(), m.ballot(), promised));
+      return;
+    }
+    if (m.ballot().greaterThan(promised)) {
+      promised = m.ballot();
+      effects.persistPromised(promised);
+    }
+    observeLeader(m.ballot(), m.from());
+    long first = Math.max(m.firstSlot(), log.start());
+    long end = m.firstSlot() + m.batches().size();
+    for (long slot = first; slot < end; slot++) {
+      Batch batch = m.batches().get((int) (slot - m.firstSlot()));
+      Entry existing = log.get(slot);
+      if (existing != null && existing.ballot().equals(m.ballot())) {
+        Ensure.that(existing.batch().equals(batch), "slot %d: two values under ballot %s", slot, m.ballot());
+        continue;
+      }
+      if (log.isChosen(slot)) {
+        Ensure.that(existing.batch().equals(batch),
+            "slot %d is chosen with %s but ballot %s proposes %s", slot, existing.batch(), m.ballot(), batch);
+      }
+      Entry entry = new Entry(slot, m.ballot(), batch);
+      log.put(entry);
+      effects.persistEntry(entry);
+      Ballot chosenAt = chosenWithoutValue.get(slot);
+      if (chosenAt != null && chosenAt.equals(m.ballot())) {
+        chosenWithoutValue.remove(slot);
+        markChosen(slot);
+      }
+    }
+    if (first < end) {
+      for (int member : members) {
+        routeAfterPersist(new Message.Accepted(
+            config.groupId(), id, member, m.ballot(), first, (int) (end - first)));
+      }
+    }
+    learnCommit(m.commitUpTo(), m.ballot(), m.from());
+  }
+
+  private void onHeartbeat(Message.Heartbeat m) {
+    noteBallot(m.ballot());
+    if (m.ballot().compareTo(promised) < 0) {
+      route(new Message.Nack(config.groupId(), id, m.from(), m.ballot(), promised));
+      return;
+    }
+    observeLeader(m.ballot(), m.from());
+    learnCommit(m.commitUpTo(), m.ballot(), m.from());
+    route(new Message.HeartbeatAck(config.groupId(), id, m.from(), m.ballot(), chosenUpTo));
+  }
+
+  private void onHeartbeatAck(Message.HeartbeatAck m) {
+    noteAck(m.from(), m.ballot());
+  }
+
+  // ---------------------------------------------------------------- learner
+
+  private void onAccepted(Message.Accepted m) {
+    noteBallot(m.ballot());
+    noteAck(m.from(), m.ballot());
+    if (role == Role.LEADER && m.ballot().greaterThan(ballot)) {
+      Marks.hit("paxos.leader-saw-higher-accepted");
+      stepDown();
+    }
+    int index = memberIndex.get(m.from());
+    long end = m.firstSlot() + m.count();
+    for (long slot = Math.max(m.firstSlot(), chosenUpTo + 1); slot < end; slot++) {
+      if (log.isChosen(slot)) {
+        continue;
+      }
+      Votes v = votes.get(slot);
+      if (v == null) {
+        v = new Votes(m.ballot());
+        votes.put(slot, v);
+      }
+      if (v.add(m.ballot(), index) && Quorum.reached(v.members(), quorum)) {
+        votes.remove(slot);
+        chosenAt(slot, v.ballot());
+      }
+    }
+  }
+
+  /** A quorum accepted slot {@code slot} under {@code at}: the value this replica accepted there, if any. */
+  private void chosenAt(long slot, Ballot at) {
+    if (slot < log.start() || slot <= chosenUpTo) {
+      return;
+    }
+    Entry entry = log.get(slot);
+    if (entry != null && entry.ballot().equals(at)) {
+      markChosen(slot);
+    } else {
+      Marks.hit("paxos.chosen-without-value");
+      chosenWithoutValue.put(slot, at);
+      noteChosenTarget(slot);
+    }
+  }
+
+  /**
+   * The leader of {@code at} knows every slot ≤ {@code commitUpTo} is chosen. An entry accepted under
+   * {@code at} holds the value that leader proposed, which for a chosen slot is the chosen value.
+   */
+  private void learnCommit(long commitUpTo, Ballot at, int from) {
+    noteChosenTarget(commitUpTo);
+    long last = Math.min(commitUpTo, log.end() - 1);
+    for (long slot = chosenUpTo + 1; slot <= last; slot++) {
+      Entry entry = log.get(slot);
+      if (entry != null && !log.isChosen(slot) && entry.ballot().equals(at)) {
+        markChosen(slot);
+      }
+    }
+    if (from != id && commitUpTo > chosenUpTo && leaderId == from) {
+      Marks.hit("paxos.behind-leader-commit");
+    }
+  }
+
+  private void markChosen(long slot) {
+    log.markChosen(slot);
+    votes.remove(slot);
+    while (log.isChosen(chosenUpTo + 1)) {
+      chosenUpTo++;
+    }
+    if (!chosenWithoutValue.isEmpty()) {
+      chosenWithoutValue.headMap(chosenUpTo, true).clear();
+    }
+  }
+
+  private void noteChosenTarget(long slot) {
+    chosenTarget = Math.max(chosenTarget, slot);
+  }
+
+  private void maybeCatchUp() {
+    if (chosenTarget <= chosenUpTo || now - lastCatchUpNanos < config.retransmitNanos()) {
+      return;
+    }
+    int peer;
+    catchUpAttempt++;
+    if (leaderId != 0 && leaderId != id && catchUpAttempt % 2 == 0) {
+      peer = leaderId;
+    } else {
+      peer = members[Math.floorMod(catchUpAttempt, members.length)];
+      if (peer == id) {
+        peer = members[Math.floorMod(catchUpAttempt + 1, members.length)];
+      }
+    }
+    if (peer != id) {
+      requestCatchUp(peer);
+    }
+  }
+
+  private void requestCatchUp(int peer) {
+    lastCatchUpNanos = now;
+    Marks.hit("paxos.catch-up-requested");
+    route(new Message.CatchUpRequest(config.groupId(), id, peer, chosenUpTo + 1, config.catchUpSlotsMax()));
+  }
+
+  private void onCatchUpRequest(Message.CatchUpRequest m) {
+    if (m.fromSlot() < log.start()) {
+      if (snapshot.slot() >= m.fromSlot()) {
+        Marks.hit("paxos.snapshot-sent");
+        route(new Message.InstallSnapshot(config.groupId(), id, m.from(), snapshot, snapshotData));
+      }
+      return;
+    }
+    int max = Math.min(Math.max(m.maxSlots(), 1), config.catchUpSlotsMax());
+    ArrayList<Entry> chosen = new ArrayList<>();
+    for (long slot = m.fromSlot(); slot <= chosenUpTo && chosen.size() < max; slot++) {
+      chosen.add(log.get(slot));
+    }
+    if (!chosen.isEmpty()) {
+      route(new Message.CatchUpReply(config.groupId(), id, m.from(), chosen));
+    }
+  }
+
+  private void onCatchUpReply(Message.CatchUpReply m) {
+    for (Entry entry : m.chosen()) {
+      long slot = entry.slot();
+      if (slot <= chosenUpTo || slot < log.start()) {
+        continue;
+      }
+      Entry existing = log.get(slot);
+      if (log.isChosen(slot)) {
+        Ensure.that(existing.batch().equals(entry.batch()), "catch-up: slot %d chosen twice differently", slot);
+        continue;
+      }
+      // Storing a chosen value is safe even over a different, lower-ballot acceptance: any proposer
+      // that later reads it from this acceptor must propose that value anyway.
+      if (existing == null || !existing.equals(entry)) {
+        log.put(entry);
+        effects.persistEntry(entry);
+      }
+      Marks.hit("paxos.caught-up");
+      markChosen(slot);
+    }
+  }
+
+  private void onInstallSnapshot(Message.InstallSnapshot m) {
+    long slot = m.handle().slot();
+    if (slot <= chosenUpTo) {
+      return;
+    }
+    Marks.hit("paxos.snapshot-installed");
+    if (role != Role.FOLLOWER) {
+      stepDown();
+    }
+    snapshot = m.handle();
+    snapshotData = m.data();
+    pendingInstall = new Ready.SnapshotInstall(m.handle(), m.data());
+    log.trimBelow(slot + 1);
+    votes.keySet().removeIf(s -> s <= slot);
+    chosenWithoutValue.headMap(slot, true).clear();
+    chosenUpTo = slot;
+    appliedUpTo = slot;
+    while (log.isChosen(chosenUpTo + 1)) {
+      chosenUpTo++;
+    }
+    nextSlot = Math.max(nextSlot, chosenUpTo + 1);
+    effects.persistTrimBelow(slot + 1);
+    effects.persistChosenUpTo(slot);
+    chosenHintPersisted = Math.max(chosenHintPersisted, slot);
+  }
+
+  // ---------------------------------------------------------------- routing
+
+  /** Sends now: to a peer through the outbox, to this replica by handling it at once. */
+  private void route(Message message) {
+    if (message.to() == id) {
+      step(message);
+    } else {
+      effects.send(message);
+    }
+  }
+
+  /** Sends once everything it vouches for is durable. */
+  private void routeAfterPersist(Message message) {
+    if (!effects.hold(message)) {
+      route(message);
+    }
+  }
+}
