@@ -1,0 +1,106 @@
+package io.synod.sim;
+
+import io.synod.paxos.Fault;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Command-line entry to the simulator: replay one seed, or run a campaign over many seeds,
+ * alternating 3- and 5-replica clusters, and print seeds per second and every failure with the
+ * command that replays it.
+ *
+ * <pre>
+ *   --seed S          replay exactly one run (default replicas 3)
+ *   --seeds N         run N seeds starting at --first (default 1)
+ *   --first F         first seed of a campaign
+ *   --replicas R      3 or 5 (a campaign alternates both unless given)
+ *   --healthy         no faults
+ *   --fault-ms M      length of the fault phase
+ *   --plant NAME      QUORUM_TOO_SMALL, SKIP_REPROPOSE or FORGET_PROMISE (repeatable)
+ *   --demo            one run, narrated
+ * </pre>
+ */
+public final class Campaign {
+  private Campaign() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args, System.out));
+  }
+
+  /** Runs what {@code args} ask for and returns the process exit code (0: no violation). */
+  public static int run(String[] args, PrintStream out) {
+    Long seed = null;
+    long seeds = 1;
+    long first = 1;
+    Integer replicas = null;
+    boolean healthy = false;
+    boolean demo = false;
+    Long faultMs = null;
+    EnumSet<Fault> planted = EnumSet.noneOf(Fault.class);
+    boolean forgetPromise = false;
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      switch (arg) {
+        case "--seed" -> seed = Long.parseLong(args[++i]);
+        case "--seeds" -> seeds = Long.parseLong(args[++i]);
+        case "--first" -> first = Long.parseLong(args[++i]);
+        case "--replicas" -> replicas = Integer.parseInt(args[++i]);
+        case "--healthy" -> healthy = true;
+        case "--demo" -> demo = true;
+        case "--fault-ms" -> faultMs = Long.parseLong(args[++i]);
+        case "--plant" -> {
+          String name = args[++i];
+          if (name.equals("FORGET_PROMISE")) {
+            forgetPromise = true;
+          } else {
+            planted.add(Fault.valueOf(name));
+          }
+        }
+        default -> {
+          out.println("unknown argument: " + arg);
+          return 2;
+        }
+      }
+    }
+    if (seed != null) {
+      first = seed;
+      seeds = 1;
+    }
+    long started = System.nanoTime();
+    List<SimResult> failures = new ArrayList<>();
+    for (long s = first; s < first + seeds; s++) {
+      int r = replicas != null ? replicas : (s % 2 == 0 ? 5 : 3);
+      SimOptions options = healthy ? SimOptions.healthy(s, r) : SimOptions.allFaults(s, r);
+      if (faultMs != null) {
+        options = options.withFaultNanos(faultMs * SimOptions.MS);
+      }
+      options = options.withPlanted(planted, forgetPromise);
+      SimResult result = Simulation.run(options);
+      if (demo || seeds == 1) {
+        out.println(result.report());
+      } else if (!result.ok()) {
+        out.println(result.report());
+      }
+      if (!result.ok()) {
+        failures.add(result);
+      }
+      long done = s - first + 1;
+      if (seeds > 1 && done % 1000 == 0 && done < seeds) {
+        out.println(progress(done, started, failures.size()));
+      }
+    }
+    if (seeds > 1) {
+      out.println(progress(seeds, started, failures.size()));
+    }
+    return failures.isEmpty() ? 0 : 1;
+  }
+
+  private static String progress(long done, long startedNanos, int failures) {
+    double seconds = (System.nanoTime() - startedNanos) / 1e9;
+    return String.format(Locale.ROOT, "%d seeds in %.1f s (%.1f seeds/s), %d failing", done, seconds,
+        done / seconds, failures);
+  }
+}

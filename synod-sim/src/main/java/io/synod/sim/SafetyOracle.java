@@ -1,0 +1,81 @@
+package io.synod.sim;
+
+import io.synod.paxos.Ballot;
+import io.synod.paxos.Batch;
+import io.synod.paxos.Entry;
+import java.util.HashMap;
+import java.util.TreeMap;
+
+/**
+ * Omniscient safety checks, independent of what the replicas believe.
+ *
+ * <ul>
+ *   <li>Chosen: a value is chosen in a slot once a true majority has durably accepted it under one
+ *       ballot. At most one value may ever be chosen per slot.
+ *   <li>Applied: every replica applies, slot by slot, exactly the chosen value, and reaches the same
+ *       state hash at the same slot: every applied sequence is a prefix of one common sequence.
+ * </ul>
+ */
+final class SafetyOracle {
+  private record Acceptances(Batch value, long members) {}
+
+  private final int majority;
+  private final HashMap<Long, TreeMap<Ballot, Acceptances>> accepted = new HashMap<>();
+  private final HashMap<Long, Batch> chosen = new HashMap<>();
+  private final HashMap<Long, Long> stateHashAt = new HashMap<>();
+  private long highestApplied;
+
+  SafetyOracle(int replicas) {
+    this.majority = replicas / 2 + 1;
+  }
+
+  /** Replica {@code replica} (index from 0) made {@code entry} durable. */
+  void durablyAccepted(int replicaIndex, Entry entry) {
+    TreeMap<Ballot, Acceptances> bySlot = accepted.computeIfAbsent(entry.slot(), s -> new TreeMap<>());
+    Acceptances before = bySlot.get(entry.ballot());
+    if (before != null && !before.value().equals(entry.batch())) {
+      throw new SimViolation("slot " + entry.slot() + ": two values accepted under ballot " + entry.ballot());
+    }
+    long members = (before == null ? 0 : before.members()) | (1L << replicaIndex);
+    bySlot.put(entry.ballot(), new Acceptances(entry.batch(), members));
+    if (Long.bitCount(members) >= majority) {
+      Batch already = chosen.putIfAbsent(entry.slot(), entry.batch());
+      if (already != null && !already.equals(entry.batch())) {
+        throw new SimViolation("slot " + entry.slot() + ": two different values chosen (" + already
+            + " and, under ballot " + entry.ballot() + ", " + entry.batch() + ")");
+      }
+    }
+  }
+
+  /** Replica {@code replicaId} applied {@code entry}, reaching state hash {@code hash}. */
+  void applied(int replicaId, Entry entry, long hash) {
+    Batch value = chosen.get(entry.slot());
+    if (value == null) {
+      throw new SimViolation("replica " + replicaId + " applied slot " + entry.slot()
+          + " but no majority durably accepted any value there");
+    }
+    if (!value.equals(entry.batch())) {
+      throw new SimViolation("replica " + replicaId + " applied " + entry.batch() + " in slot " + entry.slot()
+          + " but " + value + " was chosen");
+    }
+    checkHash(replicaId, entry.slot(), hash);
+    highestApplied = Math.max(highestApplied, entry.slot());
+  }
+
+  /** Replica {@code replicaId}'s state machine is at {@code slot} with state hash {@code hash}. */
+  void checkHash(int replicaId, long slot, long hash) {
+    Long before = stateHashAt.putIfAbsent(slot, hash);
+    if (before != null && before != hash) {
+      throw new SimViolation("replica " + replicaId + " has state hash " + hash + " at slot " + slot
+          + " but another replica had " + before);
+    }
+  }
+
+  long highestApplied() {
+    return highestApplied;
+  }
+
+  int chosenSlots() {
+    return chosen.size();
+  }
+}

@@ -1,0 +1,90 @@
+package io.synod.sim;
+
+import io.synod.paxos.Fault;
+import java.util.Set;
+
+/**
+ * Everything that shapes one simulation run besides the seed's random choices.
+ *
+ * @param seed the only source of randomness of the run
+ * @param replicas 3 or 5
+ * @param faultNanos how long the fault phase lasts (simulated time)
+ * @param livenessNanos how long the liveness phase (faults off, all replicas up and connected) may take
+ *     to make progress before the run fails
+ * @param clients simulated clients, each with one operation outstanding at a time
+ * @param keys size of the key space clients use
+ * @param loss probability a message is dropped
+ * @param duplication probability a message is delivered twice
+ * @param longDelay probability a message is held back long enough to be reordered behind later ones
+ * @param partitions whether partitions (minority/majority, isolated leader, bridge) are scheduled
+ * @param crashes whether replicas crash and restart, losing what they had not persisted
+ * @param snapshotEverySlots each replica snapshots its state machine after this many applied slots
+ *     (0: never), which also trims its log and makes lagging replicas install snapshots
+ * @param planted bugs switched on in the Paxos core (for the planted-bug tests)
+ * @param forgetPromiseOnRestart a planted storage bug: a restarted acceptor forgets its promise
+ */
+public record SimOptions(
+    long seed,
+    int replicas,
+    long faultNanos,
+    long livenessNanos,
+    int clients,
+    int keys,
+    double loss,
+    double duplication,
+    double longDelay,
+    boolean partitions,
+    boolean crashes,
+    int snapshotEverySlots,
+    Set<Fault> planted,
+    boolean forgetPromiseOnRestart) {
+
+  public static final long MS = 1_000_000L;
+  public static final long SECOND = 1_000 * MS;
+
+  /** Every fault kind on, for {@code replicas} replicas. */
+  public static SimOptions allFaults(long seed, int replicas) {
+    return new SimOptions(seed, replicas, 8 * SECOND, 30 * SECOND, 4, 4,
+        0.05, 0.03, 0.03, true, true, 40, Set.of(), false);
+  }
+
+  /** No faults at all: a healthy cluster. */
+  public static SimOptions healthy(long seed, int replicas) {
+    return new SimOptions(seed, replicas, 3 * SECOND, 30 * SECOND, 4, 4,
+        0, 0, 0, false, false, 0, Set.of(), false);
+  }
+
+  public SimOptions withSeed(long newSeed) {
+    return new SimOptions(newSeed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
+        longDelay, partitions, crashes, snapshotEverySlots, planted, forgetPromiseOnRestart);
+  }
+
+  public SimOptions withPlanted(Set<Fault> faults, boolean forgetPromise) {
+    return new SimOptions(seed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
+        longDelay, partitions, crashes, snapshotEverySlots, faults, forgetPromise);
+  }
+
+  public SimOptions withFaultNanos(long nanos) {
+    return new SimOptions(seed, replicas, nanos, livenessNanos, clients, keys, loss, duplication,
+        longDelay, partitions, crashes, snapshotEverySlots, planted, forgetPromiseOnRestart);
+  }
+
+  /** The command line that replays this run exactly. */
+  public String replayCommand() {
+    StringBuilder sb = new StringBuilder("bin/synod sim --seed ").append(seed)
+        .append(" --replicas ").append(replicas);
+    if (loss == 0 && !partitions && !crashes) {
+      sb.append(" --healthy");
+    }
+    for (Fault fault : planted) {
+      sb.append(" --plant ").append(fault.name());
+    }
+    if (forgetPromiseOnRestart) {
+      sb.append(" --plant FORGET_PROMISE");
+    }
+    if (faultNanos != allFaults(seed, replicas).faultNanos() && !(loss == 0 && !partitions && !crashes)) {
+      sb.append(" --fault-ms ").append(faultNanos / MS);
+    }
+    return sb.toString();
+  }
+}
