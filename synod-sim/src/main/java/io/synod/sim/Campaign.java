@@ -19,6 +19,7 @@ import java.util.Locale;
  *   --replicas R      3 or 5 (a campaign alternates both unless given)
  *   --healthy         no faults
  *   --fault-ms M      length of the fault phase
+ *   --crash-share C   share of fault events that crash a replica (default 0.3)
  *   --plant NAME      QUORUM_TOO_SMALL, SKIP_REPROPOSE or FORGET_PROMISE (repeatable)
  *   --demo            one run, narrated
  * </pre>
@@ -39,6 +40,7 @@ public final class Campaign {
     boolean healthy = false;
     boolean demo = false;
     Long faultMs = null;
+    Double crashShare = null;
     EnumSet<Fault> planted = EnumSet.noneOf(Fault.class);
     boolean forgetPromise = false;
     for (int i = 0; i < args.length; i++) {
@@ -51,6 +53,7 @@ public final class Campaign {
         case "--healthy" -> healthy = true;
         case "--demo" -> demo = true;
         case "--fault-ms" -> faultMs = Long.parseLong(args[++i]);
+        case "--crash-share" -> crashShare = Double.parseDouble(args[++i]);
         case "--plant" -> {
           String name = args[++i];
           if (name.equals("FORGET_PROMISE")) {
@@ -76,6 +79,9 @@ public final class Campaign {
       SimOptions options = healthy ? SimOptions.healthy(s, r) : SimOptions.allFaults(s, r);
       if (faultMs != null) {
         options = options.withFaultNanos(faultMs * SimOptions.MS);
+      }
+      if (crashShare != null) {
+        options = options.withCrashShare(crashShare);
       }
       options = options.withPlanted(planted, forgetPromise);
       SimResult result = Simulation.run(options);

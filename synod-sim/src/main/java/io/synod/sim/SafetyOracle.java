@@ -12,6 +12,9 @@ import java.util.TreeMap;
  * <ul>
  *   <li>Chosen: a value is chosen in a slot once a true majority has durably accepted it under one
  *       ballot. At most one value may ever be chosen per slot.
+ *   <li>Promises: an acceptor's durable promise never goes backwards, and it never durably accepts
+ *       under a ballot below one it promised (Paxos Made Simple, P1a), except to store a value already
+ *       chosen, which catch-up does.
  *   <li>Applied: every replica applies, slot by slot, exactly the chosen value, and reaches the same
  *       state hash at the same slot: every applied sequence is a prefix of one common sequence.
  * </ul>
@@ -23,14 +26,30 @@ final class SafetyOracle {
   private final HashMap<Long, TreeMap<Ballot, Acceptances>> accepted = new HashMap<>();
   private final HashMap<Long, Batch> chosen = new HashMap<>();
   private final HashMap<Long, Long> stateHashAt = new HashMap<>();
+  private final Ballot[] promised;
   private long highestApplied;
 
   SafetyOracle(int replicas) {
     this.majority = replicas / 2 + 1;
+    this.promised = new Ballot[replicas];
+    java.util.Arrays.fill(promised, Ballot.ZERO);
+  }
+
+  /** Replica {@code replicaIndex} (from 0) made a promise of {@code ballot} durable. */
+  void durablyPromised(int replicaIndex, Ballot ballot) {
+    if (ballot.compareTo(promised[replicaIndex]) < 0) {
+      throw new SimViolation("replica " + (replicaIndex + 1) + " promised " + ballot + " after promising "
+          + promised[replicaIndex] + ": a promise was forgotten");
+    }
+    promised[replicaIndex] = ballot;
   }
 
   /** Replica {@code replica} (index from 0) made {@code entry} durable. */
   void durablyAccepted(int replicaIndex, Entry entry) {
+    if (entry.ballot().compareTo(promised[replicaIndex]) < 0 && !entry.batch().equals(chosen.get(entry.slot()))) {
+      throw new SimViolation("replica " + (replicaIndex + 1) + " accepted slot " + entry.slot() + " under "
+          + entry.ballot() + " after promising " + promised[replicaIndex]);
+    }
     TreeMap<Ballot, Acceptances> bySlot = accepted.computeIfAbsent(entry.slot(), s -> new TreeMap<>());
     Acceptances before = bySlot.get(entry.ballot());
     if (before != null && !before.value().equals(entry.batch())) {

@@ -17,7 +17,8 @@ import java.util.Set;
  * @param duplication probability a message is delivered twice
  * @param longDelay probability a message is held back long enough to be reordered behind later ones
  * @param partitions whether partitions (minority/majority, isolated leader, bridge) are scheduled
- * @param crashes whether replicas crash and restart, losing what they had not persisted
+ * @param crashShare the share of fault events that crash a replica (0: none); a crashed replica loses
+ *     what it had not persisted and restarts after up to 2 s
  * @param snapshotEverySlots each replica snapshots its state machine after this many applied slots
  *     (0: never), which also trims its log and makes lagging replicas install snapshots
  * @param planted bugs switched on in the Paxos core (for the planted-bug tests)
@@ -34,7 +35,7 @@ public record SimOptions(
     double duplication,
     double longDelay,
     boolean partitions,
-    boolean crashes,
+    double crashShare,
     int snapshotEverySlots,
     Set<Fault> planted,
     boolean forgetPromiseOnRestart) {
@@ -45,35 +46,40 @@ public record SimOptions(
   /** Every fault kind on, for {@code replicas} replicas. */
   public static SimOptions allFaults(long seed, int replicas) {
     return new SimOptions(seed, replicas, 8 * SECOND, 30 * SECOND, 4, 4,
-        0.05, 0.03, 0.03, true, true, 40, Set.of(), false);
+        0.05, 0.03, 0.03, true, 0.3, 40, Set.of(), false);
   }
 
   /** No faults at all: a healthy cluster. */
   public static SimOptions healthy(long seed, int replicas) {
     return new SimOptions(seed, replicas, 3 * SECOND, 30 * SECOND, 4, 4,
-        0, 0, 0, false, false, 0, Set.of(), false);
+        0, 0, 0, false, 0, 0, Set.of(), false);
   }
 
   public SimOptions withSeed(long newSeed) {
     return new SimOptions(newSeed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
-        longDelay, partitions, crashes, snapshotEverySlots, planted, forgetPromiseOnRestart);
+        longDelay, partitions, crashShare, snapshotEverySlots, planted, forgetPromiseOnRestart);
   }
 
   public SimOptions withPlanted(Set<Fault> faults, boolean forgetPromise) {
     return new SimOptions(seed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
-        longDelay, partitions, crashes, snapshotEverySlots, faults, forgetPromise);
+        longDelay, partitions, crashShare, snapshotEverySlots, faults, forgetPromise);
+  }
+
+  public SimOptions withCrashShare(double share) {
+    return new SimOptions(seed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
+        longDelay, partitions, share, snapshotEverySlots, planted, forgetPromiseOnRestart);
   }
 
   public SimOptions withFaultNanos(long nanos) {
     return new SimOptions(seed, replicas, nanos, livenessNanos, clients, keys, loss, duplication,
-        longDelay, partitions, crashes, snapshotEverySlots, planted, forgetPromiseOnRestart);
+        longDelay, partitions, crashShare, snapshotEverySlots, planted, forgetPromiseOnRestart);
   }
 
   /** The command line that replays this run exactly. */
   public String replayCommand() {
     StringBuilder sb = new StringBuilder("bin/synod sim --seed ").append(seed)
         .append(" --replicas ").append(replicas);
-    if (loss == 0 && !partitions && !crashes) {
+    if (loss == 0 && !partitions && crashShare == 0) {
       sb.append(" --healthy");
     }
     for (Fault fault : planted) {
@@ -82,7 +88,10 @@ public record SimOptions(
     if (forgetPromiseOnRestart) {
       sb.append(" --plant FORGET_PROMISE");
     }
-    if (faultNanos != allFaults(seed, replicas).faultNanos() && !(loss == 0 && !partitions && !crashes)) {
+    if (crashShare != allFaults(seed, replicas).crashShare() && !(loss == 0 && !partitions && crashShare == 0)) {
+      sb.append(" --crash-share ").append(crashShare);
+    }
+    if (faultNanos != allFaults(seed, replicas).faultNanos() && !(loss == 0 && !partitions && crashShare == 0)) {
       sb.append(" --fault-ms ").append(faultNanos / MS);
     }
     return sb.toString();

@@ -87,7 +87,7 @@ public final class Simulation {
       clients[c] = new SimClient(c + 1, 1 + random.nextInt(nodes.length));
       schedule(random.nextLong(50 * MS), new ClientWake(clients[c].id));
     }
-    if (options.partitions() || options.crashes()) {
+    if (options.partitions() || options.crashShare() > 0) {
       schedule(100 * MS + random.nextLong(400 * MS), new FaultTick());
     }
     schedule(options.faultNanos(), new LivenessStart());
@@ -260,6 +260,9 @@ public final class Simulation {
     PersistRequest request = node.pendingPersists.pollFirst();
     Ensure.that(request != null && request.seq() == p.seq, "persist completions out of order");
     node.disk.write(request);
+    if (request.promised() != null) {
+      oracle.durablyPromised(node.id - 1, request.promised());
+    }
     for (Entry entry : request.entries()) {
       oracle.durablyAccepted(node.id - 1, entry);
     }
@@ -337,7 +340,7 @@ public final class Simulation {
     }
     int n = nodes.length;
     double dice = random.nextDouble();
-    if (options.crashes() && dice < 0.3) {
+    if (dice < options.crashShare()) {
       SimNode victim = nodes[random.nextInt(n)];
       if (victim.up) {
         crash(victim);

@@ -1,0 +1,40 @@
+package io.synod.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class CampaignTest {
+  private static String run(int expectedExit, String... args) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    int exit = Campaign.run(args, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    assertThat(exit).isEqualTo(expectedExit);
+    return bytes.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void replaysOneSeed() {
+    String out = run(0, "--seed", "5", "--replicas", "3");
+    assertThat(out).startsWith("ok").contains("seed=5 replicas=3").contains("replay: bin/synod sim --seed 5");
+  }
+
+  @Test
+  void campaignReportsSeedsPerSecond() {
+    String out = run(0, "--seeds", "4", "--first", "10");
+    assertThat(out).contains("4 seeds in").contains("seeds/s), 0 failing");
+  }
+
+  @Test
+  void plantedBugMakesTheCampaignFailWithReplayCommand() {
+    String out = run(1, "--seeds", "6", "--plant", "QUORUM_TOO_SMALL");
+    assertThat(out).contains("VIOLATION").contains("--plant QUORUM_TOO_SMALL");
+  }
+
+  @Test
+  void badArgumentIsRejected() {
+    assertThat(run(2, "--bogus")).contains("unknown argument: --bogus");
+  }
+}
