@@ -35,6 +35,8 @@ final class PartitionSearch<S, I, O> {
   private final ArrayList<Frame<S>> stack = new ArrayList<>();
 
   private long states;
+  static java.util.TreeMap<String, Long> kinds = new java.util.TreeMap<>();
+  static long closureCalls, closureStates, runChildren, plainChildren, closureEmpty;
   private int linearizedCompleted;
   private int deepest;
   private boolean deepestUnsaved;
@@ -122,8 +124,10 @@ final class PartitionSearch<S, I, O> {
           continue;
         }
         S after = model.step(base, o.input(), o.output());
-        if (after != null && remember(op, runBits, after)) {
+        if (after != null && (run.length == 0 || !commutes(frame.state, o, run, after))
+            && remember(op, runBits, after)) {
           frame.cursor = e;
+          if (run.length > 0) { runChildren++; kinds.merge(String.valueOf(o.input()).replaceAll("key=.*", "") + " runlen=" + run.length + " out=" + o.output(), 1L, Long::sum); } else plainChildren++;
           return new Child<>(op, run, after);
         }
         if (states > budget) {
@@ -139,6 +143,21 @@ final class PartitionSearch<S, I, O> {
       frame.runIndex++;
       frame.cursor = EntryList.HEAD;
     }
+  }
+
+  /**
+   * Whether taking {@code run} and then {@code o} from {@code state} ends where taking {@code o}
+   * first and {@code run} after it does. If so, the child is redundant: the same child without the
+   * run was tried first, and its own runs include this one, so every continuation of this child is
+   * a continuation of that one. This is what keeps pass-through operations (reads, failed CAS) from
+   * being retried once after every pending unknown-outcome operation.
+   */
+  private boolean commutes(S state, Operation<I, O> o, int[] run, S after) {
+    S s = model.step(state, o.input(), o.output());
+    for (int i = 0; s != null && i < run.length; i++) {
+      s = model.stepUnknown(s, ops.get(run[i]).input());
+    }
+    return after.equals(s);
   }
 
   /** Records the child configuration in the memo; false if an explored one dominates it. */
@@ -171,8 +190,9 @@ final class PartitionSearch<S, I, O> {
         pending.add(list.op(e));
       }
     }
+    closureCalls++;
     List<Run<S>> runs = new ArrayList<>();
-    if (pending.isEmpty()) {
+    if (pending.isEmpty()) {closureEmpty++;
       return runs;
     }
     // Lookups only: the order of this map is never observed.
@@ -195,7 +215,7 @@ final class PartitionSearch<S, I, O> {
           continue;
         }
         seen.add(bits);
-        runs.add(new Run<>(after, append(from.ops, op), bits));
+        runs.add(new Run<>(after, append(from.ops, op), bits)); closureStates++;
         if (++states > budget) {
           return runs;
         }

@@ -84,7 +84,13 @@ public final class Campaign {
         options = options.withCrashShare(crashShare);
       }
       options = options.withPlanted(planted, forgetPromise);
-      SimResult result = Simulation.run(options);
+      Simulation simulation = new Simulation(options);
+      if (demo) {
+        out.println("Simulating " + options.replicas() + " replicas and " + options.clients()
+            + " clients under seed " + s + " with message loss, duplication, reordering, partitions and crashes:");
+        simulation.narrate(out::println);
+      }
+      SimResult result = simulation.run();
       if (demo || seeds == 1) {
         out.println(result.report());
       } else if (!result.ok()) {

@@ -49,6 +49,8 @@ public final class Simulation {
   private final SafetyOracle oracle;
   private final History<KvInput, KvOutput> history = new History<>();
 
+  private java.util.function.Consumer<String> narrator = line -> { };
+  private int lastLeader;
   private long now;
   private long eventSeq;
   private long events;
@@ -91,6 +93,16 @@ public final class Simulation {
       schedule(100 * MS + random.nextLong(400 * MS), new FaultTick());
     }
     schedule(options.faultNanos(), new LivenessStart());
+  }
+
+  /** Prints notable events (leader changes, crashes, partitions, phases) as they happen. */
+  public Simulation narrate(java.util.function.Consumer<String> lines) {
+    this.narrator = lines;
+    return this;
+  }
+
+  private void say(String what) {
+    narrator.accept(String.format("%7d ms  %s", now / MS, what));
   }
 
   /** Runs one seed and reports; never throws for a violation. */
@@ -172,6 +184,8 @@ public final class Simulation {
       SimNode node = node(r.node);
       if (!node.up) {
         start(node);
+        say("replica " + node.id + " restarts from its disk: snapshot at slot " + node.lastSnapshotSlot
+            + ", promised " + node.replica.promised());
         schedule(random.nextLong(TICK_NANOS), new Tick(node.id, node.incarnation));
       }
     } else if (event instanceof LivenessStart) {
@@ -206,6 +220,7 @@ public final class Simulation {
   }
 
   private void crash(SimNode node) {
+    say("replica " + node.id + " crashes, losing " + node.pendingPersists.size() + " unsynced writes");
     crashes++;
     node.up = false;
     node.incarnation++;
@@ -216,12 +231,18 @@ public final class Simulation {
 
   /** Carries out a replica's Ready, in the order its contract gives. */
   private void drain(SimNode node) {
+    if (node.replica.role() == Replica.Role.LEADER && lastLeader != node.id) {
+      lastLeader = node.id;
+      say("replica " + node.id + " leads under ballot " + node.replica.ballot() + " from slot "
+          + (node.replica.chosenUpTo() + 1));
+    }
     for (int round = 0; round < 100; round++) {
       Ready ready = node.replica.ready();
       if (ready.isEmpty()) {
         return;
       }
       if (ready.install() != null) {
+        say("replica " + node.id + " installs a snapshot at slot " + ready.install().handle().slot());
         node.kv.restore(ready.install().data());
         Ensure.that(node.kv.appliedSlot() == ready.install().handle().slot(), "installed snapshot slot mismatch");
         node.disk.writeSnapshot(ready.install().handle(), ready.install().data());
@@ -349,14 +370,22 @@ public final class Simulation {
       partitionChanges++;
       heal();
       int kind = random.nextInt(5);
-      if (kind == 1) {
-        isolate(currentLeaderIndex());
+      if (kind == 0) {
+        say("network healed");
+      } else if (kind == 1) {
+        int leader = currentLeaderIndex();
+        isolate(leader);
+        say("partition: replica " + (leader + 1) + " (leader if any) isolated");
       } else if (kind == 2) {
-        isolate(random.nextInt(n));
+        int victim = random.nextInt(n);
+        isolate(victim);
+        say("partition: replica " + (victim + 1) + " isolated");
       } else if (kind == 3) {
         splitMinorityMajority();
-      } else if (kind == 4) {
+        say("partition: minority and majority split");
+      } else {
         bridge();
+        say("partition: two halves joined only through a bridge replica");
       }
     }
     schedule(100 * MS + random.nextLong(900 * MS), new FaultTick());
@@ -424,6 +453,7 @@ public final class Simulation {
   // ---------------------------------------------------------------- liveness
 
   private void livenessStart() {
+    say("faults off: liveness phase (every replica up, network healed, no loss)");
     faultsOn = false;
     heal();
     livenessStartNanos = now;
