@@ -689,6 +689,9 @@ public final class Replica {
 
   private void onHeartbeatAck(Message.HeartbeatAck m) {
     noteAck(m.from(), m.ballot());
+    // A follower may know more chosen slots than its leader: it can have snapshotted and trimmed
+    // slots whose Accepts the leader still waits on. The leader then catches up like anyone else.
+    noteChosenTarget(m.chosenUpTo());
   }
 
   // ---------------------------------------------------------------- learner

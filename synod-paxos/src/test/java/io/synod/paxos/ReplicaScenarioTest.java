@@ -226,4 +226,30 @@ class ReplicaScenarioTest {
     assertThat(c.r(1).role()).isEqualTo(Replica.Role.FOLLOWER);
     assertThat(ready.dropped()).hasSize(1);
   }
+
+  @Test
+  void leaderCatchesUpWhenFollowersTrimmedTheSlotsItWaitsOn() {
+    PaxosConfig config = PaxosConfig.defaults(7, Configuration.ofSize(3))
+        .withTimeouts(100 * MS, 10 * MS, 20 * MS).withRetainSlots(0);
+    TestCluster c = new TestCluster(config);
+    c.elect(1);
+    c.r(1).propose(cmd("a"));
+    c.flush();
+    // The followers choose slot 1 between themselves; the leader never hears their Accepted.
+    c.deliver(m -> m instanceof Message.Accept);
+    c.drop(m -> m.to() == 1);
+    c.deliverAll();
+    assertThat(c.r(2).chosenUpTo()).isEqualTo(1);
+    assertThat(c.r(3).chosenUpTo()).isEqualTo(1);
+    assertThat(c.r(1).chosenUpTo()).isZero();
+    c.r(2).snapshotTaken(1, cmd("s1"));
+    c.r(3).snapshotTaken(1, cmd("s1"));
+    // Retransmitted Accepts for slot 1 fall below the followers' logs; heartbeat acks tell the leader
+    // how far they got, and it fetches the snapshot.
+    for (int i = 0; i < 6 && c.r(1).chosenUpTo() == 0; i++) {
+      c.tickOnly(1, 25 * MS);
+      c.stabilize();
+    }
+    assertThat(c.r(1).chosenUpTo()).isEqualTo(1);
+  }
 }
