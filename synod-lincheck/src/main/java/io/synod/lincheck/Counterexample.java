@@ -33,7 +33,9 @@ final class Counterexample {
     int prefixCompleted = 0;
     for (int i : prefix) {
       Operation<I, O> o = ops.get(i);
-      state = o.completed() ? model.step(state, o.input(), o.output()) : model.stepUnknown(state, o.input());
+      state = o.completed()
+          ? model.step(state, o.input(), o.output())
+          : model.stepUnknown(state, o.input());
       Ensure.that(state != null, "replaying the longest prefix failed at op #%d", o.id());
       done[i] = true;
       prefixCompleted += o.completed() ? 1 : 0;
@@ -80,15 +82,12 @@ final class Counterexample {
     out.append("operations that could not be linearized next:\n");
     int shown = 0;
     int hidden = 0;
-    int pending = 0;
     for (int i = 0; i < ops.size(); i++) {
       Operation<I, O> o = ops.get(i);
-      if (done[i] || o.call() > earliestReturn) {
+      if (done[i] || !o.completed() || o.call() > earliestReturn) {
         continue;
       }
-      if (!o.completed()) {
-        pending++;
-      } else if (shown < MAX_CANDIDATES_SHOWN) {
+      if (shown < MAX_CANDIDATES_SHOWN) {
         shown++;
         out.append("  ").append(o.render(model)).append("\n      ").append(reason(model, o, state))
             .append('\n');
@@ -99,9 +98,7 @@ final class Counterexample {
     if (hidden > 0) {
       out.append("  ... ").append(hidden).append(" more\n");
     }
-    if (pending > 0) {
-      appendPending(out, model, ops, done, earliestReturn, pending);
-    }
+    appendPending(out, model, ops, done, earliestReturn, state);
   }
 
   private static <S, I, O> String reason(Model<S, I, O> model, Operation<I, O> o, S state) {
@@ -112,21 +109,44 @@ final class Counterexample {
     return "allowed in state " + state + ", but no linearization continues after it";
   }
 
+  /**
+   * Lists the pending unknown-outcome operations that would change the state if they took effect
+   * now. The search also tried them, in every order, before each candidate above; operations that
+   * would change nothing here (reads, CAS from another value) are only counted, to keep noise out.
+   */
   private static <S, I, O> void appendPending(
       StringBuilder out, Model<S, I, O> model, List<Operation<I, O>> ops, boolean[] done,
-      long earliestReturn, int pending) {
-    out.append("unknown-outcome operations that could also take effect here, in any order,")
-        .append(" without making any of the above possible:\n");
+      long earliestReturn, S state) {
     int shown = 0;
-    for (int i = 0; i < ops.size() && shown < MAX_PENDING_SHOWN; i++) {
+    int more = 0;
+    int idle = 0;
+    StringBuilder lines = new StringBuilder();
+    for (int i = 0; i < ops.size(); i++) {
       Operation<I, O> o = ops.get(i);
-      if (!done[i] && !o.completed() && o.call() <= earliestReturn) {
-        out.append("  ").append(o.render(model)).append('\n');
+      if (done[i] || o.completed() || o.call() > earliestReturn) {
+        continue;
+      }
+      S after = model.stepUnknown(state, o.input());
+      if (after == null || after.equals(state)) {
+        idle++;
+      } else if (shown < MAX_PENDING_SHOWN) {
         shown++;
+        lines.append("  ").append(o.render(model)).append('\n');
+      } else {
+        more++;
       }
     }
-    if (pending > shown) {
-      out.append("  ... ").append(pending - shown).append(" more\n");
+    if (shown == 0 && idle == 0) {
+      return;
+    }
+    out.append("no order of the pending unknown-outcome operations makes any of them possible;")
+        .append(" those that would change the state here:\n");
+    out.append(shown == 0 ? "  (none)\n" : lines.toString());
+    if (more > 0) {
+      out.append("  ... ").append(more).append(" more\n");
+    }
+    if (idle > 0) {
+      out.append("  (and ").append(idle).append(" that would change nothing here)\n");
     }
   }
 }

@@ -38,7 +38,9 @@ final class EntryList {
       }
     }
     Integer[] byReturn = Arrays.copyOf(returning, completed);
-    Arrays.sort(byReturn, Comparator.comparingLong((Integer i) -> ops.get(i).ret()).thenComparingInt(i -> i));
+    Arrays.sort(
+        byReturn,
+        Comparator.comparingLong((Integer i) -> ops.get(i).ret()).thenComparingInt(i -> i));
 
     int size = 2 + n + completed;
     prev = new int[size];
@@ -55,7 +57,8 @@ final class EntryList {
     int c = 0;
     int r = 0;
     while (c < n || r < completed) {
-      boolean takeCall = r == completed || (c < n && ops.get(c).call() <= ops.get(byReturn[r]).ret());
+      boolean takeCall =
+          r == completed || (c < n && ops.get(c).call() <= ops.get(byReturn[r]).ret());
       int op = takeCall ? c++ : byReturn[r++];
       opOfEntry[entry] = op;
       isReturn[entry] = !takeCall;

@@ -69,7 +69,8 @@ public final class History<I, O> {
         returnNanos >= slot.call,
         "op " + opId + " returned at " + returnNanos + " before its call at " + slot.call);
     // The maximum is reserved to mean "never returned", so a real return must come before it.
-    Ensure.argument(returnNanos != Operation.NEVER_RETURNED, "returnNanos must be below Long.MAX_VALUE");
+    Ensure.argument(
+        returnNanos != Operation.NEVER_RETURNED, "returnNanos must be below Long.MAX_VALUE");
     slot.status = Status.OK;
     slot.output = output;
     slot.ret = returnNanos;
@@ -98,7 +99,8 @@ public final class History<I, O> {
       Slot<I, O> s = slots.get(id);
       boolean completed = s.status == Status.OK;
       long ret = completed ? s.ret : Operation.NEVER_RETURNED;
-      out.add(new Operation<>(id, s.clientId, s.input, completed ? s.output : null, s.call, ret, completed));
+      O output = completed ? s.output : null;
+      out.add(new Operation<>(id, s.clientId, s.input, output, s.call, ret, completed));
     }
     return out;
   }
@@ -106,7 +108,8 @@ public final class History<I, O> {
   private Slot<I, O> pending(long opId) {
     Ensure.argument(opId >= 0 && opId < slots.size(), "no operation with id " + opId);
     Slot<I, O> slot = slots.get((int) opId);
-    Ensure.argument(slot.status == Status.PENDING, "op " + opId + " already finished as " + slot.status);
+    Ensure.argument(
+        slot.status == Status.PENDING, "op " + opId + " already finished as " + slot.status);
     return slot;
   }
 }

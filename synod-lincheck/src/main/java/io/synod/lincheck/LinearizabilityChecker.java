@@ -21,19 +21,31 @@ import java.util.Map;
  * so the search needs to linearize only the completed operations.
  */
 public final class LinearizabilityChecker {
-  /** The default search budget per partition; a few hundred bytes each, so about a gigabyte. */
+  /**
+   * The default search budget per partition. A memo entry takes on the order of a hundred bytes,
+   * so this bounds a partition's search to a few hundred megabytes.
+   */
   public static final long DEFAULT_MAX_STATES_PER_PARTITION = 2_000_000;
+
+  /** How many undecided partitions a budget report names. */
+  private static final int MAX_UNDECIDED_SHOWN = 10;
+
+  private static final Comparator<Operation<?, ?>> BY_CALL_THEN_ID =
+      Comparator.comparingLong((Operation<?, ?> o) -> o.call()).thenComparingLong(Operation::id);
 
   private LinearizabilityChecker() {}
 
+  /** Checks with {@link #DEFAULT_MAX_STATES_PER_PARTITION}. */
   public static <S, I, O> CheckResult check(History<I, O> history, Model<S, I, O> model) {
     return check(history, model, DEFAULT_MAX_STATES_PER_PARTITION);
   }
 
   /**
    * Checks {@code history} against {@code model}, spending at most {@code maxStatesPerPartition}
-   * search states on each partition. A partition that needs more makes the result
-   * {@link Verdict#BUDGET_EXCEEDED}, unless another partition is found not linearizable.
+   * search states (memo entries plus the intermediate states of unknown-outcome runs) on each
+   * partition. A partition that needs more makes the result {@link Verdict#BUDGET_EXCEEDED},
+   * unless another partition is found not linearizable. Partitions are searched in the order of
+   * their first operation, and the first one found not linearizable is reported.
    */
   public static <S, I, O> CheckResult check(
       History<I, O> history, Model<S, I, O> model, long maxStatesPerPartition) {
@@ -44,13 +56,9 @@ public final class LinearizabilityChecker {
     Map<Object, List<Operation<I, O>>> partitions = partition(ops, model);
 
     List<String> undecided = new ArrayList<>();
-    int unknown = 0;
-    for (Operation<I, O> o : ops) {
-      unknown += o.completed() ? 0 : 1;
-    }
     for (Map.Entry<Object, List<Operation<I, O>>> p : partitions.entrySet()) {
       List<Operation<I, O>> sorted = new ArrayList<>(p.getValue());
-      sorted.sort(Comparator.comparingLong((Operation<I, O> o) -> o.call()).thenComparingLong(Operation::id));
+      sorted.sort(BY_CALL_THEN_ID);
       PartitionOutcome outcome = new PartitionSearch<>(model, sorted, maxStatesPerPartition).run();
       if (outcome.verdict() == Verdict.NOT_LINEARIZABLE) {
         // One bad partition decides the whole history, so the others need not be searched.
@@ -59,19 +67,17 @@ public final class LinearizabilityChecker {
             Counterexample.explain(model, p.getKey(), sorted, outcome.longestPrefix()));
       }
       if (outcome.verdict() == Verdict.BUDGET_EXCEEDED) {
-        undecided.add("partition " + p.getKey() + ": more than " + maxStatesPerPartition
-            + " search states after linearizing at most " + outcome.linearizedCompleted()
-            + " of its " + sorted.stream().filter(Operation::completed).count()
-            + " completed operations");
+        undecided.add(undecidedLine(p.getKey(), sorted, outcome, maxStatesPerPartition));
       }
     }
     if (!undecided.isEmpty()) {
-      return new CheckResult(Verdict.BUDGET_EXCEEDED, "undecided, search budget exceeded in "
-          + undecided.size() + " of " + partitions.size() + " partitions:\n  "
-          + String.join("\n  ", undecided.subList(0, Math.min(10, undecided.size()))));
+      return new CheckResult(Verdict.BUDGET_EXCEEDED, undecidedReport(undecided, partitions.size()));
     }
-    return new CheckResult(Verdict.LINEARIZABLE, "linearizable: " + ops.size() + " operations ("
-        + unknown + " with unknown outcome) in " + partitions.size() + " partitions");
+    long unknown = ops.stream().filter(o -> !o.completed()).count();
+    return new CheckResult(
+        Verdict.LINEARIZABLE,
+        "linearizable: " + ops.size() + " operations (" + unknown + " with unknown outcome) in "
+            + partitions.size() + " partitions");
   }
 
   /** Groups operations by partition key, keeping partitions in order of their first operation. */
@@ -82,5 +88,25 @@ public final class LinearizabilityChecker {
       out.computeIfAbsent(model.partition(o.input()), k -> new ArrayList<>()).add(o);
     }
     return out;
+  }
+
+  private static String undecidedLine(
+      Object key, List<? extends Operation<?, ?>> ops, PartitionOutcome outcome, long budget) {
+    long completed = ops.stream().filter(Operation::completed).count();
+    return "partition " + key + ": more than " + budget + " search states, having linearized at"
+        + " most " + outcome.linearizedCompleted() + " of its " + completed
+        + " completed operations";
+  }
+
+  private static String undecidedReport(List<String> undecided, int partitions) {
+    StringBuilder out = new StringBuilder("undecided: the search budget ran out in ")
+        .append(undecided.size()).append(" of ").append(partitions).append(" partitions\n");
+    for (String line : undecided.subList(0, Math.min(MAX_UNDECIDED_SHOWN, undecided.size()))) {
+      out.append("  ").append(line).append('\n');
+    }
+    if (undecided.size() > MAX_UNDECIDED_SHOWN) {
+      out.append("  ... ").append(undecided.size() - MAX_UNDECIDED_SHOWN).append(" more\n");
+    }
+    return out.toString();
   }
 }

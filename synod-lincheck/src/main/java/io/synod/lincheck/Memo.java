@@ -88,7 +88,10 @@ final class Memo {
         return false;
       }
       Key k = (Key) o;
-      return hash == k.hash && fromWord == k.fromWord && Arrays.equals(tail, k.tail) && state.equals(k.state);
+      return hash == k.hash
+          && fromWord == k.fromWord
+          && Arrays.equals(tail, k.tail)
+          && state.equals(k.state);
     }
 
     @Override

@@ -11,7 +11,10 @@ record Operation<I, O>(
 
   static final long NEVER_RETURNED = Long.MAX_VALUE;
 
-  /** Renders the operation with its client and interval, e.g. {@code #7 client 2 [40..50] get(x) -> 1}. */
+  /**
+   * Renders the operation with its id, client and interval, e.g.
+   * {@code #7 client 2 [40..50] get(x) -> 1}; an unknown outcome shows {@code ?} as its return.
+   */
   String render(Model<?, I, O> model) {
     String end = completed ? Long.toString(ret) : "?";
     String what = model.describe(input, completed ? output : null);

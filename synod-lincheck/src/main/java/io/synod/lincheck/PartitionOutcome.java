@@ -9,4 +9,5 @@ package io.synod.lincheck;
  * @param linearizedCompleted how many completed operations the deepest configuration linearized
  * @param states the search states used (memo entries plus unknown-outcome run states)
  */
-record PartitionOutcome(Verdict verdict, int[] longestPrefix, int linearizedCompleted, long states) {}
+record PartitionOutcome(
+    Verdict verdict, int[] longestPrefix, int linearizedCompleted, long states) {}

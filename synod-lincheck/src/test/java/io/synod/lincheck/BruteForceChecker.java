@@ -23,7 +23,8 @@ final class BruteForceChecker {
     return search(ops, new boolean[ops.size()], new HashMap<>(), completed);
   }
 
-  private static boolean search(List<RecordedOp> ops, boolean[] used, Map<String, String> store, int left) {
+  private static boolean search(
+      List<RecordedOp> ops, boolean[] used, Map<String, String> store, int left) {
     if (left == 0) {
       return true;
     }

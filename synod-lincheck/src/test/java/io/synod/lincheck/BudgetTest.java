@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.junit.jupiter.api.Test;
 
 class BudgetTest {
-  /** Sixteen fully concurrent writes followed by a read: the search must consider their subsets. */
+  /** Twelve fully concurrent writes followed by a read: the search must consider their subsets. */
   private static KvHistory concurrentWritesThenRead(String key, String read) {
     KvHistory h = new KvHistory();
-    for (int i = 0; i < 16; i++) {
+    for (int i = 0; i < 12; i++) {
       h.put(i, i, 100, key, "v" + i);
     }
     return h.get(0, 200, 201, key, read);

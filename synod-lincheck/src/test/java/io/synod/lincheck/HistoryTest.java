@@ -20,14 +20,16 @@ class HistoryTest {
     History<KvInput, KvOutput> h = new History<>();
     long id = h.invoke(0, KvInput.put("x", "1"), 10);
     h.ok(id, KvOutput.ok(), 11);
-    assertThatThrownBy(() -> h.ok(id, KvOutput.ok(), 12)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> h.ok(id, KvOutput.ok(), 12))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> h.unknown(id)).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void unknownIdsAreRejected() {
     History<KvInput, KvOutput> h = new History<>();
-    assertThatThrownBy(() -> h.ok(0, KvOutput.ok(), 1)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> h.ok(0, KvOutput.ok(), 1))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> h.unknown(-1)).isInstanceOf(IllegalArgumentException.class);
   }
 
@@ -43,7 +45,8 @@ class HistoryTest {
   void capacityIsEnforced() {
     History<KvInput, KvOutput> h = new History<>(1);
     h.invoke(0, KvInput.get("x"), 0);
-    assertThatThrownBy(() -> h.invoke(0, KvInput.get("x"), 1)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> h.invoke(0, KvInput.get("x"), 1))
+        .isInstanceOf(IllegalStateException.class);
   }
 
   @Test

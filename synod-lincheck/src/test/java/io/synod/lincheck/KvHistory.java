@@ -34,7 +34,8 @@ final class KvHistory {
     return ok(client, call, ret, KvInput.delete(key), KvOutput.flag(existed));
   }
 
-  KvHistory cas(int client, long call, long ret, String key, String expected, String value, boolean ok) {
+  KvHistory cas(
+      int client, long call, long ret, String key, String expected, String value, boolean ok) {
     return ok(client, call, ret, KvInput.cas(key, expected, value), KvOutput.flag(ok));
   }
 

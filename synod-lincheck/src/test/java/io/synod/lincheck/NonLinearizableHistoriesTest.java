@@ -74,7 +74,8 @@ class NonLinearizableHistoriesTest {
         .get(1, 4, 5, "x", "1")
         .check();
     assertThat(result.explanation()).isEqualTo(String.join("\n",
-        "partition x: no linearization exists for its 3 operations (3 completed, 0 with unknown outcome)",
+        "partition x: no linearization exists for its 3 operations"
+            + " (3 completed, 0 with unknown outcome)",
         "longest linearizable prefix found: 2 of 3 completed operations:",
         "  1. #0 client 0 [0..1] put(x, 1) -> ok",
         "  2. #1 client 0 [2..3] put(x, 2) -> ok",

@@ -9,7 +9,8 @@ import java.util.List;
  * @param ret the return time; ignored when {@code unknown}
  * @param output the returned output; ignored when {@code unknown}
  */
-record RecordedOp(int client, KvInput input, long call, long ret, KvOutput output, boolean unknown) {
+record RecordedOp(
+    int client, KvInput input, long call, long ret, KvOutput output, boolean unknown) {
 
   RecordedOp withOutput(KvOutput newOutput) {
     return new RecordedOp(client, input, call, ret, newOutput, unknown);
@@ -31,6 +32,7 @@ record RecordedOp(int client, KvInput input, long call, long ret, KvOutput outpu
   @Override
   public String toString() {
     String what = new KvModel().describe(input, unknown ? null : output);
-    return "client " + client + " [" + call + ".." + (unknown ? "?" : Long.toString(ret)) + "] " + what;
+    String end = unknown ? "?" : Long.toString(ret);
+    return "client " + client + " [" + call + ".." + end + "] " + what;
   }
 }

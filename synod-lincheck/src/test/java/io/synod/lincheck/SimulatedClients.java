@@ -23,7 +23,8 @@ final class SimulatedClients {
   private static final int CALL = 2;
 
   /** A scheduled event; ties in time go by kind (effects before returns) then by schedule order. */
-  private record Event(long time, int kind, long seq, int client, int op) implements Comparable<Event> {
+  private record Event(long time, int kind, long seq, int client, int op)
+      implements Comparable<Event> {
     @Override
     public int compareTo(Event o) {
       if (time != o.time) {
@@ -53,7 +54,8 @@ final class SimulatedClients {
     this.unknownRate = unknownRate;
   }
 
-  static List<RecordedOp> generate(long seed, int count, int keys, int clients, double unknownRate) {
+  static List<RecordedOp> generate(
+      long seed, int count, int keys, int clients, double unknownRate) {
     SimulatedClients sim = new SimulatedClients(seed, keys, unknownRate);
     for (int c = 0; c < clients; c++) {
       sim.lastRead.add(new HashMap<>());

@@ -80,7 +80,9 @@ class UnknownOutcomeTest {
         .get(0, 10, 11, "x", "b")
         .get(0, 12, 13, "x", null)
         .check();
-    assertThat(linearizable.verdict()).as(linearizable.explanation()).isEqualTo(Verdict.LINEARIZABLE);
+    assertThat(linearizable.verdict())
+        .as(linearizable.explanation())
+        .isEqualTo(Verdict.LINEARIZABLE);
 
     // The CAS can only succeed from "a", and nothing restores "a" after the delete.
     CheckResult not = new KvHistory()
@@ -91,5 +93,34 @@ class UnknownOutcomeTest {
         .get(0, 12, 13, "x", "b")
         .check();
     assertThat(not.verdict()).as(not.explanation()).isEqualTo(Verdict.NOT_LINEARIZABLE);
+  }
+
+  @Test
+  void explanationShowsUnknownOperationsThatTookEffectAndThoseStillPending() {
+    CheckResult result = new KvHistory()
+        .unknown(0, 0, KvInput.put("x", "2"))
+        .get(1, 1, 2, "x", "2")
+        .put(1, 3, 4, "x", "3")
+        .unknown(2, 3, KvInput.put("x", "5"))
+        .unknown(3, 3, KvInput.get("x"))
+        .get(1, 5, 6, "x", "2")
+        .check();
+    assertThat(result.explanation()).isEqualTo(String.join("\n",
+        "partition x: no linearization exists for its 6 operations"
+            + " (3 completed, 3 with unknown outcome)",
+        "longest linearizable prefix found: 2 of 3 completed operations,"
+            + " with 1 unknown-outcome operation(s) taking effect:",
+        "  1. #0 client 0 [0..?] put(x, 2) -> ?  (outcome unknown; took effect here)",
+        "  2. #1 client 1 [1..2] get(x) -> 2",
+        "  3. #2 client 1 [3..4] put(x, 3) -> ok",
+        "model state after the prefix: 3",
+        "operations that could not be linearized next:",
+        "  #5 client 1 [5..6] get(x) -> 2",
+        "      rejected: the model does not allow this output in state 3",
+        "no order of the pending unknown-outcome operations makes any of them possible;"
+            + " those that would change the state here:",
+        "  #3 client 2 [3..?] put(x, 5) -> ?",
+        "  (and 1 that would change nothing here)",
+        ""));
   }
 }
