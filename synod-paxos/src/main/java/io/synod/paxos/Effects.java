@@ -25,6 +25,7 @@ final class Effects {
   private ArrayList<Entry> openEntries = new ArrayList<>();
   private long openChosenUpTo = -1;
   private long openTrimBelow;
+  private boolean openRebuilt;
 
   long issuedSeq() {
     return issuedSeq;
@@ -35,7 +36,8 @@ final class Effects {
   }
 
   boolean openHasContent() {
-    return openPromised != null || !openEntries.isEmpty() || openChosenUpTo >= 0 || openTrimBelow > 0;
+    return openPromised != null || !openEntries.isEmpty() || openChosenUpTo >= 0 || openTrimBelow > 0
+        || openRebuilt;
   }
 
   boolean openHasDurableContent() {
@@ -52,6 +54,10 @@ final class Effects {
 
   void persistChosenUpTo(long chosenUpTo) {
     openChosenUpTo = Math.max(openChosenUpTo, chosenUpTo);
+  }
+
+  void persistRebuilt() {
+    openRebuilt = true;
   }
 
   void persistTrimBelow(long slot) {
@@ -98,11 +104,12 @@ final class Effects {
     }
     issuedSeq++;
     PersistRequest request = new PersistRequest(
-        issuedSeq, openPromised, List.copyOf(openEntries), openChosenUpTo, openTrimBelow);
+        issuedSeq, openPromised, List.copyOf(openEntries), openChosenUpTo, openTrimBelow, openRebuilt);
     openPromised = null;
     openEntries = new ArrayList<>();
     openChosenUpTo = -1;
     openTrimBelow = 0;
+    openRebuilt = false;
     return request;
   }
 

@@ -55,6 +55,16 @@ public sealed interface Message {
   /** Chosen entries, in slot order, contiguous. */
   record CatchUpReply(int groupId, int from, int to, List<Entry> chosen) implements Message {}
 
+  /**
+   * From a replica that lost its durable state: asks for the receiver's promise and how far its log
+   * reaches, to rebuild before it votes again.
+   */
+  record RebuildRequest(int groupId, int from, int to) implements Message {}
+
+  /** The sender's promised ballot, chosen prefix and highest slot holding an accepted entry. */
+  record RebuildReply(int groupId, int from, int to, Ballot promised, long chosenUpTo, long lastSlot)
+      implements Message {}
+
   /** The sender's latest snapshot, for a receiver behind the sender's trimmed log. */
   record InstallSnapshot(int groupId, int from, int to, SnapshotHandle handle, byte[] data) implements Message {}
 }

@@ -14,9 +14,13 @@ import java.util.List;
  *     -1 when unchanged)
  * @param trimBelow entries below this slot may be deleted (0 when unchanged); the host already holds a
  *     durable snapshot covering them
+ * @param rebuilt a replica started from {@link DurableState#forgotten} finished rebuilding with this
+ *     request: once it is durable the host may forget that the replica was rebuilding. Until then a
+ *     restart must start from a forgotten state again.
  */
-public record PersistRequest(long seq, Ballot promised, List<Entry> entries, long chosenUpTo, long trimBelow) {
+public record PersistRequest(
+    long seq, Ballot promised, List<Entry> entries, long chosenUpTo, long trimBelow, boolean rebuilt) {
   public boolean isEmpty() {
-    return promised == null && entries.isEmpty() && chosenUpTo < 0 && trimBelow == 0;
+    return promised == null && entries.isEmpty() && chosenUpTo < 0 && trimBelow == 0 && !rebuilt;
   }
 }

@@ -25,6 +25,17 @@ import java.util.random.RandomGenerator;
  * of the highest ballot reported, filling gaps with no-ops, and from then on each batch of commands
  * needs one Accept/Accepted round trip. Acceptors send Accepted to every replica, so every replica
  * learns a chosen slot without waiting for the leader.
+ *
+ * <p>A replica whose disk was found corrupt starts from {@link DurableState#forgotten}: it may have
+ * promised ballots and accepted values it no longer knows, so it sends no Promise and no Accepted,
+ * starts no election and ignores Accepts until it has rebuilt (after Paxos Made Live §5.1). It asks
+ * every other member for its promise and the highest slot in its log. It then promises the highest
+ * ballot any of them promised (every candidate promises its own ballot first, so this covers any
+ * promise it forgot), and before voting again it learns, by catch-up, every slot up to the highest
+ * one reported: any slot it may have accepted was proposed before it lost its state, so it lies
+ * below that bound and is chosen by the time it has learned the bound. It never copies peers'
+ * acceptances (that would create quorums nobody formed). Only one replica of a group may be
+ * rebuilding at a time, and all others must answer: the "a quorum keeps a good copy" condition.
  */
 public final class Replica {
   /** What this replica is doing in its group. */
@@ -66,6 +77,12 @@ public final class Replica {
   private final TreeMap<Long, Ballot> chosenWithoutValue = new TreeMap<>();
   private long lastCatchUpNanos = LONG_AGO;
   private int catchUpAttempt;
+
+  // Rebuilding after the host lost this replica's durable state.
+  private boolean rebuilding;
+  private final TreeMap<Integer, Message.RebuildReply> rebuildReplies = new TreeMap<>();
+  private long lastRebuildRequestNanos = LONG_AGO;
+  private RebuildPlan rebuildPlan;
 
   // Snapshots.
   private SnapshotHandle snapshot;
@@ -119,6 +136,8 @@ public final class Replica {
     this.lastAckNanos = new long[members.length];
     this.now = nowNanos;
 
+    this.rebuilding = durable.forgotten();
+    Ensure.argument(!rebuilding || durable.entries().isEmpty(), "a forgotten state holds no entries");
     this.promised = durable.promised();
     this.highestSeen = promised;
     this.snapshot = durable.snapshot();
@@ -150,6 +169,14 @@ public final class Replica {
   public void tick(long nowNanos) {
     Ensure.argument(nowNanos >= now, "time must not go backwards");
     now = nowNanos;
+    if (rebuilding) {
+      if (rebuildPlan == null && now - lastRebuildRequestNanos >= config.retransmitNanos()) {
+        requestRebuild();
+      }
+      maybeCatchUp();
+      maybeFinishRebuild();
+      return;
+    }
     switch (role) {
       case FOLLOWER -> {
         if (now >= electionDeadlineNanos) {
@@ -174,6 +201,10 @@ public final class Replica {
       Marks.hit("paxos.message-ignored");
       return;
     }
+    if (rebuilding && !usefulWhileRebuilding(message)) {
+      Marks.hit("paxos.rebuilding-ignored");
+      return;
+    }
     if (message instanceof Message.Accept m) {
       onAccept(m);
     } else if (message instanceof Message.Accepted m) {
@@ -194,9 +225,24 @@ public final class Replica {
       onCatchUpReply(m);
     } else if (message instanceof Message.InstallSnapshot m) {
       onInstallSnapshot(m);
+    } else if (message instanceof Message.RebuildRequest m) {
+      onRebuildRequest(m);
+    } else if (message instanceof Message.RebuildReply m) {
+      onRebuildReply(m);
     } else {
       throw new IllegalArgumentException("unknown message " + message);
     }
+  }
+
+  /**
+   * While rebuilding, a replica only learns: votes of others, chosen entries, snapshots, commit
+   * indexes from heartbeats, and replies to its rebuild requests. It answers catch-up requests from
+   * what it knows is chosen, which is safe whatever it forgot.
+   */
+  private static boolean usefulWhileRebuilding(Message message) {
+    return message instanceof Message.Accepted || message instanceof Message.CatchUpReply
+        || message instanceof Message.CatchUpRequest || message instanceof Message.InstallSnapshot
+        || message instanceof Message.RebuildReply || message instanceof Message.Heartbeat;
   }
 
   /** Queues a command for a slot if this replica leads. */
@@ -310,6 +356,11 @@ public final class Replica {
 
   public SnapshotHandle snapshot() {
     return snapshot;
+  }
+
+  /** Whether this replica lost its durable state and does not vote yet. */
+  public boolean rebuilding() {
+    return rebuilding;
   }
 
   /** Commands waiting for a slot at this leader. */
@@ -678,6 +729,11 @@ public final class Replica {
 
   private void onHeartbeat(Message.Heartbeat m) {
     noteBallot(m.ballot());
+    if (rebuilding) {
+      noteChosenTarget(m.commitUpTo());
+      leaderId = m.from();
+      return;
+    }
     if (m.ballot().compareTo(promised) < 0) {
       route(new Message.Nack(config.groupId(), id, m.from(), m.ballot(), promised));
       return;
@@ -832,6 +888,7 @@ public final class Replica {
       Marks.hit("paxos.caught-up");
       markChosen(slot);
     }
+    maybeFinishRebuild();
   }
 
   private void onInstallSnapshot(Message.InstallSnapshot m) {
@@ -858,6 +915,69 @@ public final class Replica {
     effects.persistTrimBelow(slot + 1);
     effects.persistChosenUpTo(slot);
     chosenHintPersisted = Math.max(chosenHintPersisted, slot);
+    maybeFinishRebuild();
+  }
+
+  // ---------------------------------------------------------------- rebuilding
+
+  private void requestRebuild() {
+    lastRebuildRequestNanos = now;
+    for (int member : members) {
+      if (member != id && !rebuildReplies.containsKey(member)) {
+        route(new Message.RebuildRequest(config.groupId(), id, member));
+      }
+    }
+  }
+
+  private void onRebuildRequest(Message.RebuildRequest m) {
+    if (rebuilding) {
+      return;
+    }
+    long lastSlot = Math.max(chosenUpTo, log.end() - 1);
+    // The reply vouches for the promise and the log: they must be durable before it leaves.
+    routeAfterPersist(new Message.RebuildReply(config.groupId(), id, m.from(), promised, chosenUpTo, lastSlot));
+  }
+
+  private void onRebuildReply(Message.RebuildReply m) {
+    if (!rebuilding || rebuildPlan != null) {
+      return;
+    }
+    rebuildReplies.put(m.from(), m);
+    noteChosenTarget(m.chosenUpTo());
+    if (rebuildReplies.size() < members.length - 1) {
+      return;
+    }
+    Ballot highest = promised;
+    long lastSlot = chosenUpTo;
+    for (Message.RebuildReply reply : rebuildReplies.values()) {
+      noteBallot(reply.promised());
+      if (reply.promised().greaterThan(highest)) {
+        highest = reply.promised();
+      }
+      lastSlot = Math.max(lastSlot, reply.lastSlot());
+    }
+    rebuildReplies.clear();
+    rebuildPlan = new RebuildPlan(highest, lastSlot);
+    noteChosenTarget(lastSlot);
+    maybeFinishRebuild();
+  }
+
+  /** What a rebuilding replica adopts once it has learned every slot its peers know is chosen. */
+  private record RebuildPlan(Ballot promised, long chosenTarget) {}
+
+  private void maybeFinishRebuild() {
+    if (!rebuilding || rebuildPlan == null || chosenUpTo < rebuildPlan.chosenTarget()) {
+      return;
+    }
+    if (rebuildPlan.promised().greaterThan(promised)) {
+      promised = rebuildPlan.promised();
+      effects.persistPromised(promised);
+    }
+    effects.persistRebuilt();
+    rebuildPlan = null;
+    rebuilding = false;
+    Marks.hit("paxos.rebuilt");
+    resetElectionDeadline();
   }
 
   // ---------------------------------------------------------------- routing

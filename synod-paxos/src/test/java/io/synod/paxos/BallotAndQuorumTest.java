@@ -3,30 +3,42 @@ package io.synod.paxos;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.LongRange;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 
+/** Ballot order and quorum arithmetic against deliberately naive versions, over seeded random inputs. */
 class BallotAndQuorumTest {
-  @Property
-  void ballotOrderIsRoundThenReplica(
-      @ForAll @LongRange(max = 1_000) long r1, @ForAll @IntRange(max = 9) int id1,
-      @ForAll @LongRange(max = 1_000) long r2, @ForAll @IntRange(max = 9) int id2) {
-    Ballot a = new Ballot(r1, id1);
-    Ballot b = new Ballot(r2, id2);
-    int naive = r1 != r2 ? (r1 < r2 ? -1 : 1) : Integer.compare(id1, id2);
-    assertThat(Integer.signum(a.compareTo(b))).isEqualTo(Integer.signum(naive));
-    assertThat(a.greaterThan(b)).isEqualTo(naive > 0);
-    assertThat(a.equals(b)).isEqualTo(naive == 0);
+  private static final int CASES = 10_000;
+
+  @Test
+  void ballotOrderIsRoundThenReplica() {
+    SplittableRandom random = new SplittableRandom(1);
+    for (int i = 0; i < CASES; i++) {
+      long r1 = random.nextLong(20);
+      long r2 = random.nextLong(20);
+      int id1 = random.nextInt(10);
+      int id2 = random.nextInt(10);
+      Ballot a = new Ballot(r1, id1);
+      Ballot b = new Ballot(r2, id2);
+      int naive = r1 != r2 ? (r1 < r2 ? -1 : 1) : Integer.compare(id1, id2);
+      assertThat(Integer.signum(a.compareTo(b))).as("%s vs %s", a, b).isEqualTo(Integer.signum(naive));
+      assertThat(a.greaterThan(b)).isEqualTo(naive > 0);
+      assertThat(a.atLeast(b)).isEqualTo(naive >= 0);
+      assertThat(a.equals(b)).isEqualTo(naive == 0);
+    }
   }
 
-  @Property
-  void nextBallotIsHigherForAnyOwner(@ForAll @LongRange(max = 1_000_000) long round,
-      @ForAll @IntRange(min = 1, max = 9) int id, @ForAll @IntRange(min = 1, max = 9) int owner) {
-    Ballot b = new Ballot(round, id);
-    assertThat(b.next(owner).greaterThan(b)).isTrue();
-    assertThat(b.next(owner).replicaId()).isEqualTo(owner);
+  @Test
+  void nextBallotIsHigherForAnyOwner() {
+    SplittableRandom random = new SplittableRandom(2);
+    for (int i = 0; i < CASES; i++) {
+      Ballot b = new Ballot(random.nextLong(1_000_000), 1 + random.nextInt(9));
+      int owner = 1 + random.nextInt(9);
+      assertThat(b.next(owner).greaterThan(b)).isTrue();
+      assertThat(b.next(owner).replicaId()).isEqualTo(owner);
+    }
   }
 
   /** Naive: the smallest k such that any two k-subsets of n members must share one. */
@@ -39,27 +51,40 @@ class BallotAndQuorumTest {
     throw new AssertionError();
   }
 
-  @Property
-  void majorityIsTheSmallestIntersectingSize(@ForAll @IntRange(min = 1, max = 63) int n) {
-    assertThat(Quorum.majority(n)).isEqualTo(naiveQuorum(n));
-    assertThat(Configuration.ofSize(n).quorum()).isEqualTo(naiveQuorum(n));
+  @Test
+  void majorityIsTheSmallestIntersectingSize() {
+    for (int n = 1; n <= 63; n++) {
+      assertThat(Quorum.majority(n)).isEqualTo(naiveQuorum(n));
+      assertThat(Configuration.ofSize(n).quorum()).isEqualTo(naiveQuorum(n));
+    }
   }
 
-  @Property
-  void reachedCountsVotes(@ForAll long votes, @ForAll @IntRange(min = 1, max = 64) int quorum) {
-    assertThat(Quorum.reached(votes, quorum)).isEqualTo(Long.bitCount(votes) >= quorum);
+  @Test
+  void reachedCountsVotes() {
+    SplittableRandom random = new SplittableRandom(3);
+    for (int i = 0; i < CASES; i++) {
+      long votes = random.nextLong();
+      int quorum = 1 + random.nextInt(64);
+      int naive = 0;
+      for (int bit = 0; bit < 64; bit++) {
+        naive += (int) ((votes >>> bit) & 1);
+      }
+      assertThat(Quorum.reached(votes, quorum)).isEqualTo(naive >= quorum);
+    }
   }
 
-  @Property
-  void plantedSmallQuorumIsHalf(@ForAll @IntRange(min = 2, max = 9) int n) {
-    PaxosConfig config = PaxosConfig.defaults(1, Configuration.ofSize(n)).withFaults(java.util.Set.of(Fault.QUORUM_TOO_SMALL));
-    assertThat(config.quorum()).isEqualTo(n / 2);
+  @Test
+  void plantedSmallQuorumIsHalf() {
+    for (int n = 2; n <= 9; n++) {
+      PaxosConfig config = PaxosConfig.defaults(1, Configuration.ofSize(n)).withFaults(Set.of(Fault.QUORUM_TOO_SMALL));
+      assertThat(config.quorum()).isEqualTo(n / 2);
+    }
   }
 
-  @org.junit.jupiter.api.Test
+  @Test
   void badConfigurationsAreRejected() {
-    assertThatThrownBy(() -> new Configuration(java.util.List.of(2, 1))).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new Configuration(java.util.List.of())).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new Configuration(List.of(2, 1))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new Configuration(List.of())).isInstanceOf(IllegalArgumentException.class);
     PaxosConfig config = PaxosConfig.defaults(1, Configuration.ofSize(3));
     assertThatThrownBy(() -> config.withTimeouts(100, 50, 10).validate())
         .hasMessageContaining("electionTimeoutNanos");

@@ -252,4 +252,55 @@ class ReplicaScenarioTest {
     }
     assertThat(c.r(1).chosenUpTo()).isEqualTo(1);
   }
+
+  @Test
+  void replicaThatLostItsStateDoesNotVoteUntilRebuilt() {
+    TestCluster c = new TestCluster(3);
+    c.elect(1);
+    c.r(1).propose(cmd("a"));
+    c.stabilize();
+    c.replicas[2] = new Replica(c.config, 3, DurableState.forgotten(c.config.configuration()), 0,
+        new SplittableRandom(3), c.now);
+    c.applied.get(2).clear();
+    assertThat(c.r(3).rebuilding()).isTrue();
+    c.r(1).propose(cmd("b"));
+    c.flush();
+    c.deliver(m -> m.to() == 3);
+    assertThat(c.inflight).noneMatch(m -> m.from() == 3 && (m instanceof Message.Accepted || m instanceof Message.Promise));
+    c.tickOnly(3, 1 * MS);
+    assertThat(c.inflight).anyMatch(m -> m instanceof Message.RebuildRequest);
+    for (int i = 0; i < 10 && c.r(3).rebuilding(); i++) {
+      c.stabilize();
+      c.tickOnly(3, 25 * MS);
+      c.tickOnly(1, 0);
+    }
+    c.stabilize();
+    assertThat(c.r(3).rebuilding()).isFalse();
+    assertThat(c.r(3).promised()).isEqualTo(c.r(1).ballot());
+    assertThat(c.r(3).chosenUpTo()).isEqualTo(c.r(1).chosenUpTo());
+    assertThat(c.appliedCommands(3)).containsExactly("a", "b");
+    assertThat(c.unpersisted.get(2)).isEmpty();
+    // Once rebuilt it votes again.
+    c.r(1).propose(cmd("c"));
+    c.flush();
+    c.deliver(m -> m.to() == 3);
+    assertThat(c.inflight).anyMatch(m -> m.from() == 3 && m instanceof Message.Accepted);
+  }
+
+  @Test
+  void rebuildingReplicaNeverCampaigns() {
+    PaxosConfig config = PaxosConfig.defaults(7, Configuration.ofSize(3)).withTimeouts(100 * MS, 10 * MS, 20 * MS);
+    Replica replica = new Replica(config, 1, DurableState.forgotten(config.configuration()), 0,
+        new SplittableRandom(1), 0);
+    for (long t = 0; t <= 2_000 * MS; t += 10 * MS) {
+      replica.tick(t);
+      for (Message m : replica.ready().messages()) {
+        assertThat(m).isInstanceOf(Message.RebuildRequest.class);
+      }
+    }
+    assertThat(replica.role()).isEqualTo(Replica.Role.FOLLOWER);
+    replica.step(new Message.Prepare(7, 2, 1, new Ballot(5, 2), 1));
+    assertThat(replica.ready().messages()).isEmpty();
+    assertThat(replica.promised()).isEqualTo(Ballot.ZERO);
+  }
 }

@@ -2,48 +2,33 @@ package io.synod.paxos;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.List;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
 
-/** The ring-buffer log against a naive TreeMap model. */
+/** The ring-buffer log against a naive TreeMap model, over seeded random operation sequences. */
 class SlotLogTest {
-  record Op(int kind, long slot) {}
-
-  @Provide
-  Arbitrary<List<Op>> ops() {
-    return Arbitraries.integers().between(0, 2).flatMap(kind ->
-        Arbitraries.longs().between(1, 400).map(slot -> new Op(kind, slot))).list().ofMaxSize(300);
-  }
-
-  @Property
-  void behavesLikeATreeMap(@ForAll("ops") List<Op> ops) {
-    SlotLog log = new SlotLog(1);
-    TreeMap<Long, Entry> model = new TreeMap<>();
-    TreeSet<Long> chosen = new TreeSet<>();
-    long start = 1;
-    for (Op op : ops) {
-      switch (op.kind()) {
-        case 0 -> {
-          if (op.slot() >= start) {
-            Entry entry = new Entry(op.slot(), new Ballot(op.slot() % 7, 1), Batch.of(new byte[] {(byte) op.slot()}));
-            log.put(entry);
-            model.put(op.slot(), entry);
-          }
-        }
-        case 1 -> {
-          if (model.containsKey(op.slot())) {
-            log.markChosen(op.slot());
-            chosen.add(op.slot());
-          }
-        }
-        default -> {
-          long trim = Math.min(op.slot(), start + 50);
+  @Test
+  void behavesLikeATreeMap() {
+    for (long seed = 1; seed <= 200; seed++) {
+      SplittableRandom random = new SplittableRandom(seed);
+      SlotLog log = new SlotLog(1);
+      TreeMap<Long, Entry> model = new TreeMap<>();
+      TreeSet<Long> chosen = new TreeSet<>();
+      long start = 1;
+      for (int step = 0; step < 300; step++) {
+        int kind = random.nextInt(3);
+        long slot = 1 + random.nextLong(400);
+        if (kind == 0 && slot >= start) {
+          Entry entry = new Entry(slot, new Ballot(slot % 7, 1), Batch.of(new byte[] {(byte) slot}));
+          log.put(entry);
+          model.put(slot, entry);
+        } else if (kind == 1 && model.containsKey(slot)) {
+          log.markChosen(slot);
+          chosen.add(slot);
+        } else if (kind == 2) {
+          long trim = Math.min(slot, start + 50);
           log.trimBelow(trim);
           if (trim > start) {
             start = trim;
@@ -51,13 +36,13 @@ class SlotLogTest {
             chosen.headSet(start).clear();
           }
         }
+        assertThat(log.start()).as("seed %d step %d", seed, step).isEqualTo(start);
+        for (long s = start; s < start + 420; s++) {
+          assertThat(log.get(s)).as("seed %d slot %d", seed, s).isEqualTo(model.get(s));
+          assertThat(log.isChosen(s)).isEqualTo(chosen.contains(s));
+        }
+        assertThat(log.get(start - 1)).isNull();
       }
-      assertThat(log.start()).isEqualTo(start);
-      for (long s = start; s < start + 420; s++) {
-        assertThat(log.get(s)).isEqualTo(model.get(s));
-        assertThat(log.isChosen(s)).isEqualTo(chosen.contains(s));
-      }
-      assertThat(log.get(start - 1)).isNull();
     }
   }
 }

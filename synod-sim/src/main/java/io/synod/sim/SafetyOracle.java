@@ -35,6 +35,14 @@ final class SafetyOracle {
     java.util.Arrays.fill(promised, Ballot.ZERO);
   }
 
+  /**
+   * Replica {@code replicaIndex}'s disk was found corrupt and wiped: it rebuilds its promise from its
+   * peers, which may be below a ballot only it had promised (its own candidacy, harmless).
+   */
+  void forgot(int replicaIndex) {
+    promised[replicaIndex] = Ballot.ZERO;
+  }
+
   /** Replica {@code replicaIndex} (from 0) made a promise of {@code ballot} durable. */
   void durablyPromised(int replicaIndex, Ballot ballot) {
     if (ballot.compareTo(promised[replicaIndex]) < 0) {

@@ -20,12 +20,25 @@ final class SimDisk {
   private final TreeMap<Long, Entry> entries = new TreeMap<>();
   private SnapshotHandle snapshot;
   private byte[] snapshotData = new byte[0];
+  private boolean rebuilding;
 
   SimDisk(Configuration configuration) {
     snapshot = new SnapshotHandle(0, configuration);
   }
 
+  /** Marks a wiped disk: until the replica reports it rebuilt, a restart must wipe again. */
+  void markRebuilding() {
+    rebuilding = true;
+  }
+
+  boolean rebuilding() {
+    return rebuilding;
+  }
+
   void write(PersistRequest request) {
+    if (request.rebuilt()) {
+      rebuilding = false;
+    }
     if (request.promised() != null) {
       promised = request.promised();
     }

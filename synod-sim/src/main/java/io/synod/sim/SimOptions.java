@@ -19,6 +19,9 @@ import java.util.Set;
  * @param partitions whether partitions (minority/majority, isolated leader, bridge) are scheduled
  * @param crashShare the share of fault events that crash a replica (0: none); a crashed replica loses
  *     what it had not persisted and restarts after up to 2 s
+ * @param corruptionShare the share of crashes after which the replica's disk is found corrupt, so it
+ *     restarts with nothing and must rebuild from its peers (only while no other replica is
+ *     rebuilding, so a quorum always keeps a good copy)
  * @param snapshotEverySlots each replica snapshots its state machine after this many applied slots
  *     (0: never), which also trims its log and makes lagging replicas install snapshots
  * @param planted bugs switched on in the Paxos core (for the planted-bug tests)
@@ -36,6 +39,7 @@ public record SimOptions(
     double longDelay,
     boolean partitions,
     double crashShare,
+    double corruptionShare,
     int snapshotEverySlots,
     Set<Fault> planted,
     boolean forgetPromiseOnRestart) {
@@ -46,33 +50,33 @@ public record SimOptions(
   /** Every fault kind on, for {@code replicas} replicas. */
   public static SimOptions allFaults(long seed, int replicas) {
     return new SimOptions(seed, replicas, 8 * SECOND, 30 * SECOND, 4, 4,
-        0.05, 0.03, 0.03, true, 0.3, 40, Set.of(), false);
+        0.05, 0.03, 0.03, true, 0.3, 0.2, 40, Set.of(), false);
   }
 
   /** No faults at all: a healthy cluster. */
   public static SimOptions healthy(long seed, int replicas) {
     return new SimOptions(seed, replicas, 3 * SECOND, 30 * SECOND, 4, 4,
-        0, 0, 0, false, 0, 0, Set.of(), false);
+        0, 0, 0, false, 0, 0, 0, Set.of(), false);
   }
 
   public SimOptions withSeed(long newSeed) {
     return new SimOptions(newSeed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
-        longDelay, partitions, crashShare, snapshotEverySlots, planted, forgetPromiseOnRestart);
+        longDelay, partitions, crashShare, corruptionShare, snapshotEverySlots, planted, forgetPromiseOnRestart);
   }
 
   public SimOptions withPlanted(Set<Fault> faults, boolean forgetPromise) {
     return new SimOptions(seed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
-        longDelay, partitions, crashShare, snapshotEverySlots, faults, forgetPromise);
+        longDelay, partitions, crashShare, corruptionShare, snapshotEverySlots, faults, forgetPromise);
   }
 
   public SimOptions withCrashShare(double share) {
     return new SimOptions(seed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
-        longDelay, partitions, share, snapshotEverySlots, planted, forgetPromiseOnRestart);
+        longDelay, partitions, share, corruptionShare, snapshotEverySlots, planted, forgetPromiseOnRestart);
   }
 
   public SimOptions withFaultNanos(long nanos) {
     return new SimOptions(seed, replicas, nanos, livenessNanos, clients, keys, loss, duplication,
-        longDelay, partitions, crashShare, snapshotEverySlots, planted, forgetPromiseOnRestart);
+        longDelay, partitions, crashShare, corruptionShare, snapshotEverySlots, planted, forgetPromiseOnRestart);
   }
 
   /** The command line that replays this run exactly. */

@@ -184,8 +184,10 @@ public final class Simulation {
       SimNode node = node(r.node);
       if (!node.up) {
         start(node);
-        say("replica " + node.id + " restarts from its disk: snapshot at slot " + node.lastSnapshotSlot
-            + ", promised " + node.replica.promised());
+        say(node.replica.rebuilding()
+            ? "replica " + node.id + " finds its disk corrupt, wipes it and rebuilds from its peers"
+            : "replica " + node.id + " restarts from its disk: snapshot at slot " + node.lastSnapshotSlot
+                + ", promised " + node.replica.promised());
         schedule(random.nextLong(TICK_NANOS), new Tick(node.id, node.incarnation));
       }
     } else if (event instanceof LivenessStart) {
@@ -211,7 +213,18 @@ public final class Simulation {
     node.pendingPersists.clear();
     node.proposals.clear();
     node.lastPersistDoneNanos = now;
-    DurableState durable = node.disk.load(options.forgetPromiseOnRestart() && node.incarnation > 1);
+    DurableState durable;
+    if (node.corrupt || node.disk.rebuilding()) {
+      // The host notices the corruption (or an unfinished rebuild), wipes the disk and starts the
+      // replica knowing it forgot.
+      node.corrupt = false;
+      node.disk = new SimDisk(paxosConfig.configuration());
+      node.disk.markRebuilding();
+      oracle.forgot(node.id - 1);
+      durable = DurableState.forgotten(paxosConfig.configuration());
+    } else {
+      durable = node.disk.load(options.forgetPromiseOnRestart() && node.incarnation > 1);
+    }
     node.kv = new KvMachine();
     node.kv.restore(durable.snapshotData());
     Ensure.that(node.kv.appliedSlot() == durable.snapshot().slot(), "snapshot slot mismatch");
@@ -281,11 +294,12 @@ public final class Simulation {
     PersistRequest request = node.pendingPersists.pollFirst();
     Ensure.that(request != null && request.seq() == p.seq, "persist completions out of order");
     node.disk.write(request);
-    if (request.promised() != null) {
-      oracle.durablyPromised(node.id - 1, request.promised());
-    }
+    // One request is atomic: its entries were accepted under the promise it replaces.
     for (Entry entry : request.entries()) {
       oracle.durablyAccepted(node.id - 1, entry);
+    }
+    if (request.promised() != null) {
+      oracle.durablyPromised(node.id - 1, request.promised());
     }
     node.replica.persisted(p.seq);
     drain(node);
@@ -364,7 +378,12 @@ public final class Simulation {
     if (dice < options.crashShare()) {
       SimNode victim = nodes[random.nextInt(n)];
       if (victim.up) {
+        boolean corrupt = random.nextDouble() < options.corruptionShare() && noneRebuilding();
         crash(victim);
+        if (corrupt) {
+          victim.corrupt = true;
+          say("replica " + victim.id + "'s disk will be found corrupt on restart");
+        }
       }
     } else if (options.partitions()) {
       partitionChanges++;
@@ -389,6 +408,16 @@ public final class Simulation {
       }
     }
     schedule(100 * MS + random.nextLong(900 * MS), new FaultTick());
+  }
+
+  /** Whether every replica is up with intact state: the condition for corrupting one more. */
+  private boolean noneRebuilding() {
+    for (SimNode node : nodes) {
+      if (node.corrupt || node.disk.rebuilding() || !node.up || node.replica.rebuilding()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private int currentLeaderIndex() {
@@ -620,7 +649,8 @@ public final class Simulation {
 
   private static final class SimNode {
     final int id;
-    final SimDisk disk;
+    SimDisk disk;
+    boolean corrupt;
     final SplittableRandom random;
     final ArrayDeque<PersistRequest> pendingPersists = new ArrayDeque<>();
     /** Commands proposed through this replica and not yet applied here, keyed by client and op. */

@@ -40,7 +40,7 @@ class SimulationCampaignTest {
         "paxos.reproposed", "paxos.gap-filled-noop", "paxos.caught-up", "paxos.chosen-without-value",
         "paxos.snapshot-installed", "paxos.log-trimmed", "paxos.accept-retransmitted",
         "paxos.prepare-refused-live-leader", "paxos.leader-rebid", "paxos.leader-lost-quorum",
-        "paxos.promise-behind-snapshot", "paxos.candidate-nacked")) {
+        "paxos.promise-behind-snapshot", "paxos.candidate-nacked", "paxos.rebuilt", "paxos.rebuilding-ignored")) {
       assertThat(Marks.count(mark)).as("coverage mark %s", mark).isPositive();
     }
   }
