@@ -16,6 +16,8 @@ import java.util.SplittableRandom;
  */
 public final class InMemoryCluster {
   private static final long MS = 1_000_000L;
+  private static final long SNAPSHOT_EVERY_SLOTS = 4_096;
+  private static final byte[] EMPTY = new byte[0];
 
   private final Replica[] replicas;
   private final ArrayDeque<Message> network = new ArrayDeque<>();
@@ -66,6 +68,10 @@ public final class InMemoryCluster {
           for (int i = 0; i < ready.chosen().size(); i++) {
             chosenCommands += ready.chosen().get(i).batch().size();
           }
+        }
+        // Snapshot now and then, as a host would, so the log is trimmed and memory stays flat.
+        if (replica.appliedUpTo() - replica.snapshot().slot() >= SNAPSHOT_EVERY_SLOTS) {
+          replica.snapshotTaken(replica.appliedUpTo(), EMPTY);
         }
       }
       Message message;

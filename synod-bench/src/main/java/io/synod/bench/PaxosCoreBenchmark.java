@@ -29,7 +29,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class PaxosCoreBenchmark {
   static final int COMMANDS = 8_192;
 
-  @Param({"256", "1024"})
+  @Param({"16", "256", "1024"})
   int commandsPerSlot;
 
   private InMemoryCluster cluster;

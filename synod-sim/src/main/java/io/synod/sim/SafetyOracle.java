@@ -58,7 +58,19 @@ final class SafetyOracle {
       throw new SimViolation("replica " + (replicaIndex + 1) + " accepted slot " + entry.slot() + " under "
           + entry.ballot() + " after promising " + promised[replicaIndex]);
     }
-    TreeMap<Ballot, Acceptances> bySlot = accepted.computeIfAbsent(entry.slot(), s -> new TreeMap<>());
+    record(replicaIndex, entry);
+  }
+
+  /**
+   * A restarted replica found {@code entry} on its disk. Unsynced writes may survive a crash, so it
+   * can be an acceptance the oracle has not seen yet; it happened in the past, so it is not checked
+   * against the promise.
+   */
+  void recovered(int replicaIndex, Entry entry) {
+    record(replicaIndex, entry);
+  }
+
+  private void record(int replicaIndex, Entry entry) {    TreeMap<Ballot, Acceptances> bySlot = accepted.computeIfAbsent(entry.slot(), s -> new TreeMap<>());
     Acceptances before = bySlot.get(entry.ballot());
     if (before != null && !before.value().equals(entry.batch())) {
       throw new SimViolation("slot " + entry.slot() + ": two values accepted under ballot " + entry.ballot());
@@ -79,7 +91,8 @@ final class SafetyOracle {
     Batch value = chosen.get(entry.slot());
     if (value == null) {
       throw new SimViolation("replica " + replicaId + " applied slot " + entry.slot()
-          + " but no majority durably accepted any value there");
+          + " but no majority durably accepted any value there (durable acceptances: "
+          + describe(entry.slot()) + "; applied " + entry + ")");
     }
     if (!value.equals(entry.batch())) {
       throw new SimViolation("replica " + replicaId + " applied " + entry.batch() + " in slot " + entry.slot()
@@ -96,6 +109,17 @@ final class SafetyOracle {
       throw new SimViolation("replica " + replicaId + " has state hash " + hash + " at slot " + slot
           + " but another replica had " + before);
     }
+  }
+
+  private String describe(long slot) {
+    TreeMap<Ballot, Acceptances> bySlot = accepted.get(slot);
+    if (bySlot == null) {
+      return "none";
+    }
+    StringBuilder sb = new StringBuilder();
+    bySlot.forEach((ballot, a) -> sb.append(ballot).append(" by ").append(Long.toBinaryString(a.members()))
+        .append(' '));
+    return sb.toString().trim();
   }
 
   long highestApplied() {

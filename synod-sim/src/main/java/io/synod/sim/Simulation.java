@@ -80,7 +80,7 @@ public final class Simulation {
     this.connected = new boolean[options.replicas()][options.replicas()];
     heal();
     for (int i = 0; i < nodes.length; i++) {
-      nodes[i] = new SimNode(i + 1, new SimDisk(configuration), random.split());
+      nodes[i] = new SimNode(i + 1, new SimStorage(i + 1, configuration, random.split()), random.split());
       start(nodes[i]);
       schedule(random.nextLong(TICK_NANOS), new Tick(nodes[i].id, nodes[i].incarnation));
     }
@@ -213,18 +213,17 @@ public final class Simulation {
     node.pendingPersists.clear();
     node.proposals.clear();
     node.lastPersistDoneNanos = now;
-    DurableState durable;
-    if (node.corrupt || node.disk.rebuilding()) {
-      // The host notices the corruption (or an unfinished rebuild), wipes the disk and starts the
-      // replica knowing it forgot.
-      node.corrupt = false;
-      node.disk = new SimDisk(paxosConfig.configuration());
-      node.disk.markRebuilding();
+    DurableState durable = node.disk.open(node.corrupt, options.forgetPromiseOnRestart() && node.incarnation > 1);
+    node.corrupt = false;
+    if (durable.forgotten()) {
       oracle.forgot(node.id - 1);
-      durable = DurableState.forgotten(paxosConfig.configuration());
-    } else {
-      durable = node.disk.load(options.forgetPromiseOnRestart() && node.incarnation > 1);
     }
+    for (Entry entry : durable.entries()) {
+      oracle.recovered(node.id - 1, entry);
+    }
+    // What the disk holds is durable now, even writes that survived the crash without a sync; a
+    // restart that comes back with a lower promise than it made has forgotten it.
+    oracle.durablyPromised(node.id - 1, durable.promised());
     node.kv = new KvMachine();
     node.kv.restore(durable.snapshotData());
     Ensure.that(node.kv.appliedSlot() == durable.snapshot().slot(), "snapshot slot mismatch");
@@ -233,10 +232,11 @@ public final class Simulation {
   }
 
   private void crash(SimNode node) {
-    say("replica " + node.id + " crashes, losing " + node.pendingPersists.size() + " unsynced writes");
+    say("replica " + node.id + " crashes with " + node.disk.unsyncedCount() + " unsynced writes");
     crashes++;
     node.up = false;
     node.incarnation++;
+    node.disk.crash();
     node.pendingPersists.clear();
     node.proposals.clear();
     schedule(50 * MS + random.nextLong(2_000 * MS), new Restart(node.id));
@@ -267,6 +267,7 @@ public final class Simulation {
       }
       if (ready.persist() != null) {
         PersistRequest request = ready.persist();
+        node.disk.write(request);
         node.pendingPersists.addLast(request);
         long done = Math.max(node.lastPersistDoneNanos, now) + 50_000 + random.nextLong(2 * MS);
         node.lastPersistDoneNanos = done;
@@ -293,13 +294,15 @@ public final class Simulation {
     }
     PersistRequest request = node.pendingPersists.pollFirst();
     Ensure.that(request != null && request.seq() == p.seq, "persist completions out of order");
-    node.disk.write(request);
-    // One request is atomic: its entries were accepted under the promise it replaces.
-    for (Entry entry : request.entries()) {
-      oracle.durablyAccepted(node.id - 1, entry);
-    }
-    if (request.promised() != null) {
-      oracle.durablyPromised(node.id - 1, request.promised());
+    // One fsync covers every request written so far (group commit).
+    for (PersistRequest durable : node.disk.sync()) {
+      // One request is atomic: its entries were accepted under the promise it replaces.
+      for (Entry entry : durable.entries()) {
+        oracle.durablyAccepted(node.id - 1, entry);
+      }
+      if (durable.promised() != null) {
+        oracle.durablyPromised(node.id - 1, durable.promised());
+      }
     }
     node.replica.persisted(p.seq);
     drain(node);
@@ -380,9 +383,9 @@ public final class Simulation {
       if (victim.up) {
         boolean corrupt = random.nextDouble() < options.corruptionShare() && noneRebuilding();
         crash(victim);
-        if (corrupt) {
+        if (corrupt && victim.disk.corrupt(random)) {
           victim.corrupt = true;
-          say("replica " + victim.id + "'s disk will be found corrupt on restart");
+          say("replica " + victim.id + "'s disk is corrupted while it is down");
         }
       }
     } else if (options.partitions()) {
@@ -413,7 +416,7 @@ public final class Simulation {
   /** Whether every replica is up with intact state: the condition for corrupting one more. */
   private boolean noneRebuilding() {
     for (SimNode node : nodes) {
-      if (node.corrupt || node.disk.rebuilding() || !node.up || node.replica.rebuilding()) {
+      if (node.corrupt || !node.up || node.disk.rebuilding() || node.replica.rebuilding()) {
         return false;
       }
     }
@@ -649,7 +652,7 @@ public final class Simulation {
 
   private static final class SimNode {
     final int id;
-    SimDisk disk;
+    final SimStorage disk;
     boolean corrupt;
     final SplittableRandom random;
     final ArrayDeque<PersistRequest> pendingPersists = new ArrayDeque<>();
@@ -662,7 +665,7 @@ public final class Simulation {
     long lastPersistDoneNanos;
     long lastSnapshotSlot;
 
-    SimNode(int id, SimDisk disk, SplittableRandom random) {
+    SimNode(int id, SimStorage disk, SplittableRandom random) {
       this.id = id;
       this.disk = disk;
       this.random = random;

@@ -1,0 +1,279 @@
+package io.synod.node;
+
+import io.synod.common.Ensure;
+import io.synod.common.Marks;
+import io.synod.paxos.Ballot;
+import io.synod.paxos.Configuration;
+import io.synod.paxos.DurableState;
+import io.synod.paxos.Entry;
+import io.synod.paxos.PersistRequest;
+import io.synod.paxos.SnapshotHandle;
+import io.synod.wal.AtomicFile;
+import io.synod.wal.SegmentedLog;
+import io.synod.wal.Snapshot;
+import io.synod.wal.SnapshotStore;
+import io.synod.wal.WalConfig;
+import io.synod.wal.fs.FileSystem;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A replica's durable state on disk: what the Paxos core's {@link PersistRequest}s ask for, and the
+ * {@link DurableState} it restarts from.
+ *
+ * <p>Layout under the data directory: {@code acceptor.state} (promised ballot and configuration,
+ * replaced atomically: temp file, fsync, rename, fsync directory), {@code wal/} (the segmented log
+ * of accepted entries, chosen hints, trims and the end of a rebuild), {@code snapshots/}, and a
+ * {@code REBUILDING} marker while a replica rebuilds after its state was lost.
+ *
+ * <p>Single-threaded: one caller (the node's storage thread, or the simulator) drives it. A promise
+ * is durable when {@link #write} returns; entries are durable when the following {@link #sync}
+ * returns. That order is what the core needs: it sends nothing that vouches for a request before the
+ * host reports the request persisted, which the host does after {@code sync}.
+ */
+public final class ReplicaStorage implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ReplicaStorage.class);
+  private static final String ACCEPTOR_STATE = "acceptor.state";
+  private static final String REBUILDING = "REBUILDING";
+
+  private final FileSystem fs;
+  private final Path dir;
+  private final Configuration configuration;
+  private final SegmentedLog log;
+  private final SnapshotStore snapshots;
+  /** Slot to the log index of its latest entry record, for slots not yet trimmed. */
+  private final TreeMap<Long, Long> entryIndexBySlot = new TreeMap<>();
+  private long lastChosenRecordIndex;
+  private long snapshotSlot;
+  private boolean rebuilding;
+  private boolean rebuiltWritten;
+  private boolean trimPending;
+
+  /** A storage opened, and the state the replica restarts from. */
+  public record Opened(ReplicaStorage storage, DurableState state) {}
+
+  private ReplicaStorage(FileSystem fs, Path dir, Configuration configuration, SegmentedLog log,
+      SnapshotStore snapshots) {
+    this.fs = fs;
+    this.dir = dir;
+    this.configuration = configuration;
+    this.log = log;
+    this.snapshots = snapshots;
+  }
+
+  /**
+   * Opens the storage in {@code dir}, creating it if empty, and recovers the durable state.
+   *
+   * @throws StorageCorruptException if what is on disk is corrupt (the log, the acceptor state or a
+   *     half-finished rebuild); the caller decides whether to stop or to {@link #wipe} and rebuild
+   */
+  public static Opened open(FileSystem fs, Path dir, Configuration configuration, WalConfig walConfig)
+      throws IOException {
+    fs.createDirectories(dir);
+    if (fs.exists(dir.resolve(REBUILDING))) {
+      throw new StorageCorruptException(dir + " holds an unfinished rebuild: its state was lost before");
+    }
+    Ballot promised = Ballot.ZERO;
+    Optional<byte[]> state;
+    try {
+      state = AtomicFile.read(fs, dir.resolve(ACCEPTOR_STATE));
+    } catch (IOException e) {
+      throw new StorageCorruptException("acceptor state " + dir.resolve(ACCEPTOR_STATE) + ": " + e.getMessage(), e);
+    }
+    if (state.isPresent()) {
+      StorageCodec.AcceptorState decoded = StorageCodec.decodeAcceptorState(state.get());
+      promised = decoded.promised();
+    }
+    SnapshotStore snapshots = new SnapshotStore(fs, dir.resolve("snapshots"), walConfig);
+    Optional<Snapshot> snapshot = snapshots.latest();
+    SnapshotHandle handle = new SnapshotHandle(0, configuration);
+    byte[] snapshotData = new byte[0];
+    if (snapshot.isPresent()) {
+      handle = new SnapshotHandle(snapshot.get().slot(), StorageCodec.decodeConfiguration(snapshot.get().metadata()));
+      snapshotData = snapshot.get().data();
+    }
+    SegmentedLog log;
+    try {
+      log = SegmentedLog.open(fs, dir.resolve("wal"), walConfig).log();
+    } catch (io.synod.wal.WalCorruptionException e) {
+      throw new StorageCorruptException(e.getMessage(), e);
+    }
+    ReplicaStorage storage = new ReplicaStorage(fs, dir, configuration, log, snapshots);
+    storage.snapshotSlot = handle.slot();
+    TreeMap<Long, Entry> entries = new TreeMap<>();
+    long[] chosenUpTo = {handle.slot()};
+    long snapshotSlotFinal = handle.slot();
+    try {
+      log.replay(log.firstIndex(), (index, type, payload) -> {
+        switch (type) {
+          case StorageCodec.ENTRY -> {
+            Entry entry = StorageCodec.decodeEntry(payload);
+            if (entry.slot() > snapshotSlotFinal) {
+              entries.put(entry.slot(), entry);
+              storage.entryIndexBySlot.put(entry.slot(), index);
+            }
+          }
+          case StorageCodec.CHOSEN -> {
+            chosenUpTo[0] = Math.max(chosenUpTo[0], StorageCodec.decodeLong(payload));
+            storage.lastChosenRecordIndex = index;
+          }
+          case StorageCodec.TRIM -> {
+            long trimBelow = StorageCodec.decodeLong(payload);
+            entries.headMap(trimBelow).clear();
+            storage.entryIndexBySlot.headMap(trimBelow).clear();
+          }
+          case StorageCodec.REBUILT -> { }
+          default -> throw new IOException("unknown record type " + type + " at log index " + index);
+        }
+      });
+    } catch (IOException e) {
+      log.close();
+      throw new StorageCorruptException("replaying " + dir.resolve("wal") + ": " + e.getMessage(), e);
+    }
+    DurableState durable = new DurableState(
+        promised, chosenUpTo[0], handle, snapshotData, new ArrayList<>(entries.values()));
+    LOG.info("opened {}: promised {}, snapshot at slot {}, {} entries, chosen hint {}",
+        dir, promised, handle.slot(), entries.size(), chosenUpTo[0]);
+    return new Opened(storage, durable);
+  }
+
+  /**
+   * Deletes everything under {@code dir} and leaves a durable {@code REBUILDING} marker, so the
+   * replica starts from {@link DurableState#forgotten} and a restart before the rebuild ends wipes
+   * again. Returns the opened, empty storage and the forgotten state.
+   */
+  public static Opened wipe(FileSystem fs, Path dir, Configuration configuration, WalConfig walConfig)
+      throws IOException {
+    LOG.warn("wiping {}: the replica lost its state and rebuilds from its peers", dir);
+    Marks.hit("storage.wiped");
+    deleteTree(fs, dir);
+    fs.createDirectories(dir);
+    AtomicFile.write(fs, dir.resolve(REBUILDING), new byte[] {1});
+    SegmentedLog log = SegmentedLog.open(fs, dir.resolve("wal"), walConfig).log();
+    ReplicaStorage storage = new ReplicaStorage(
+        fs, dir, configuration, log, new SnapshotStore(fs, dir.resolve("snapshots"), walConfig));
+    storage.rebuilding = true;
+    return new Opened(storage, DurableState.forgotten(configuration));
+  }
+
+  private static void deleteTree(FileSystem fs, Path path) throws IOException {
+    if (!fs.exists(path)) {
+      return;
+    }
+    for (Path child : fs.list(path)) {
+      if (fs.exists(child) && !child.equals(path)) {
+        if (isDirectory(fs, child)) {
+          deleteTree(fs, child);
+        } else {
+          fs.delete(child);
+        }
+      }
+    }
+    fs.delete(path);
+    Path parent = path.getParent();
+    if (parent != null) {
+      fs.syncDirectory(parent);
+    }
+  }
+
+  private static boolean isDirectory(FileSystem fs, Path path) {
+    try {
+      fs.list(path);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Writes what {@code request} asks for. A new promise is durable when this returns; entries and
+   * hints once {@link #sync()} returns.
+   */
+  public void write(PersistRequest request) throws IOException {
+    if (request.promised() != null) {
+      AtomicFile.write(fs, dir.resolve(ACCEPTOR_STATE),
+          StorageCodec.encodeAcceptorState(request.promised(), configuration));
+    }
+    for (Entry entry : request.entries()) {
+      long index = log.append(StorageCodec.ENTRY, StorageCodec.encodeEntry(entry));
+      entryIndexBySlot.put(entry.slot(), index);
+    }
+    if (request.chosenUpTo() >= 0) {
+      lastChosenRecordIndex = log.append(StorageCodec.CHOSEN, StorageCodec.encodeLong(request.chosenUpTo()));
+    }
+    if (request.trimBelow() > 0) {
+      log.append(StorageCodec.TRIM, StorageCodec.encodeLong(request.trimBelow()));
+      entryIndexBySlot.headMap(request.trimBelow()).clear();
+    }
+    if (request.trimBelow() > 0) {
+      trimPending = true;
+    }
+    if (request.rebuilt()) {
+      log.append(StorageCodec.REBUILT, new byte[0]);
+      rebuiltWritten = true;
+    }
+  }
+
+  /**
+   * Makes everything written so far durable. Ends a rebuild if a written request said so, and
+   * deletes log segments that hold only trimmed entries.
+   */
+  public void sync() throws IOException {
+    log.sync();
+    if (rebuilding && rebuiltWritten) {
+      fs.delete(dir.resolve(REBUILDING));
+      fs.syncDirectory(dir);
+      rebuilding = false;
+      LOG.info("{} rebuilt from its peers", dir);
+    }
+    if (trimPending) {
+      trimPending = false;
+      trimLog();
+    }
+  }
+
+  /** Stores a snapshot durably (the state after applying every slot ≤ its slot). */
+  public void writeSnapshot(SnapshotHandle handle, byte[] data) throws IOException {
+    if (handle.slot() <= snapshotSlot) {
+      return;
+    }
+    snapshots.write(handle.slot(), StorageCodec.encodeConfiguration(handle.configuration()), data);
+    snapshotSlot = handle.slot();
+  }
+
+  /** Deletes segments below the oldest record still needed: the latest entry of every kept slot. */
+  private void trimLog() throws IOException {
+    long keepFrom = log.lastIndex() + 1;
+    for (Map.Entry<Long, Long> e : entryIndexBySlot.entrySet()) {
+      keepFrom = Math.min(keepFrom, e.getValue());
+    }
+    if (lastChosenRecordIndex > 0) {
+      keepFrom = Math.min(keepFrom, lastChosenRecordIndex);
+    }
+    Ensure.that(keepFrom >= log.firstIndex(), "log trim point below the log start");
+    if (keepFrom > log.firstIndex()) {
+      log.trimBefore(keepFrom);
+    }
+  }
+
+  /** Whether this storage is in an unfinished rebuild. */
+  public boolean rebuilding() {
+    return rebuilding;
+  }
+
+  /** The directory holding the log segments (for fault injection and tools). */
+  public Path logDirectory() {
+    return log.directory();
+  }
+
+  @Override
+  public void close() throws IOException {
+    log.close();
+  }
+}

@@ -1,0 +1,108 @@
+package io.synod.wal;
+
+import io.synod.common.Ensure;
+import io.synod.wal.fs.FileHandle;
+import io.synod.wal.fs.FileSystem;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.zip.CRC32C;
+
+/**
+ * A small file replaced as a whole: a reader (or a recovery after a crash) sees the old content or
+ * the new one, never a mixture, and damage is detected. For the acceptor's state (promised ballot,
+ * configuration); this class only stores bytes.
+ *
+ * <p>Format: {@code [magic u32][length u32][crc32c u32][content]}, the CRC over magic, length and
+ * content. A write goes to {@code <name>.tmp}, is synced, renamed over the target, and the directory
+ * is synced, in that order: the rename cannot reach the disk before the content it points at.
+ */
+public final class AtomicFile {
+  static final int MAGIC = 0x53415446;
+  static final int HEADER_BYTES = 12;
+  static final String TEMP_SUFFIX = ".tmp";
+  /** Default limit on what {@link #read(FileSystem, Path)} accepts: state files are small. */
+  public static final int CONTENT_BYTES_MAX = 64 << 20;
+
+  private AtomicFile() {}
+
+  /** Replaces {@code path}'s content with {@code content}; durable when this returns. */
+  public static void write(FileSystem fs, Path path, byte[] content) throws IOException {
+    Ensure.notNull(content, "content");
+    Path dir = Ensure.notNull(path.toAbsolutePath().getParent(), "the directory of path");
+    Ensure.argument(content.length <= Integer.MAX_VALUE - HEADER_BYTES, "content too large for one file");
+    ByteBuffer bytes = ByteBuffer.allocate(HEADER_BYTES + content.length);
+    bytes.putInt(MAGIC).putInt(content.length).putInt(crcOf(content.length, content)).put(content).flip();
+    Ensure.that(bytes.remaining() == HEADER_BYTES + content.length, "header and content are encoded");
+    Path temp = path.resolveSibling(path.getFileName() + TEMP_SUFFIX);
+    try (FileHandle handle = fs.open(temp, true)) {
+      // A temp file left by a crash during an earlier write may be longer than this content.
+      handle.truncate(0);
+      long position = 0;
+      while (bytes.hasRemaining()) {
+        position += handle.write(bytes, position);
+      }
+      Ensure.that(position == HEADER_BYTES + content.length, "the whole file was written");
+      handle.sync();
+    }
+    fs.atomicMove(temp, path);
+    fs.syncDirectory(dir);
+  }
+
+  /** The content of {@code path}, empty if there is no such file; see {@link #read(FileSystem, Path, int)}. */
+  public static Optional<byte[]> read(FileSystem fs, Path path) throws IOException {
+    return read(fs, path, CONTENT_BYTES_MAX);
+  }
+
+  /**
+   * The content of {@code path}, or empty if there is no such file.
+   *
+   * @throws WalCorruptionException naming the path if the file is damaged, truncated or larger than
+   *     {@code contentBytesMax}
+   */
+  public static Optional<byte[]> read(FileSystem fs, Path path, int contentBytesMax) throws IOException {
+    Ensure.argument(contentBytesMax >= 0, "contentBytesMax must not be negative");
+    if (!fs.exists(path)) {
+      return Optional.empty();
+    }
+    try (FileHandle handle = fs.open(path, false)) {
+      long size = handle.size();
+      if (size < HEADER_BYTES) {
+        throw new WalCorruptionException(path, size, "file of " + size + " bytes is shorter than its header");
+      }
+      if (size - HEADER_BYTES > contentBytesMax) {
+        throw new WalCorruptionException(path, 0, "file of " + size + " bytes exceeds the limit of " + contentBytesMax);
+      }
+      ByteBuffer bytes = ByteBuffer.allocate((int) size);
+      while (bytes.hasRemaining() && handle.read(bytes, bytes.position()) >= 0) {
+        // A positional read may return fewer bytes than asked; keep going until full or at the end.
+      }
+      if (bytes.hasRemaining()) {
+        throw new WalCorruptionException(path, bytes.position(), "file shrank while it was read");
+      }
+      bytes.flip();
+      if (bytes.getInt(0) != MAGIC) {
+        throw new WalCorruptionException(path, 0, "bad magic number");
+      }
+      int length = bytes.getInt(4);
+      if (length != size - HEADER_BYTES) {
+        throw new WalCorruptionException(path, 4, "length field " + length + " disagrees with the file size " + size);
+      }
+      byte[] content = new byte[length];
+      bytes.get(HEADER_BYTES, content);
+      if (crcOf(length, content) != bytes.getInt(8)) {
+        throw new WalCorruptionException(path, 8, "checksum mismatch");
+      }
+      return Optional.of(content);
+    }
+  }
+
+  private static int crcOf(int length, byte[] content) {
+    CRC32C crc = new CRC32C();
+    ByteBuffer header = ByteBuffer.allocate(8).putInt(MAGIC).putInt(length).flip();
+    crc.update(header);
+    crc.update(content, 0, content.length);
+    return (int) crc.getValue();
+  }
+}

@@ -1,0 +1,410 @@
+package io.synod.wal;
+
+import io.synod.common.Ensure;
+import io.synod.wal.fs.FileHandle;
+import io.synod.wal.fs.FileSystem;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The write-ahead log: records with dense indexes from 1, in segment files named by their first
+ * index and preallocated with zeros. Records are framed by {@link Frame}; segments start with a
+ * {@link SegmentHeader}.
+ *
+ * <p>One writer, explicit and synchronous: {@link #append} hands a record to a bounded write buffer
+ * (written to the file when the buffer fills), {@link #sync} writes what is buffered and makes
+ * everything appended durable. Nothing here starts a thread or reads a clock, so the simulator can
+ * drive it step by step; {@link GroupCommitLog} is the thread-safe front for a real node. Not
+ * thread-safe: use it from one thread at a time.
+ *
+ * <p>After an {@link IOException} from the file system the log refuses further work: whether the
+ * failed write or sync reached the disk is unknown, so the only safe continuation is to close it and
+ * {@link #open} it again, which recovers to what the disk really holds.
+ */
+public final class SegmentedLog implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(SegmentedLog.class);
+  /** Zeros for preallocating segments and cutting torn tails. */
+  private static final int ZERO_CHUNK_BYTES = 1 << 20;
+
+  /** An opened log and what recovery found on the way. */
+  public record Recovered(SegmentedLog log, RecoveryReport report) {}
+
+  private final FileSystem fs;
+  private final Path dir;
+  private final WalConfig config;
+  /** Oldest first; the last one is the active segment appends go to. */
+  private final ArrayDeque<SegmentFile> segments;
+  private final ByteBuffer writeBuffer;
+  private final ByteBuffer zeros;
+  private final SegmentReader reader;
+  private final CRC32C crc = new CRC32C();
+
+  private FileHandle active;
+  private int activeCapacityBytes;
+  /** End of the active segment's records, counting those still in the write buffer. */
+  private long writeOffset;
+  /** End of the bytes handed to the file system; the write buffer holds the rest up to writeOffset. */
+  private long flushedOffset;
+  private long firstIndex;
+  private long lastIndex;
+  private long durableIndex;
+  private long syncCount;
+  private boolean failed;
+  private boolean closed;
+
+  private SegmentedLog(FileSystem fs, Path dir, WalConfig config, Recovery.Result recovered, ByteBuffer zeros,
+      SegmentReader reader) {
+    this.fs = fs;
+    this.dir = dir;
+    this.config = config;
+    this.segments = recovered.segments();
+    this.writeBuffer = ByteBuffer.allocateDirect(config.writeBufferBytes());
+    this.zeros = zeros;
+    this.reader = reader;
+    this.active = recovered.active();
+    this.activeCapacityBytes = recovered.activeCapacityBytes();
+    this.writeOffset = recovered.activeEndOffset();
+    this.flushedOffset = recovered.activeEndOffset();
+    this.firstIndex = recovered.firstIndex();
+    this.lastIndex = recovered.lastIndex();
+    // Recovery keeps only records that are on disk and were synced there (or cut them off).
+    this.durableIndex = recovered.lastIndex();
+  }
+
+  /**
+   * Opens the log in {@code dir} (created if missing), recovering it: every record is checked, a
+   * torn tail is cut off and reported, and the log is ready for appends when this returns.
+   *
+   * @throws WalCorruptionException if records are damaged or missing in a way a crash cannot
+   *     explain; nothing is changed on disk in that case
+   */
+  public static Recovered open(FileSystem fs, Path dir, WalConfig config) throws IOException {
+    Ensure.notNull(fs, "fs");
+    Ensure.notNull(dir, "dir");
+    config.validate();
+    ByteBuffer zeros = ByteBuffer.allocateDirect(Math.min(ZERO_CHUNK_BYTES, config.segmentBytes()));
+    SegmentReader reader = new SegmentReader(config.readBufferBytes(), config.recordBytesMax());
+    Recovery.Result result = new Recovery(fs, dir, reader, zeros).run();
+    SegmentedLog log = new SegmentedLog(fs, dir, config, result, zeros, reader);
+    if (log.active == null) {
+      log.startSegment(result.lastIndex() + 1);
+    }
+    Ensure.that(log.lastIndex >= log.firstIndex - 1, "recovered indexes are ordered");
+    Ensure.that(log.active != null, "a recovered log has an active segment");
+    return new Recovered(log, result.report());
+  }
+
+  /**
+   * Appends a record and returns its index. The record is buffered or handed to the operating
+   * system, not durable: call {@link #sync()} for that.
+   *
+   * @param type a record type in [0, 255], for the caller's own use
+   * @param payload at most {@link WalConfig#recordBytesMax()} bytes; copied before this returns
+   */
+  public long append(int type, byte[] payload) throws IOException {
+    checkUsable();
+    Ensure.argument(type >= 0 && type <= Frame.TYPE_MAX, "type must be in [0, 255]");
+    Ensure.notNull(payload, "payload");
+    Ensure.argument(payload.length <= config.recordBytesMax(), "payload exceeds recordBytesMax");
+    Ensure.that(lastIndex < Long.MAX_VALUE, "the index space is exhausted");
+    int frameBytes = Frame.HEADER_BYTES + payload.length;
+    boolean rolls = writeOffset + frameBytes > activeCapacityBytes;
+    if (rolls && segments.size() >= config.segmentsMax()) {
+      // Refused before anything is written, so the log stays usable once it is trimmed.
+      throw new IOException("write-ahead log " + dir + " holds segmentsMax=" + config.segmentsMax()
+          + " segments: trim it before appending more");
+    }
+    try {
+      if (rolls) {
+        roll();
+      }
+      if (frameBytes > writeBuffer.remaining()) {
+        flush();
+      }
+      if (frameBytes <= writeBuffer.remaining()) {
+        Frame.putHeader(writeBuffer, type, payload, crc);
+        writeBuffer.put(payload);
+      } else {
+        writeLargeFrame(type, payload, frameBytes);
+      }
+    } catch (IOException | RuntimeException e) {
+      failed = true;
+      throw e;
+    }
+    writeOffset += frameBytes;
+    lastIndex++;
+    Ensure.that(writeOffset <= activeCapacityBytes, "the record fits its segment");
+    Ensure.that(flushedOffset + writeBuffer.position() == writeOffset, "flushed plus buffered bytes end at the write offset");
+    return lastIndex;
+  }
+
+  /** Makes every appended record durable when it returns (one fdatasync, none if nothing is new). */
+  public void sync() throws IOException {
+    checkUsable();
+    if (durableIndex == lastIndex) {
+      return;
+    }
+    try {
+      flush();
+      active.sync();
+    } catch (IOException | RuntimeException e) {
+      failed = true;
+      throw e;
+    }
+    syncCount++;
+    durableIndex = lastIndex;
+    Ensure.that(flushedOffset == writeOffset, "a sync leaves nothing buffered");
+  }
+
+  /** Index of the newest record appended; {@link #firstIndex()} - 1 when the log is empty. */
+  public long lastIndex() {
+    return lastIndex;
+  }
+
+  /** Index of the newest record known durable. */
+  public long durableIndex() {
+    return durableIndex;
+  }
+
+  /** Index of the oldest record kept; {@link #lastIndex()} + 1 when the log is empty. */
+  public long firstIndex() {
+    return firstIndex;
+  }
+
+  /** File syncs that made records durable so far (segment creation not counted). */
+  public long syncCount() {
+    return syncCount;
+  }
+
+  public int segmentCount() {
+    return segments.size();
+  }
+
+  public Path directory() {
+    return dir;
+  }
+
+  /** Visits every record with index ≥ {@code fromIndex}, in order. */
+  public void replay(long fromIndex, RecordVisitor visitor) throws IOException {
+    replay(fromIndex, lastIndex, visitor);
+  }
+
+  /**
+   * Visits the records with indexes in {@code [fromIndex, toIndex]} (clipped to the log), in order,
+   * reading segments with large sequential reads. Records still in the write buffer are handed to the
+   * operating system first, which does not change what is durable.
+   *
+   * @throws WalCorruptionException if a record became unreadable since the log was opened
+   */
+  public void replay(long fromIndex, long toIndex, RecordVisitor visitor) throws IOException {
+    checkUsable();
+    Ensure.argument(fromIndex >= firstIndex, "fromIndex lies before the first record kept (trimmed)");
+    Ensure.notNull(visitor, "visitor");
+    long last = Math.min(toIndex, lastIndex);
+    if (fromIndex > last) {
+      return;
+    }
+    try {
+      flush();
+    } catch (IOException | RuntimeException e) {
+      failed = true;
+      throw e;
+    }
+    List<SegmentFile> list = new ArrayList<>(segments);
+    for (int i = 0; i < list.size(); i++) {
+      SegmentFile segment = list.get(i);
+      long segmentLast = i + 1 < list.size() ? list.get(i + 1).firstIndex() - 1 : lastIndex;
+      if (segmentLast < fromIndex || segment.firstIndex() > last) {
+        continue;
+      }
+      replaySegment(segment, i + 1 == list.size(), Math.max(fromIndex, segment.firstIndex()),
+          Math.min(last, segmentLast), visitor);
+    }
+  }
+
+  private void replaySegment(SegmentFile segment, boolean isActive, long from, long to, RecordVisitor visitor)
+      throws IOException {
+    FileHandle handle = isActive ? active : fs.open(segment.path(), false);
+    try {
+      long limit = isActive ? writeOffset : handle.size();
+      reader.reset(handle, segment.path(), limit);
+      long offset = SegmentHeader.BYTES;
+      for (long index = segment.firstIndex(); index <= to; index++) {
+        int frame = reader.frameAt(offset);
+        if (frame <= 0) {
+          throw new WalCorruptionException(segment.path(), offset,
+              "record " + index + " became unreadable after the log was opened");
+        }
+        if (index >= from) {
+          visitor.visit(index, reader.typeAt(offset), reader.payloadAt(offset, frame));
+        }
+        offset += frame;
+      }
+    } finally {
+      if (!isActive) {
+        handle.close();
+      }
+    }
+  }
+
+  /**
+   * Deletes the oldest segments whose records all have indexes below {@code index}, never the active
+   * segment, and makes the deletion durable. Records below {@code index} in a kept segment stay.
+   */
+  public void trimBefore(long index) throws IOException {
+    checkUsable();
+    int deleted = 0;
+    try {
+      Iterator<SegmentFile> it = segments.iterator();
+      SegmentFile segment = it.next();
+      while (it.hasNext()) {
+        SegmentFile next = it.next();
+        // Every record of `segment` is below next.firstIndex(); delete it only if they are all below index.
+        if (next.firstIndex() > index) {
+          break;
+        }
+        // Oldest first: if a crash keeps only some of the deletions, the survivors are still contiguous.
+        fs.delete(segment.path());
+        deleted++;
+        segment = next;
+      }
+      if (deleted > 0) {
+        fs.syncDirectory(dir);
+      }
+    } catch (IOException | RuntimeException e) {
+      failed = true;
+      throw e;
+    }
+    for (int i = 0; i < deleted; i++) {
+      segments.removeFirst();
+    }
+    Ensure.that(!segments.isEmpty(), "the active segment is never trimmed");
+    firstIndex = Math.min(segments.peekFirst().firstIndex(), lastIndex + 1);
+    Ensure.that(segments.size() < 2 || second().firstIndex() > index, "every segment wholly below index was trimmed");
+  }
+
+  /**
+   * Makes everything appended durable and closes the log. A log that failed earlier is closed without
+   * syncing. Idempotent.
+   */
+  @Override
+  public void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    try {
+      if (!failed) {
+        sync();
+      }
+    } finally {
+      closed = true;
+      active.close();
+    }
+  }
+
+  private SegmentFile second() {
+    Iterator<SegmentFile> it = segments.iterator();
+    it.next();
+    return it.next();
+  }
+
+  /** Ends the active segment and starts the next at {@code lastIndex + 1}. */
+  private void roll() throws IOException {
+    Ensure.that(segments.size() < config.segmentsMax(), "append checked the segment limit");
+    flush();
+    // A full segment is synced before the next exists, so only the newest segment can ever hold
+    // unsynced data: recovery relies on that to tell a torn tail from corruption.
+    active.sync();
+    syncCount++;
+    durableIndex = lastIndex;
+    active.close();
+    active = null;
+    startSegment(lastIndex + 1);
+  }
+
+  /** Creates, preallocates and syncs a segment whose first record will be {@code first}. */
+  private void startSegment(long first) throws IOException {
+    Ensure.that(active == null, "the previous segment is closed");
+    Ensure.that(first == lastIndex + 1, "a new segment continues the log");
+    SegmentFile segment = SegmentFile.in(dir, first);
+    FileHandle handle = fs.open(segment.path(), true);
+    try {
+      // A file of this name can remain from a deleted incomplete segment whose deletion was lost.
+      handle.truncate(0);
+      ByteBuffer header = new SegmentHeader(first, config.segmentBytes()).encode();
+      long position = 0;
+      while (header.hasRemaining()) {
+        position += handle.write(header, position);
+      }
+      // Zeros written now make the segment's blocks allocated, so a later fdatasync writes data
+      // only, and a crash leaves zeros (never stale bytes) where records were not yet written.
+      while (position < config.segmentBytes()) {
+        ByteBuffer chunk = zeros.duplicate();
+        chunk.limit((int) Math.min(chunk.capacity(), config.segmentBytes() - position));
+        while (chunk.hasRemaining()) {
+          position += handle.write(chunk, position);
+        }
+      }
+      handle.sync();
+      fs.syncDirectory(dir);
+    } catch (IOException | RuntimeException e) {
+      handle.close();
+      throw e;
+    }
+    segments.addLast(segment);
+    active = handle;
+    activeCapacityBytes = config.segmentBytes();
+    writeOffset = SegmentHeader.BYTES;
+    flushedOffset = SegmentHeader.BYTES;
+    if (segments.size() == 1) {
+      firstIndex = first;
+    }
+    LOG.debug("started segment {}", segment.path());
+  }
+
+  /** Hands the write buffer to the file system. */
+  private void flush() throws IOException {
+    if (writeBuffer.position() == 0) {
+      return;
+    }
+    writeBuffer.flip();
+    while (writeBuffer.hasRemaining()) {
+      flushedOffset += active.write(writeBuffer, flushedOffset);
+    }
+    writeBuffer.clear();
+    Ensure.that(flushedOffset == writeOffset, "everything buffered was written");
+    Ensure.that(flushedOffset <= activeCapacityBytes, "writes stay inside the segment");
+  }
+
+  /**
+   * A record larger than the write buffer goes to the file in one write of its own (the buffer was
+   * flushed first), so that header and payload are never split across writes a crash could separate.
+   */
+  private void writeLargeFrame(int type, byte[] payload, int frameBytes) throws IOException {
+    Ensure.that(writeBuffer.position() == 0, "the buffer was flushed before a large record");
+    ByteBuffer frame = ByteBuffer.allocate(frameBytes);
+    Frame.putHeader(frame, type, payload, crc);
+    frame.put(payload).flip();
+    while (frame.hasRemaining()) {
+      flushedOffset += active.write(frame, flushedOffset);
+    }
+    Ensure.that(flushedOffset == writeOffset + frameBytes, "the large record was written whole");
+  }
+
+  private void checkUsable() throws IOException {
+    if (closed) {
+      throw new IOException("write-ahead log " + dir + " is closed");
+    }
+    if (failed) {
+      throw new IOException("write-ahead log " + dir + " failed earlier; close and reopen it to recover");
+    }
+  }
+}

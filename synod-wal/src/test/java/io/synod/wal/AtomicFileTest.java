@@ -1,0 +1,95 @@
+package io.synod.wal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.synod.wal.fs.FaultyFileSystem;
+import io.synod.wal.fs.NioFileSystem;
+import io.synod.wal.fs.SimFileSystem;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AtomicFileTest {
+  private static final Path DIR = Path.of("/sim/state");
+  private static final Path FILE = DIR.resolve("acceptor");
+
+  private final SimFileSystem sim = new SimFileSystem(new SplittableRandom(3));
+  private final FaultyFileSystem fs = new FaultyFileSystem(sim);
+
+  @TempDir Path tmp;
+
+  private static byte[] bytes(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void absentFileReadsEmptyAndWritesRoundTrip() throws IOException {
+    sim.createDirectories(DIR);
+    assertThat(AtomicFile.read(fs, FILE)).isEmpty();
+    AtomicFile.write(fs, FILE, bytes("ballot 3"));
+    assertThat(AtomicFile.read(fs, FILE)).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("ballot 3")));
+    AtomicFile.write(fs, FILE, new byte[0]);
+    assertThat(AtomicFile.read(fs, FILE)).hasValueSatisfying(v -> assertThat(v).isEmpty());
+  }
+
+  @Test
+  void aCrashBeforeTheDirectorySyncKeepsTheOldVersion() throws IOException {
+    sim.createDirectories(DIR);
+    AtomicFile.write(fs, FILE, bytes("old"));
+    fs.failDirectorySyncs(true);
+    assertThatThrownBy(() -> AtomicFile.write(fs, FILE, bytes("new"))).isInstanceOf(IOException.class);
+    // Before the crash the rename is visible; the crash undoes it.
+    assertThat(AtomicFile.read(fs, FILE)).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("new")));
+    sim.crash();
+    fs.failDirectorySyncs(false);
+    assertThat(AtomicFile.read(fs, FILE)).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("old")));
+    assertThat(sim.directoryChangesLost()).isPositive();
+  }
+
+  @Test
+  void aCompletedWriteSurvivesACrash() throws IOException {
+    sim.createDirectories(DIR);
+    AtomicFile.write(fs, FILE, bytes("old"));
+    AtomicFile.write(fs, FILE, bytes("new"));
+    sim.crash();
+    assertThat(AtomicFile.read(fs, FILE)).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("new")));
+    // A temp file left by an interrupted write does not disturb the next one.
+    fs.failDirectorySyncs(true);
+    assertThatThrownBy(() -> AtomicFile.write(fs, FILE, bytes("newer but lost"))).isInstanceOf(IOException.class);
+    fs.failDirectorySyncs(false);
+    AtomicFile.write(fs, FILE, bytes("x"));
+    sim.crash();
+    assertThat(AtomicFile.read(fs, FILE)).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("x")));
+  }
+
+  @Test
+  void everyBitFlipIsDetected() throws IOException {
+    sim.createDirectories(DIR);
+    byte[] content = bytes("promised ballot (7, 2)");
+    long size = AtomicFile.HEADER_BYTES + content.length;
+    for (long offset = 0; offset < size; offset++) {
+      for (int bit = 0; bit < 8; bit++) {
+        AtomicFile.write(fs, FILE, content);
+        sim.flipBit(FILE, offset, bit);
+        assertThatThrownBy(() -> AtomicFile.read(fs, FILE))
+            .isInstanceOf(WalCorruptionException.class)
+            .hasMessageContaining(FILE.toString());
+      }
+    }
+  }
+
+  @Test
+  void worksOnTheRealFileSystem() throws IOException {
+    Path file = tmp.resolve("state");
+    AtomicFile.write(NioFileSystem.INSTANCE, file, bytes("a"));
+    AtomicFile.write(NioFileSystem.INSTANCE, file, bytes("bb"));
+    assertThat(AtomicFile.read(NioFileSystem.INSTANCE, file))
+        .hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("bb")));
+    assertThatThrownBy(() -> AtomicFile.read(NioFileSystem.INSTANCE, file, 1))
+        .isInstanceOf(WalCorruptionException.class).hasMessageContaining("exceeds the limit");
+  }
+}

@@ -1,0 +1,181 @@
+package io.synod.wal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.synod.wal.fs.FaultyFileSystem;
+import io.synod.wal.fs.NioFileSystem;
+import io.synod.wal.fs.SimFileSystem;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GroupCommitLogTest {
+  private static final int THREADS = 8;
+  private static final int PER_THREAD = 400;
+  /** Each thread keeps this many appends in flight before it waits, like pipelined proposals. */
+  private static final int WINDOW = 50;
+
+  @TempDir Path tmp;
+
+  private static byte[] payloadOf(int thread, int seq) {
+    return ByteBuffer.allocate(8 + seq % 50).putInt(thread).putInt(seq).array();
+  }
+
+  @Test
+  void concurrentAppendersShareSyncsAndGetDenseIndexes() throws Exception {
+    Path dir = tmp.resolve("wal");
+    WalConfig config = WalConfig.defaults().withSegmentBytes(256 << 10).withQueue(4096, 1L << 30);
+    config = new WalConfig(config.segmentBytes(), 64 << 10, 128 << 10, 64 << 10, config.segmentsMax(),
+        config.queueRecordsMax(), config.queueBytesMax(), config.closeTimeoutNanos(), 2, 1 << 20);
+    SegmentedLog log = SegmentedLog.open(NioFileSystem.INSTANCE, dir, config).log();
+    List<Long> durableReports = Collections.synchronizedList(new ArrayList<>());
+    GroupCommitLog front = GroupCommitLog.start(log, config, durableReports::add);
+    ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+    TreeMap<Long, byte[]> byIndex = new TreeMap<>();
+    try {
+      List<Future<List<long[]>>> results = new ArrayList<>();
+      for (int t = 0; t < THREADS; t++) {
+        int thread = t;
+        results.add(pool.submit(() -> {
+          List<long[]> mine = new ArrayList<>();
+          List<CompletableFuture<Long>> window = new ArrayList<>();
+          for (int seq = 0; seq < PER_THREAD; seq++) {
+            window.add(front.append(1, payloadOf(thread, seq)));
+            if (window.size() == WINDOW) {
+              for (int i = 0; i < window.size(); i++) {
+                mine.add(new long[] {window.get(i).get(30, TimeUnit.SECONDS), seq - WINDOW + 1 + i});
+              }
+              window.clear();
+            }
+          }
+          return mine;
+        }));
+      }
+      for (int t = 0; t < THREADS; t++) {
+        for (long[] pair : results.get(t).get(60, TimeUnit.SECONDS)) {
+          assertThat(byIndex.put(pair[0], payloadOf(t, (int) pair[1]))).as("index %d given twice", pair[0]).isNull();
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+      front.close();
+    }
+    int total = THREADS * PER_THREAD;
+    assertThat(byIndex.firstKey()).isEqualTo(1);
+    assertThat(byIndex.lastKey()).isEqualTo(total);
+    assertThat(byIndex).hasSize(total);
+    assertThat(durableReports).isSorted().doesNotHaveDuplicates();
+    assertThat(durableReports.get(durableReports.size() - 1)).isEqualTo(total);
+    assertThat(front.durableIndex()).isEqualTo(total);
+    assertThat(front.syncCount()).as("group commit: fewer syncs than appends").isLessThan(total);
+    try (SegmentedLog reopened = SegmentedLog.open(NioFileSystem.INSTANCE, dir, config).log()) {
+      assertThat(reopened.lastIndex()).isEqualTo(total);
+      reopened.replay(1, (index, type, payload) -> assertThat(payload).isEqualTo(byIndex.get(index)));
+    }
+  }
+
+  @Test
+  void aFullQueueRefusesAtOnce() throws Exception {
+    SimFileSystem sim = new SimFileSystem(new SplittableRandom(1));
+    FaultyFileSystem fs = new FaultyFileSystem(sim);
+    WalConfig config = WalConfig.small().withQueue(4, 1L << 20);
+    GroupCommitLog front = GroupCommitLog.start(SegmentedLog.open(fs, Path.of("/sim/wal"), config).log(), config,
+        DurableListener.NONE);
+    try {
+      fs.closeGate();
+      CompletableFuture<Long> first = front.append(0, new byte[10]);
+      assertThat(fs.awaitSyncHeld(30, TimeUnit.SECONDS)).as("the writer reached its sync").isTrue();
+      // The writer holds `first` in its sync; four more fill the queue.
+      List<CompletableFuture<Long>> queued = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        queued.add(front.append(0, new byte[10]));
+      }
+      assertThatThrownBy(() -> front.append(0, new byte[10]))
+          .isInstanceOf(WalQueueFullException.class).hasMessageContaining("queueRecordsMax=4");
+      fs.openGate();
+      assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(1);
+      for (int i = 0; i < 4; i++) {
+        assertThat(queued.get(i).get(30, TimeUnit.SECONDS)).isEqualTo(2 + i);
+      }
+      // Room again once the writer took the queued records.
+      assertThat(front.append(0, new byte[1]).get(30, TimeUnit.SECONDS)).isEqualTo(6);
+    } finally {
+      fs.openGate();
+      front.close();
+    }
+  }
+
+  @Test
+  void closeMakesEverythingQueuedDurableAndStopsTheWriter() throws Exception {
+    SimFileSystem sim = new SimFileSystem(new SplittableRandom(2));
+    WalConfig config = WalConfig.small();
+    Path dir = Path.of("/sim/wal");
+    GroupCommitLog front = GroupCommitLog.start(SegmentedLog.open(sim, dir, config).log(), config, DurableListener.NONE);
+    List<CompletableFuture<Long>> futures = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      futures.add(front.append(2, TestRecords.payload(i + 1)));
+    }
+    front.close();
+    for (CompletableFuture<Long> f : futures) {
+      assertThat(f).isCompleted();
+    }
+    assertThatThrownBy(() -> front.append(0, new byte[0])).isInstanceOf(IllegalStateException.class);
+    sim.crash();
+    try (SegmentedLog log = SegmentedLog.open(sim, dir, config).log()) {
+      assertThat(log.lastIndex()).isEqualTo(500);
+    }
+  }
+
+  @Test
+  void aFailedSyncFailsEveryPendingAndLaterAppend() throws Exception {
+    SimFileSystem sim = new SimFileSystem(new SplittableRandom(3));
+    FaultyFileSystem fs = new FaultyFileSystem(sim);
+    WalConfig config = WalConfig.small();
+    GroupCommitLog front = GroupCommitLog.start(SegmentedLog.open(fs, Path.of("/sim/wal"), config).log(), config,
+        DurableListener.NONE);
+    assertThat(front.append(0, new byte[3]).get(30, TimeUnit.SECONDS)).isEqualTo(1);
+    fs.failFileSyncs(true);
+    CompletableFuture<Long> failing = front.append(0, new byte[3]);
+    assertThatThrownBy(() -> failing.get(30, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(IOException.class);
+    CompletableFuture<Long> later = front.append(0, new byte[3]);
+    assertThatThrownBy(() -> later.get(30, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(IOException.class);
+    assertThatThrownBy(front::close).isInstanceOf(IOException.class).hasMessageContaining("failed");
+    assertThat(front.durableIndex()).isEqualTo(1);
+  }
+
+  @Test
+  void trimsRunInOrderWithAppends() throws IOException, ExecutionException, InterruptedException, TimeoutException {
+    SimFileSystem sim = new SimFileSystem(new SplittableRandom(4));
+    WalConfig config = WalConfig.small();
+    Path dir = Path.of("/sim/wal");
+    GroupCommitLog front = GroupCommitLog.start(SegmentedLog.open(sim, dir, config).log(), config, DurableListener.NONE);
+    CompletableFuture<Long> last = null;
+    for (int i = 0; i < 300; i++) {
+      last = front.append(1, TestRecords.payload(i + 1));
+    }
+    front.trimBefore(250).get(30, TimeUnit.SECONDS);
+    assertThat(last.get(30, TimeUnit.SECONDS)).isEqualTo(300);
+    front.close();
+    try (SegmentedLog log = SegmentedLog.open(sim, dir, config).log()) {
+      assertThat(log.firstIndex()).isGreaterThan(200).isLessThanOrEqualTo(250);
+      assertThat(log.lastIndex()).isEqualTo(300);
+    }
+  }
+}

@@ -1,0 +1,48 @@
+package io.synod.wal.fs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NioFileSystemTest {
+  @TempDir Path tmp;
+
+  @Test
+  void writesReadsTruncatesAndSyncs() throws IOException {
+    FileSystem fs = NioFileSystem.INSTANCE;
+    Path dir = tmp.resolve("a/b");
+    fs.createDirectories(dir);
+    Path file = dir.resolve("f");
+    try (FileHandle h = fs.open(file, true)) {
+      assertThat(h.write(ByteBuffer.wrap(new byte[] {1, 2, 3, 4}), 2)).isEqualTo(4);
+      h.sync();
+      assertThat(h.size()).isEqualTo(6);
+      h.truncate(4);
+      ByteBuffer dst = ByteBuffer.allocate(10);
+      assertThat(h.read(dst, 0)).isEqualTo(4);
+      assertThat(dst.array()).startsWith(0, 0, 1, 2);
+      assertThat(h.read(ByteBuffer.allocate(1), 4)).isEqualTo(-1);
+    }
+    fs.syncDirectory(dir);
+    assertThat(fs.exists(file)).isTrue();
+  }
+
+  @Test
+  void listsSortedMovesAndDeletes() throws IOException {
+    FileSystem fs = NioFileSystem.INSTANCE;
+    fs.open(tmp.resolve("b"), true).close();
+    fs.open(tmp.resolve("a"), true).close();
+    assertThat(fs.list(tmp)).containsExactly(tmp.resolve("a"), tmp.resolve("b"));
+    fs.atomicMove(tmp.resolve("a"), tmp.resolve("b"));
+    assertThat(fs.list(tmp)).containsExactly(tmp.resolve("b"));
+    fs.delete(tmp.resolve("b"));
+    fs.delete(tmp.resolve("missing"));
+    assertThat(fs.list(tmp)).isEmpty();
+    assertThatThrownBy(() -> fs.open(tmp.resolve("missing"), false)).isInstanceOf(IOException.class);
+  }
+}
