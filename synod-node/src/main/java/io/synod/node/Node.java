@@ -1,0 +1,428 @@
+package io.synod.node;
+
+import io.synod.common.Ensure;
+import io.synod.paxos.Batch;
+import io.synod.paxos.DurableState;
+import io.synod.paxos.Entry;
+import io.synod.paxos.Message;
+import io.synod.paxos.PaxosConfig;
+import io.synod.paxos.Ready;
+import io.synod.paxos.Replica;
+import io.synod.paxos.SnapshotHandle;
+import io.synod.wal.WalConfig;
+import io.synod.wal.fs.FileSystem;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One replica as a running node: a single loop thread owns the Paxos {@link Replica} and the
+ * {@link StateMachine}; transport threads and clients only enqueue events; a {@link StorageWorker}
+ * thread writes and fsyncs in groups and reports back. Client commands are batched into slots by
+ * the core; a follower forwards them to the leader; the node a command entered through completes
+ * its client's future when it applies the command.
+ */
+public final class Node implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+
+  /**
+   * @param id this node's replica id
+   * @param paxos the group's Paxos configuration
+   * @param wal storage limits
+   * @param dataDir where this node's storage lives
+   * @param tickNanos how often the core's clock advances
+   * @param requestTimeoutNanos a client request with no outcome after this long fails with Timeout
+   * @param snapshotEverySlots snapshot the state machine after this many applied slots (0: never)
+   * @param eventQueueMax events (messages, requests) waiting for the loop; beyond it requests get Busy
+   * @param pendingRequestsMax client requests in flight at this node
+   * @param wipeOnCorruption wipe corrupt storage and rebuild from peers instead of refusing to start
+   */
+  public record Config(
+      int id, PaxosConfig paxos, WalConfig wal, Path dataDir, long tickNanos, long requestTimeoutNanos,
+      int snapshotEverySlots, int eventQueueMax, int pendingRequestsMax, boolean wipeOnCorruption) {
+    public Config validate() {
+      paxos.validate();
+      wal.validate();
+      Ensure.argument(tickNanos > 0, "tickNanos must be positive");
+      Ensure.argument(requestTimeoutNanos > tickNanos, "requestTimeoutNanos must exceed a tick");
+      Ensure.argument(snapshotEverySlots >= 0, "snapshotEverySlots must not be negative");
+      Ensure.argument(eventQueueMax >= 16, "eventQueueMax must be at least 16");
+      Ensure.argument(pendingRequestsMax >= 1, "pendingRequestsMax must be at least 1");
+      return this;
+    }
+
+    public static Config defaults(int id, PaxosConfig paxos, Path dataDir) {
+      return new Config(id, paxos, WalConfig.defaults(), dataDir, 10_000_000L, 5_000_000_000L,
+          10_000, 65_536, 32_768, false);
+    }
+  }
+
+  /** What the node looks like from outside (updated by the loop after every round). */
+  public record Status(Replica.Role role, int leaderId, long chosenUpTo, long appliedUpTo, String ballot) {}
+
+  private sealed interface Event {}
+
+  private record Received(NodeMessage message) implements Event {}
+
+  private record Submit(byte[] command, CompletableFuture<byte[]> reply) implements Event {}
+
+  private record Persisted(long seq) implements Event {}
+
+  private record SnapshotStored(SnapshotHandle handle, byte[] data) implements Event {}
+
+  private record Failed(IOException error) implements Event {}
+
+  private record Stop() implements Event {}
+
+  private record Pending(CompletableFuture<byte[]> reply, long deadlineNanos) {}
+
+  private final Config config;
+  private final StateMachine machine;
+  private final Transport transport;
+  private final Replica replica;
+  private final StorageWorker storage;
+  private final BlockingQueue<Event> events;
+  private final LinkedHashMap<Long, Pending> pending = new LinkedHashMap<>();
+  private final Thread loop;
+  private long nextRequestId;
+  private long lastSnapshotSlot;
+  private boolean snapshotInFlight;
+  private volatile Status status;
+  private final Object statusMonitor = new Object();
+  private volatile boolean running = true;
+
+  private Node(Config config, StateMachine machine, Transport transport, ReplicaStorage.Opened opened) {
+    this.config = config;
+    this.machine = machine;
+    this.transport = transport;
+    this.events = new ArrayBlockingQueue<>(config.eventQueueMax());
+    DurableState state = opened.state();
+    if (state.snapshot().slot() > machine.appliedSlot()) {
+      machine.restore(state.snapshot().slot(), state.snapshotData());
+    }
+    long applied = Math.max(machine.appliedSlot(), state.snapshot().slot());
+    this.lastSnapshotSlot = state.snapshot().slot();
+    // Time is injected into the core; the node reads the monotonic clock and nothing else does.
+    this.replica = new Replica(config.paxos(), config.id(), state, applied,
+        new SplittableRandom(System.nanoTime() ^ config.id()), System.nanoTime());
+    this.storage = new StorageWorker(opened.storage(), 4_096, new StorageWorker.Listener() {
+      @Override
+      public void persisted(long seq) {
+        enqueueInternal(new Persisted(seq));
+      }
+
+      @Override
+      public void snapshotStored(SnapshotHandle handle, byte[] data) {
+        enqueueInternal(new SnapshotStored(handle, data));
+      }
+
+      @Override
+      public void failed(IOException error) {
+        enqueueInternal(new Failed(error));
+      }
+    }, "synod-storage-" + config.id());
+    this.status = snapshotStatus();
+    this.loop = new Thread(this::run, "synod-node-" + config.id());
+  }
+
+  /**
+   * Opens the node's storage, restores the state machine and starts the loop.
+   *
+   * @throws StorageCorruptException if the storage is corrupt and {@code wipeOnCorruption} is off
+   */
+  public static Node start(Config config, StateMachine machine, Transport transport, FileSystem fs)
+      throws IOException {
+    config.validate();
+    ReplicaStorage.Opened opened;
+    try {
+      opened = ReplicaStorage.open(fs, config.dataDir(), config.paxos().configuration(), config.wal());
+    } catch (StorageCorruptException e) {
+      if (!config.wipeOnCorruption()) {
+        throw e;
+      }
+      LOG.warn("node {}: {}; wiping and rebuilding from peers", config.id(), e.getMessage());
+      opened = ReplicaStorage.wipe(fs, config.dataDir(), config.paxos().configuration(), config.wal());
+    }
+    Node node = new Node(config, machine, transport, opened);
+    node.loop.start();
+    return node;
+  }
+
+  /** Submits a client command; the future completes with the state machine's reply once applied here. */
+  public CompletableFuture<byte[]> submit(byte[] command) {
+    CompletableFuture<byte[]> reply = new CompletableFuture<>();
+    if (!running) {
+      reply.completeExceptionally(new NodeException.Stopped("node " + config.id() + " is stopped"));
+    } else if (!events.offer(new Submit(command, reply))) {
+      reply.completeExceptionally(new NodeException.Busy("node " + config.id() + " event queue is full"));
+    }
+    return reply;
+  }
+
+  /** Delivers a message from a peer; drops it if the loop is overloaded (peers retransmit). */
+  public void receive(NodeMessage message) {
+    if (running) {
+      events.offer(new Received(message));
+    }
+  }
+
+  public Status status() {
+    return status;
+  }
+
+  /**
+   * Blocks until the node's status satisfies {@code condition} or {@code timeoutNanos} pass; returns
+   * whether it did. Woken by the loop whenever the status changes: no polling.
+   */
+  public boolean awaitStatus(java.util.function.Predicate<Status> condition, long timeoutNanos)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeoutNanos;
+    synchronized (statusMonitor) {
+      while (!condition.test(status)) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0 || !running) {
+          return condition.test(status);
+        }
+        TimeUnit.NANOSECONDS.timedWait(statusMonitor, left);
+      }
+      return true;
+    }
+  }
+
+  private void publishStatus() {
+    Status next = snapshotStatus();
+    if (!next.equals(status)) {
+      synchronized (statusMonitor) {
+        status = next;
+        statusMonitor.notifyAll();
+      }
+    }
+  }
+
+  public int id() {
+    return config.id();
+  }
+
+  /** Internal events (storage completions) must not be dropped: wait for room. */
+  private void enqueueInternal(Event event) {
+    try {
+      while (running && !events.offer(event, 100, TimeUnit.MILLISECONDS)) {
+        LOG.debug("node {} loop is slow to take storage events", config.id());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // ---------------------------------------------------------------- the loop
+
+  private void run() {
+    long nextTick = System.nanoTime();
+    List<Event> batch = new ArrayList<>();
+    try {
+      while (running) {
+        long wait = Math.max(0, nextTick - System.nanoTime());
+        Event first = events.poll(wait, TimeUnit.NANOSECONDS);
+        batch.clear();
+        if (first != null) {
+          batch.add(first);
+          events.drainTo(batch, 4_096);
+        }
+        for (Event event : batch) {
+          handle(event);
+        }
+        long now = System.nanoTime();
+        if (now >= nextTick) {
+          replica.tick(now);
+          expireRequests(now);
+          nextTick = now + config.tickNanos();
+        }
+        processReady();
+        publishStatus();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      LOG.error("node {} loop failed", config.id(), e);
+    } finally {
+      running = false;
+      failAll(new NodeException.Stopped("node " + config.id() + " stopped"));
+      synchronized (statusMonitor) {
+        statusMonitor.notifyAll();
+      }
+    }
+  }
+
+  private void handle(Event event) throws InterruptedException {
+    if (event instanceof Received r) {
+      if (r.message() instanceof NodeMessage.Paxos p) {
+        replica.step(p.message());
+      } else if (r.message() instanceof NodeMessage.Forward f) {
+        propose(f.command(), null);
+      }
+    } else if (event instanceof Submit s) {
+      submitted(s);
+    } else if (event instanceof Persisted p) {
+      replica.persisted(p.seq());
+    } else if (event instanceof SnapshotStored s) {
+      snapshotInFlight = false;
+      if (s.handle().slot() > replica.snapshot().slot()) {
+        replica.snapshotTaken(s.handle().slot(), s.data());
+      }
+    } else if (event instanceof Failed f) {
+      LOG.error("node {} stops: storage failed", config.id(), f.error());
+      running = false;
+    } else if (event instanceof Stop) {
+      running = false;
+    }
+  }
+
+  private void submitted(Submit s) {
+    if (pending.size() >= config.pendingRequestsMax()) {
+      s.reply().completeExceptionally(new NodeException.Busy("too many requests in flight"));
+      return;
+    }
+    long requestId = ++nextRequestId;
+    byte[] logged = new CommandEnvelope(config.id(), requestId, s.command()).encode();
+    pending.put(requestId, new Pending(s.reply(), System.nanoTime() + config.requestTimeoutNanos()));
+    propose(logged, s.reply());
+  }
+
+  /** Proposes at this node if it leads, else forwards to the leader it knows. */
+  private void propose(byte[] logged, CompletableFuture<byte[]> reply) {
+    if (replica.role() == Replica.Role.LEADER) {
+      Replica.ProposeResult result = replica.propose(logged);
+      if (result == Replica.ProposeResult.FULL && reply != null) {
+        failOwn(logged, new NodeException.Busy("proposal queue full"));
+      }
+      return;
+    }
+    int leader = replica.leaderHint();
+    if (leader != 0 && leader != config.id() && reply != null) {
+      transport.send(new NodeMessage.Forward(config.paxos().groupId(), config.id(), leader, logged));
+    } else if (reply != null) {
+      failOwn(logged, new NodeException.NotLeader(leader == config.id() ? 0 : leader));
+    }
+  }
+
+  private void failOwn(byte[] logged, NodeException error) {
+    CommandEnvelope envelope = CommandEnvelope.decode(logged);
+    if (envelope != null && envelope.origin() == config.id()) {
+      Pending p = pending.remove(envelope.requestId());
+      if (p != null) {
+        p.reply().completeExceptionally(error);
+      }
+    }
+  }
+
+  private void processReady() throws InterruptedException {
+    for (int round = 0; round < 100; round++) {
+      Ready ready = replica.ready();
+      if (ready.isEmpty()) {
+        return;
+      }
+      if (ready.install() != null) {
+        machine.restore(ready.install().handle().slot(), ready.install().data());
+        lastSnapshotSlot = ready.install().handle().slot();
+        storage.submit(new StorageWorker.Snapshot(ready.install().handle(), ready.install().data(), false));
+      }
+      for (Message message : ready.messages()) {
+        transport.send(new NodeMessage.Paxos(message));
+      }
+      if (ready.persist() != null) {
+        storage.submit(new StorageWorker.Persist(ready.persist()));
+      }
+      for (Entry entry : ready.chosen()) {
+        apply(entry);
+      }
+      for (byte[] command : ready.dropped()) {
+        failOwn(command, new NodeException.NotLeader(replica.leaderHint()));
+      }
+      maybeSnapshot();
+    }
+  }
+
+  private void apply(Entry entry) {
+    Batch batch = entry.batch();
+    for (int i = 0; i < batch.size(); i++) {
+      CommandEnvelope envelope = CommandEnvelope.decode(batch.command(i));
+      if (envelope == null) {
+        continue;
+      }
+      byte[] reply = machine.apply(entry.slot(), envelope.payload());
+      if (envelope.origin() == config.id()) {
+        Pending p = pending.remove(envelope.requestId());
+        if (p != null) {
+          p.reply().complete(reply);
+        }
+      }
+    }
+    machine.slotApplied(entry.slot());
+  }
+
+  private void maybeSnapshot() throws InterruptedException {
+    long applied = replica.appliedUpTo();
+    if (config.snapshotEverySlots() == 0 || snapshotInFlight || applied - lastSnapshotSlot < config.snapshotEverySlots()) {
+      return;
+    }
+    snapshotInFlight = true;
+    lastSnapshotSlot = applied;
+    SnapshotHandle handle = new SnapshotHandle(applied, config.paxos().configuration());
+    storage.submit(new StorageWorker.Snapshot(handle, machine.snapshot(), true));
+  }
+
+  private void expireRequests(long now) {
+    // Every request gets the same timeout, so insertion order is deadline order.
+    Iterator<Map.Entry<Long, Pending>> it = pending.entrySet().iterator();
+    while (it.hasNext()) {
+      Pending p = it.next().getValue();
+      if (p.deadlineNanos() > now) {
+        return;
+      }
+      it.remove();
+      p.reply().completeExceptionally(new NodeException.Timeout("no outcome within the request timeout"));
+    }
+  }
+
+  private void failAll(NodeException error) {
+    for (Pending p : pending.values()) {
+      p.reply().completeExceptionally(error);
+    }
+    pending.clear();
+    Event event;
+    while ((event = events.poll()) != null) {
+      if (event instanceof Submit s) {
+        s.reply().completeExceptionally(error);
+      }
+    }
+  }
+
+  private Status snapshotStatus() {
+    return new Status(replica.role(), replica.leaderHint(), replica.chosenUpTo(), replica.appliedUpTo(),
+        replica.ballot().toString());
+  }
+
+  /** Stops the loop and the storage thread; pending requests fail with Stopped. Bounded in time. */
+  @Override
+  public void close() throws IOException {
+    running = false;
+    events.offer(new Stop());
+    try {
+      loop.join(TimeUnit.SECONDS.toMillis(10));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    storage.close();
+  }
+}

@@ -1,0 +1,119 @@
+package io.synod.node;
+
+import io.synod.common.Ensure;
+import io.synod.paxos.PersistRequest;
+import io.synod.paxos.SnapshotHandle;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's storage thread: writes persist requests and snapshots to {@link ReplicaStorage} in the
+ * order the node loop handed them over, with group commit: it takes every task that has queued up,
+ * writes them all, fsyncs once, and reports the highest persisted request back to the loop.
+ */
+final class StorageWorker implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(StorageWorker.class);
+
+  /** Work for the storage thread. */
+  sealed interface Task {}
+
+  record Persist(PersistRequest request) implements Task {}
+
+  /** A snapshot to store; {@code taken} tells the loop to report it to the core afterwards. */
+  record Snapshot(SnapshotHandle handle, byte[] data, boolean taken) implements Task {}
+
+  private record Stop() implements Task {}
+
+  /** What the worker reports back to the node loop (on the worker's thread). */
+  interface Listener {
+    void persisted(long seq);
+
+    void snapshotStored(SnapshotHandle handle, byte[] data);
+
+    void failed(IOException error);
+  }
+
+  private final ReplicaStorage storage;
+  private final BlockingQueue<Task> tasks;
+  private final Listener listener;
+  private final Thread thread;
+  private final int batchMax;
+
+  StorageWorker(ReplicaStorage storage, int queueMax, Listener listener, String name) {
+    Ensure.argument(queueMax >= 2, "storage queue must hold at least two tasks");
+    this.storage = storage;
+    this.tasks = new ArrayBlockingQueue<>(queueMax);
+    this.listener = listener;
+    this.batchMax = queueMax;
+    this.thread = new Thread(this::run, name);
+    this.thread.setDaemon(true);
+    this.thread.start();
+  }
+
+  /** Hands over a task; blocks while the queue is full (back-pressure on the node loop). */
+  void submit(Task task) throws InterruptedException {
+    tasks.put(task);
+  }
+
+  private void run() {
+    List<Task> batch = new ArrayList<>();
+    try {
+      while (true) {
+        batch.clear();
+        batch.add(tasks.take());
+        tasks.drainTo(batch, batchMax - 1);
+        long persistedSeq = -1;
+        List<Snapshot> stored = new ArrayList<>();
+        boolean stop = false;
+        for (Task task : batch) {
+          if (task instanceof Persist p) {
+            storage.write(p.request());
+            persistedSeq = p.request().seq();
+          } else if (task instanceof Snapshot s) {
+            storage.writeSnapshot(s.handle(), s.data());
+            if (s.taken()) {
+              stored.add(s);
+            }
+          } else {
+            stop = true;
+          }
+        }
+        if (persistedSeq >= 0) {
+          storage.sync();
+          listener.persisted(persistedSeq);
+        }
+        for (Snapshot s : stored) {
+          listener.snapshotStored(s.handle(), s.data());
+        }
+        if (stop) {
+          return;
+        }
+      }
+    } catch (IOException e) {
+      LOG.error("storage failed; the node stops", e);
+      listener.failed(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    try {
+      if (thread.isAlive() && !tasks.offer(new Stop(), 5, TimeUnit.SECONDS)) {
+        thread.interrupt();
+      }
+      thread.join(TimeUnit.SECONDS.toMillis(10));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    storage.close();
+  }
+}
