@@ -1,0 +1,307 @@
+package io.synod.kv;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The compact binary form of commands (what goes into the log) and results (what the applier hands
+ * back). Integers are varints (zig-zag for signed), byte strings are length-prefixed, enums are
+ * ordinals, and each form starts with a version byte so the format can evolve.
+ *
+ * <p>Decoding treats its input as hostile: a truncated, overlong, trailing-garbage or out-of-range
+ * input fails with {@link KvException.Code#INVALID_ARGUMENT}, never with an unchecked exception, and
+ * nesting deeper than {@link KvLimits#TXN_DEPTH_MAX} is refused before it can exhaust the stack.
+ */
+public final class KvCodec {
+  static final int VERSION = 1;
+
+  private static final int TAG_ERROR = 0;
+  private static final int TAG_RANGE = 1;
+  private static final int TAG_PUT = 2;
+  private static final int TAG_DELETE = 3;
+  private static final int TAG_TXN = 4;
+  private static final int TAG_COMPACTION = 5;
+
+  private static final KvException.Code[] CODES = KvException.Code.values();
+  private static final RangeRequest.SortOrder[] SORT_ORDERS = RangeRequest.SortOrder.values();
+  private static final RangeRequest.SortTarget[] SORT_TARGETS = RangeRequest.SortTarget.values();
+  private static final Compare.Result[] COMPARE_RESULTS = Compare.Result.values();
+  private static final Compare.Target[] COMPARE_TARGETS = Compare.Target.values();
+
+  private KvCodec() {}
+
+  // ---- commands ----
+
+  public static byte[] encodeCommand(KvCommand command) {
+    ByteWriter out = new ByteWriter();
+    out.writeByte(VERSION);
+    out.writeZigZag(command.clientId());
+    out.writeZigZag(command.sequence());
+    writeRequest(out, command.request());
+    return out.toByteArray();
+  }
+
+  public static KvCommand decodeCommand(byte[] bytes) throws KvException {
+    ByteReader in = new ByteReader(bytes);
+    readVersion(in);
+    long clientId = in.readZigZag();
+    long sequence = in.readZigZag();
+    if (clientId == 0 ? sequence != 0 : sequence < 1) {
+      throw KvException.invalid("bad session (client " + clientId + ", sequence " + sequence + ")");
+    }
+    KvRequest request = readRequest(in, 0);
+    in.expectEnd();
+    return new KvCommand(clientId, sequence, request);
+  }
+
+  private static void readVersion(ByteReader in) throws KvException {
+    int version = in.readByte();
+    if (version != VERSION) {
+      throw KvException.invalid("unknown encoding version " + version);
+    }
+  }
+
+  private static void writeRequest(ByteWriter out, KvRequest request) {
+    if (request instanceof RangeRequest r) {
+      out.writeByte(TAG_RANGE);
+      out.writeBytes(r.key()).writeBytes(r.rangeEnd());
+      out.writeZigZag(r.limit()).writeZigZag(r.revision());
+      out.writeVarLong(r.sortOrder().ordinal()).writeVarLong(r.sortTarget().ordinal());
+      out.writeByte((r.keysOnly() ? 1 : 0) | (r.countOnly() ? 2 : 0));
+      out.writeZigZag(r.minModRevision()).writeZigZag(r.maxModRevision());
+      out.writeZigZag(r.minCreateRevision()).writeZigZag(r.maxCreateRevision());
+    } else if (request instanceof PutRequest p) {
+      out.writeByte(TAG_PUT);
+      out.writeBytes(p.key()).writeBytes(p.value()).writeZigZag(p.lease());
+      out.writeByte((p.prevKv() ? 1 : 0) | (p.ignoreValue() ? 2 : 0) | (p.ignoreLease() ? 4 : 0));
+    } else if (request instanceof DeleteRangeRequest d) {
+      out.writeByte(TAG_DELETE);
+      out.writeBytes(d.key()).writeBytes(d.rangeEnd()).writeBool(d.prevKv());
+    } else if (request instanceof TxnRequest t) {
+      out.writeByte(TAG_TXN);
+      out.writeVarLong(t.compare().size());
+      for (Compare c : t.compare()) {
+        out.writeVarLong(c.result().ordinal()).writeVarLong(c.target().ordinal());
+        out.writeBytes(c.key()).writeBytes(c.rangeEnd()).writeZigZag(c.number()).writeBytes(c.value());
+      }
+      writeOps(out, t.success());
+      writeOps(out, t.failure());
+    } else if (request instanceof CompactionRequest c) {
+      out.writeByte(TAG_COMPACTION);
+      out.writeZigZag(c.revision()).writeBool(c.physical());
+    } else {
+      throw new IllegalArgumentException("unknown request type " + request.getClass().getName());
+    }
+  }
+
+  private static void writeOps(ByteWriter out, List<RequestOp> ops) {
+    out.writeVarLong(ops.size());
+    for (RequestOp op : ops) {
+      writeRequest(out, op);
+    }
+  }
+
+  private static KvRequest readRequest(ByteReader in, int depth) throws KvException {
+    int tag = in.readByte();
+    switch (tag) {
+      case TAG_RANGE: {
+        byte[] key = in.readBytes();
+        byte[] rangeEnd = in.readBytes();
+        long limit = in.readZigZag();
+        long revision = in.readZigZag();
+        RangeRequest.SortOrder order = in.readEnum(SORT_ORDERS);
+        RangeRequest.SortTarget target = in.readEnum(SORT_TARGETS);
+        int flags = readFlags(in, 2);
+        return new RangeRequest(key, rangeEnd, limit, revision, order, target, (flags & 1) != 0, (flags & 2) != 0,
+            in.readZigZag(), in.readZigZag(), in.readZigZag(), in.readZigZag());
+      }
+      case TAG_PUT: {
+        byte[] key = in.readBytes();
+        byte[] value = in.readBytes();
+        long lease = in.readZigZag();
+        int flags = readFlags(in, 3);
+        return new PutRequest(key, value, lease, (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0);
+      }
+      case TAG_DELETE:
+        return new DeleteRangeRequest(in.readBytes(), in.readBytes(), in.readBool());
+      case TAG_TXN:
+        return readTxn(in, depth);
+      case TAG_COMPACTION:
+        if (depth > 0) {
+          throw KvException.invalid("compaction inside a transaction");
+        }
+        return new CompactionRequest(in.readZigZag(), in.readBool());
+      default:
+        throw KvException.invalid("unknown request tag " + tag);
+    }
+  }
+
+  private static TxnRequest readTxn(ByteReader in, int depth) throws KvException {
+    if (depth >= KvLimits.TXN_DEPTH_MAX) {
+      throw KvException.invalid("transactions nested deeper than " + KvLimits.TXN_DEPTH_MAX);
+    }
+    // A compare takes at least 6 bytes: two enums, three lengths and a number.
+    int compareCount = in.readCount(6);
+    List<Compare> compares = new ArrayList<>(compareCount);
+    for (int i = 0; i < compareCount; i++) {
+      Compare.Result result = in.readEnum(COMPARE_RESULTS);
+      Compare.Target target = in.readEnum(COMPARE_TARGETS);
+      compares.add(new Compare(result, target, in.readBytes(), in.readBytes(), in.readZigZag(), in.readBytes()));
+    }
+    List<RequestOp> success = readOps(in, depth);
+    List<RequestOp> failure = readOps(in, depth);
+    return new TxnRequest(compares, success, failure);
+  }
+
+  private static List<RequestOp> readOps(ByteReader in, int depth) throws KvException {
+    // An op takes at least 4 bytes (a delete: tag, two lengths, a flag).
+    int count = in.readCount(4);
+    List<RequestOp> ops = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      KvRequest op = readRequest(in, depth + 1);
+      ops.add((RequestOp) op);
+    }
+    return ops;
+  }
+
+  private static int readFlags(ByteReader in, int bits) throws KvException {
+    int flags = in.readByte();
+    if ((flags >>> bits) != 0) {
+      throw KvException.invalid("unknown flag bits " + flags);
+    }
+    return flags;
+  }
+
+  // ---- results ----
+
+  public static byte[] encodeResult(KvResult result) {
+    ByteWriter out = new ByteWriter();
+    out.writeByte(VERSION);
+    if (!result.isOk()) {
+      out.writeByte(TAG_ERROR);
+      out.writeVarLong(result.errorCode().ordinal());
+      out.writeString(result.errorMessage());
+    } else {
+      writeResponse(out, result.response());
+    }
+    return out.toByteArray();
+  }
+
+  public static KvResult decodeResult(byte[] bytes) throws KvException {
+    ByteReader in = new ByteReader(bytes);
+    readVersion(in);
+    int tag = in.readByte();
+    KvResult result;
+    if (tag == TAG_ERROR) {
+      KvException.Code code = in.readEnum(CODES);
+      result = KvResult.error(new KvException(code, in.readString()));
+    } else {
+      result = KvResult.ok(readResponseBody(in, tag, 0));
+    }
+    in.expectEnd();
+    return result;
+  }
+
+  private static void writeResponse(ByteWriter out, KvResponse response) {
+    if (response instanceof RangeResponse r) {
+      out.writeByte(TAG_RANGE);
+      out.writeZigZag(r.header().revision());
+      out.writeVarLong(r.kvs().size());
+      for (KeyValue kv : r.kvs()) {
+        writeKeyValue(out, kv);
+      }
+      out.writeBool(r.more()).writeZigZag(r.count());
+    } else if (response instanceof PutResponse p) {
+      out.writeByte(TAG_PUT);
+      out.writeZigZag(p.header().revision());
+      out.writeBool(p.prevKv() != null);
+      if (p.prevKv() != null) {
+        writeKeyValue(out, p.prevKv());
+      }
+    } else if (response instanceof DeleteRangeResponse d) {
+      out.writeByte(TAG_DELETE);
+      out.writeZigZag(d.header().revision()).writeZigZag(d.deleted());
+      out.writeVarLong(d.prevKvs().size());
+      for (KeyValue kv : d.prevKvs()) {
+        writeKeyValue(out, kv);
+      }
+    } else if (response instanceof TxnResponse t) {
+      out.writeByte(TAG_TXN);
+      out.writeZigZag(t.header().revision()).writeBool(t.succeeded());
+      out.writeVarLong(t.responses().size());
+      for (ResponseOp op : t.responses()) {
+        writeResponse(out, op);
+      }
+    } else if (response instanceof CompactionResponse c) {
+      out.writeByte(TAG_COMPACTION);
+      out.writeZigZag(c.header().revision());
+    } else {
+      throw new IllegalArgumentException("unknown response type " + response.getClass().getName());
+    }
+  }
+
+  private static KvResponse readResponse(ByteReader in, int depth) throws KvException {
+    return readResponseBody(in, in.readByte(), depth);
+  }
+
+  private static KvResponse readResponseBody(ByteReader in, int tag, int depth) throws KvException {
+    switch (tag) {
+      case TAG_RANGE: {
+        ResponseHeader header = new ResponseHeader(in.readZigZag());
+        List<KeyValue> kvs = readKeyValues(in);
+        return new RangeResponse(header, kvs, in.readBool(), in.readZigZag());
+      }
+      case TAG_PUT: {
+        ResponseHeader header = new ResponseHeader(in.readZigZag());
+        KeyValue prev = in.readBool() ? readKeyValue(in) : null;
+        return new PutResponse(header, prev);
+      }
+      case TAG_DELETE: {
+        ResponseHeader header = new ResponseHeader(in.readZigZag());
+        long deleted = in.readZigZag();
+        return new DeleteRangeResponse(header, deleted, readKeyValues(in));
+      }
+      case TAG_TXN: {
+        if (depth >= KvLimits.TXN_DEPTH_MAX) {
+          throw KvException.invalid("transaction responses nested deeper than " + KvLimits.TXN_DEPTH_MAX);
+        }
+        ResponseHeader header = new ResponseHeader(in.readZigZag());
+        boolean succeeded = in.readBool();
+        int count = in.readCount(2);
+        List<ResponseOp> responses = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+          KvResponse op = readResponse(in, depth + 1);
+          if (!(op instanceof ResponseOp responseOp)) {
+            throw KvException.invalid("compaction response inside a transaction");
+          }
+          responses.add(responseOp);
+        }
+        return new TxnResponse(header, succeeded, responses);
+      }
+      case TAG_COMPACTION:
+        return new CompactionResponse(new ResponseHeader(in.readZigZag()));
+      default:
+        throw KvException.invalid("unknown response tag " + tag);
+    }
+  }
+
+  private static void writeKeyValue(ByteWriter out, KeyValue kv) {
+    out.writeBytes(kv.key()).writeZigZag(kv.createRevision()).writeZigZag(kv.modRevision());
+    out.writeZigZag(kv.version()).writeBytes(kv.value()).writeZigZag(kv.lease());
+  }
+
+  private static List<KeyValue> readKeyValues(ByteReader in) throws KvException {
+    // A key-value takes at least 6 bytes: two lengths and four numbers.
+    int count = in.readCount(6);
+    List<KeyValue> kvs = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      kvs.add(readKeyValue(in));
+    }
+    return kvs;
+  }
+
+  private static KeyValue readKeyValue(ByteReader in) throws KvException {
+    return new KeyValue(in.readBytes(), in.readZigZag(), in.readZigZag(), in.readZigZag(), in.readBytes(),
+        in.readZigZag());
+  }
+}

@@ -1,0 +1,259 @@
+package io.synod.kv;
+
+import io.synod.common.Ensure;
+import io.synod.common.Marks;
+import io.synod.kv.engine.Engine;
+import io.synod.kv.engine.WriteBatch;
+
+/**
+ * The replicated key-value state machine: etcd v3's multi-version store, applied deterministically
+ * from the Paxos log.
+ *
+ * <p>History: every write transaction takes the next revision (a new store is at revision 1, the
+ * first write makes it 2); an in-memory {@link KeyIndex} maps each key to the revisions at which it
+ * changed, and the engine holds each change under its revision. The index is not persisted: it is
+ * rebuilt by scanning the engine's changes on open, which keeps the engine format the only one to
+ * get right, at the cost of a scan proportional to the retained history.
+ *
+ * <p>Slots: the node calls {@link #apply(long, byte[])} for each command of a slot, in order, then
+ * {@link #slotApplied(long)}. The slot's changes reach the engine in one atomic batch together with
+ * the slot number, so after a crash the store is at a slot boundary and the node replays the log from
+ * {@link #appliedSlot()} + 1. A command of a later slot also completes the earlier one.
+ *
+ * <p>Determinism: applying reads no clock and no randomness, and iterates only ordered maps; the
+ * same commands in the same order (under the same {@link KvLimits}) give the same replies and the same
+ * {@link #stateHash()} on every replica.
+ *
+ * <p>Threading: one thread (the node's loop) owns the store, including local reads; nothing here is
+ * thread-safe. The store does not own the engine: the caller closes it.
+ */
+public final class MvccStore {
+  private static final long NO_PENDING_SLOT = -1;
+
+  private final StoreState state;
+  private long appliedSlot;
+  private long pendingSlot = NO_PENDING_SLOT;
+
+  private MvccStore(StoreState state) {
+    this.state = state;
+    this.appliedSlot = state.engine.appliedSlot();
+  }
+
+  /** Opens a store on {@code engine} (empty or holding a store's state) and rebuilds its index. */
+  public static MvccStore open(Engine engine, KvLimits limits) {
+    Ensure.notNull(engine, "engine");
+    Ensure.notNull(limits, "limits");
+    StoreState state = new StoreState(engine, limits);
+    state.load();
+    return new MvccStore(state);
+  }
+
+  public static MvccStore open(Engine engine) {
+    return open(engine, KvLimits.DEFAULTS);
+  }
+
+  // ---- the apply path ----
+
+  /**
+   * Applies one encoded {@link KvCommand} of {@code slot} and returns the encoded {@link KvResult}.
+   * Never throws for bad input: a malformed or oversized command gets an error reply and changes
+   * nothing. {@code slot} must be after {@link #appliedSlot()}.
+   */
+  public byte[] apply(long slot, byte[] command) {
+    Ensure.notNull(command, "command");
+    beginSlot(slot);
+    KvResult result;
+    if (command.length > state.limits.requestBytesMax()) {
+      result = KvResult.error(new KvException(KvException.Code.REQUEST_TOO_LARGE));
+    } else {
+      try {
+        result = execute(KvCodec.decodeCommand(command));
+      } catch (KvException e) {
+        Marks.hit("kv.malformed-command");
+        result = KvResult.error(e);
+      }
+    }
+    return KvCodec.encodeResult(result);
+  }
+
+  /** Like {@link #apply(long, byte[])} for a decoded command (no request-size check). */
+  public KvResult apply(long slot, KvCommand command) {
+    Ensure.notNull(command, "command");
+    beginSlot(slot);
+    return execute(command);
+  }
+
+  /**
+   * Every command of {@code slot} has been applied: its changes and the slot number go to the engine
+   * in one batch. Called for every slot, also one with no commands for this store.
+   */
+  public void slotApplied(long slot) {
+    Ensure.argument(slot > appliedSlot, "slot " + slot + " was already applied");
+    Ensure.argument(pendingSlot == NO_PENDING_SLOT || pendingSlot == slot,
+        "slot " + pendingSlot + " is being applied, not " + slot);
+    pendingSlot = slot;
+    commitSlot();
+  }
+
+  /** The last slot whose effects the engine holds (0 for a new store). */
+  public long appliedSlot() {
+    return appliedSlot;
+  }
+
+  private void beginSlot(long slot) {
+    Ensure.argument(slot > appliedSlot, "slot " + slot + " was already applied");
+    if (pendingSlot != NO_PENDING_SLOT && slot != pendingSlot) {
+      Ensure.argument(slot > pendingSlot, "slot " + slot + " is before slot " + pendingSlot);
+      Marks.hit("kv.slot-completed-by-next");
+      commitSlot();
+    }
+    pendingSlot = slot;
+  }
+
+  private void commitSlot() {
+    Ensure.that(pendingSlot != NO_PENDING_SLOT, "a slot is pending");
+    WriteBatch batch = state.slotWrites.drainToBatch();
+    state.engine.write(batch, pendingSlot);
+    appliedSlot = pendingSlot;
+    pendingSlot = NO_PENDING_SLOT;
+    Ensure.that(state.engine.appliedSlot() == appliedSlot, "engine recorded the applied slot");
+  }
+
+  private KvResult execute(KvCommand command) {
+    KvRequest request = command.request();
+    // A range changes nothing, so running it again is harmless; not remembering it keeps large read
+    // replies out of the exactly-once table.
+    if (!command.hasSession() || request instanceof RangeRequest) {
+      return run(request);
+    }
+    switch (state.sessions.check(command.clientId(), command.sequence())) {
+      case DUPLICATE:
+        Marks.hit("kv.session-duplicate");
+        return decodeStoredReply(state.sessions.reply(state.slotWrites, command.clientId()));
+      case STALE:
+        Marks.hit("kv.session-stale");
+        return KvResult.error(new KvException(KvException.Code.SEQUENCE_STALE));
+      default:
+        KvResult result = run(request);
+        state.sessions.record(state.slotWrites, command.clientId(), command.sequence(), KvCodec.encodeResult(result));
+        return result;
+    }
+  }
+
+  private static KvResult decodeStoredReply(byte[] reply) {
+    try {
+      return KvCodec.decodeResult(reply);
+    } catch (KvException e) {
+      throw new Ensure.InvariantViolation("corrupt remembered reply: " + e.getMessage());
+    }
+  }
+
+  private KvResult run(KvRequest request) {
+    try {
+      RequestChecks.check(request, state.limits);
+      return KvResult.ok(dispatch(request));
+    } catch (KvException e) {
+      return KvResult.error(e);
+    }
+  }
+
+  private KvResponse dispatch(KvRequest request) throws KvException {
+    if (request instanceof RangeRequest r) {
+      return RangeExecutor.execute(state, state.slotWrites, r, state.currentRevision);
+    }
+    if (request instanceof TxnRequest t) {
+      return TxnExecutor.execute(state, t);
+    }
+    if (request instanceof CompactionRequest c) {
+      return Compaction.execute(state, c);
+    }
+    WriteTxn tx = new WriteTxn(state);
+    try {
+      KvResponse response = request instanceof PutRequest p
+          ? WriteOps.put(tx, p)
+          : WriteOps.delete(tx, (DeleteRangeRequest) request);
+      tx.commit();
+      return response;
+    } finally {
+      tx.abort();
+    }
+  }
+
+  // ---- local reads ----
+
+  /**
+   * Serves a range from this replica's state (a read under a read lease, or in tests). Applies the
+   * same checks and semantics as a range through the log.
+   */
+  public RangeResponse range(RangeRequest request) throws KvException {
+    RequestChecks.check(request, state.limits);
+    return RangeExecutor.execute(state, state.slotWrites, request, state.currentRevision);
+  }
+
+  /** The current revision: that of the last write transaction, 1 for a new store. */
+  public long revision() {
+    return state.currentRevision;
+  }
+
+  /** The last compaction's revision, or -1 if the store was never compacted (etcd's convention). */
+  public long compactRevision() {
+    return state.compactRevision;
+  }
+
+  public KvLimits limits() {
+    return state.limits;
+  }
+
+  // ---- whole-state operations (between slots) ----
+
+  /**
+   * A 64-bit hash of the whole state: every retained change, the revision counters and the
+   * exactly-once table, but not the applied slot. Replicas at the same slot have the same hash.
+   */
+  public long stateHash() {
+    requireBetweenSlots("stateHash");
+    StateHash hash = new StateHash();
+    state.engine.scan(EngineKeys.ALL_START, EngineKeys.ALL_END, (key, value) -> {
+      hash.update(key).update(value);
+      return true;
+    });
+    return hash.update(state.currentRevision).update(state.compactRevision).finish();
+  }
+
+  /** The whole state as of {@link #appliedSlot()}, in the {@link StoreSnapshot} format. */
+  public byte[] snapshot() {
+    requireBetweenSlots("snapshot");
+    return StoreSnapshot.encode(state.engine, appliedSlot);
+  }
+
+  /**
+   * Replaces the whole state with {@code snapshot}, the state after applying {@code slot}. The
+   * snapshot is decoded and checked completely first: a malformed one throws
+   * {@link IllegalArgumentException} and changes nothing.
+   */
+  public void restore(long slot, byte[] snapshot) {
+    StoreSnapshot.Contents contents = StoreSnapshot.decode(snapshot);
+    Ensure.argument(contents.slot() == slot, "snapshot is of slot " + contents.slot() + ", not " + slot);
+    Ensure.argument(slot >= appliedSlot, "snapshot slot " + slot + " is before applied slot " + appliedSlot);
+    state.slotWrites.clear();
+    pendingSlot = NO_PENDING_SLOT;
+    WriteBatch batch = new WriteBatch().deleteRange(EngineKeys.ALL_START, EngineKeys.ALL_END);
+    for (byte[][] entry : contents.entries()) {
+      batch.put(entry[0], entry[1]);
+    }
+    state.engine.write(batch, slot);
+    appliedSlot = slot;
+    state.load();
+  }
+
+  /** Makes every completed slot durable in the engine (before the node trims its log). */
+  public void flush() {
+    state.engine.flush();
+  }
+
+  private void requireBetweenSlots(String what) {
+    if (pendingSlot != NO_PENDING_SLOT) {
+      throw new IllegalStateException(what + " while slot " + pendingSlot + " is being applied; call slotApplied first");
+    }
+  }
+}
