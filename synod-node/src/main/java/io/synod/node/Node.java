@@ -77,6 +77,8 @@ public final class Node implements AutoCloseable {
 
   private record Submit(byte[] command, CompletableFuture<byte[]> reply) implements Event {}
 
+  private record Query(java.util.function.Consumer<StateMachine> action) implements Event {}
+
   private record Persisted(long seq) implements Event {}
 
   private record SnapshotStored(SnapshotHandle handle, byte[] data) implements Event {}
@@ -168,6 +170,28 @@ public final class Node implements AutoCloseable {
       reply.completeExceptionally(new NodeException.Busy("node " + config.id() + " event queue is full"));
     }
     return reply;
+  }
+
+  /**
+   * Runs {@code read} on the loop thread against the local state machine, as of everything applied
+   * here so far: a serializable read, served without the network. The function must not modify the
+   * state machine.
+   */
+  public <T> CompletableFuture<T> query(java.util.function.Function<StateMachine, T> read) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    Query query = new Query(machine -> {
+      try {
+        result.complete(read.apply(machine));
+      } catch (RuntimeException e) {
+        result.completeExceptionally(e);
+      }
+    });
+    if (!running) {
+      result.completeExceptionally(new NodeException.Stopped("node " + config.id() + " is stopped"));
+    } else if (!events.offer(query)) {
+      result.completeExceptionally(new NodeException.Busy("node " + config.id() + " event queue is full"));
+    }
+    return result;
   }
 
   /** Delivers a message from a peer; drops it if the loop is overloaded (peers retransmit). */
@@ -273,6 +297,8 @@ public final class Node implements AutoCloseable {
       }
     } else if (event instanceof Submit s) {
       submitted(s);
+    } else if (event instanceof Query q) {
+      q.action().accept(machine);
     } else if (event instanceof Persisted p) {
       replica.persisted(p.seq());
     } else if (event instanceof SnapshotStored s) {
@@ -404,6 +430,8 @@ public final class Node implements AutoCloseable {
     while ((event = events.poll()) != null) {
       if (event instanceof Submit s) {
         s.reply().completeExceptionally(error);
+      } else if (event instanceof Query q) {
+        q.action().accept(machine);
       }
     }
   }
