@@ -69,7 +69,7 @@ public final class Node implements AutoCloseable {
   }
 
   /** What the node looks like from outside (updated by the loop after every round). */
-  public record Status(Replica.Role role, int leaderId, long chosenUpTo, long appliedUpTo, String ballot) {}
+  public record Status(Replica.Role role, int leaderId, long chosenUpTo, long appliedUpTo, long ballotRound) {}
 
   private sealed interface Event {}
 
@@ -438,7 +438,7 @@ public final class Node implements AutoCloseable {
 
   private Status snapshotStatus() {
     return new Status(replica.role(), replica.leaderHint(), replica.chosenUpTo(), replica.appliedUpTo(),
-        replica.ballot().toString());
+        Math.max(replica.ballot().round(), replica.promised().round()));
   }
 
   /** Stops the loop and the storage thread; pending requests fail with Stopped. Bounded in time. */

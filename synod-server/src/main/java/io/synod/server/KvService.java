@@ -1,0 +1,172 @@
+package io.synod.server;
+
+import io.etcd.jetcd.api.KVGrpc;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.synod.kv.CompactionResponse;
+import io.synod.kv.DeleteRangeResponse;
+import io.synod.kv.KvCodec;
+import io.synod.kv.KvCommand;
+import io.synod.kv.KvErrors;
+import io.synod.kv.KvException;
+import io.synod.kv.KvRequest;
+import io.synod.kv.KvResult;
+import io.synod.kv.PutResponse;
+import io.synod.kv.RangeRequest;
+import io.synod.kv.RangeResponse;
+import io.synod.kv.TxnResponse;
+import io.synod.node.Node;
+import io.synod.node.NodeException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Function;
+
+/**
+ * The etcd v3 KV service. Writes, and linearizable reads, go through the replicated log (a follower
+ * forwards them to the leader; the reply comes when this node applies the command). Serializable
+ * reads are answered from this node's state without the network.
+ */
+final class KvService extends KVGrpc.KVImplBase {
+  private final Node node;
+  private final ServerConfig config;
+  private final EtcdProtos.Headers headers;
+
+  KvService(Node node, ServerConfig config, EtcdProtos.Headers headers) {
+    this.node = node;
+    this.config = config;
+    this.headers = headers;
+  }
+
+  @Override
+  public void range(io.etcd.jetcd.api.RangeRequest request, StreamObserver<io.etcd.jetcd.api.RangeResponse> out) {
+    if (tooLarge(request.getSerializedSize(), out)) {
+      return;
+    }
+    RangeRequest range = EtcdProtos.range(request);
+    if (request.getSerializable()) {
+      node.query(machine -> {
+        try {
+          return KvResult.ok(((StoreMachine) machine).store().range(range));
+        } catch (KvException e) {
+          return KvResult.error(e);
+        }
+      }).whenComplete((result, error) -> finish(result, error, out,
+          r -> EtcdProtos.range((RangeResponse) r, headers)));
+      return;
+    }
+    submit(range, out, r -> EtcdProtos.range((RangeResponse) r, headers));
+  }
+
+  @Override
+  public void put(io.etcd.jetcd.api.PutRequest request, StreamObserver<io.etcd.jetcd.api.PutResponse> out) {
+    if (!tooLarge(request.getSerializedSize(), out)) {
+      submit(EtcdProtos.put(request), out, r -> EtcdProtos.put((PutResponse) r, headers));
+    }
+  }
+
+  @Override
+  public void deleteRange(io.etcd.jetcd.api.DeleteRangeRequest request,
+      StreamObserver<io.etcd.jetcd.api.DeleteRangeResponse> out) {
+    if (!tooLarge(request.getSerializedSize(), out)) {
+      submit(EtcdProtos.deleteRange(request), out, r -> EtcdProtos.deleteRange((DeleteRangeResponse) r, headers));
+    }
+  }
+
+  @Override
+  public void txn(io.etcd.jetcd.api.TxnRequest request, StreamObserver<io.etcd.jetcd.api.TxnResponse> out) {
+    if (tooLarge(request.getSerializedSize(), out)) {
+      return;
+    }
+    io.synod.kv.TxnRequest txn;
+    try {
+      txn = EtcdProtos.txn(request);
+    } catch (IllegalArgumentException e) {
+      out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+      return;
+    }
+    submit(txn, out, r -> EtcdProtos.txn((TxnResponse) r, headers));
+  }
+
+  @Override
+  public void compact(io.etcd.jetcd.api.CompactionRequest request,
+      StreamObserver<io.etcd.jetcd.api.CompactionResponse> out) {
+    submit(EtcdProtos.compaction(request), out, r -> io.etcd.jetcd.api.CompactionResponse.newBuilder()
+        .setHeader(headers.header(((CompactionResponse) r).header().revision())).build());
+  }
+
+  private boolean tooLarge(int bytes, StreamObserver<?> out) {
+    if (bytes <= config.requestBytesMax()) {
+      return false;
+    }
+    out.onError(Status.INVALID_ARGUMENT.withDescription(KvErrors.message(KvException.Code.REQUEST_TOO_LARGE))
+        .asRuntimeException());
+    return true;
+  }
+
+  private <T> void submit(KvRequest request, StreamObserver<T> out, Function<io.synod.kv.KvResponse, T> toProto) {
+    CompletableFuture<byte[]> reply;
+    try {
+      reply = node.submit(KvCodec.encodeCommand(KvCommand.of(request)));
+    } catch (RuntimeException e) {
+      out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+      return;
+    }
+    reply.whenComplete((bytes, error) -> {
+      KvResult result = null;
+      Throwable failure = error;
+      if (bytes != null) {
+        try {
+          result = KvCodec.decodeResult(bytes);
+        } catch (KvException e) {
+          failure = e;
+        }
+      }
+      finish(result, failure, out, toProto);
+    });
+  }
+
+  private static <T> void finish(KvResult result, Throwable error, StreamObserver<T> out,
+      Function<io.synod.kv.KvResponse, T> toProto) {
+    if (error != null) {
+      out.onError(toStatus(error));
+      return;
+    }
+    if (!result.isOk()) {
+      out.onError(Status.Code.valueOf(KvErrors.grpcCode(result.errorCode())).toStatus()
+          .withDescription(KvErrors.message(result.errorCode())).asRuntimeException());
+      return;
+    }
+    T response;
+    try {
+      response = toProto.apply(result.response());
+    } catch (RuntimeException e) {
+      out.onError(Status.INTERNAL.withDescription("synod: cannot encode the response").withCause(e).asRuntimeException());
+      return;
+    }
+    out.onNext(response);
+    out.onCompleted();
+  }
+
+  /** Node failures in etcd's words, so clients retry where etcd's would. */
+  static StatusRuntimeException toStatus(Throwable error) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    if (cause instanceof NodeException.NotLeader) {
+      return Status.UNAVAILABLE.withDescription("etcdserver: no leader").asRuntimeException();
+    }
+    if (cause instanceof NodeException.Timeout) {
+      return Status.UNAVAILABLE.withDescription("etcdserver: request timed out").asRuntimeException();
+    }
+    if (cause instanceof NodeException.Busy) {
+      return Status.RESOURCE_EXHAUSTED.withDescription("etcdserver: too many requests").asRuntimeException();
+    }
+    if (cause instanceof NodeException.Stopped) {
+      return Status.UNAVAILABLE.withDescription("etcdserver: server stopped").asRuntimeException();
+    }
+    if (cause instanceof KvException kv) {
+      return Status.Code.valueOf(KvErrors.grpcCode(kv.code())).toStatus()
+          .withDescription(KvErrors.message(kv.code())).asRuntimeException();
+    }
+    return Status.INTERNAL.withDescription("synod: " + cause).asRuntimeException();
+  }
+}

@@ -1,0 +1,44 @@
+package io.synod.server;
+
+import io.etcd.jetcd.api.MaintenanceGrpc;
+import io.etcd.jetcd.api.StatusRequest;
+import io.etcd.jetcd.api.StatusResponse;
+import io.grpc.stub.StreamObserver;
+import io.synod.node.Node;
+
+/** The parts of etcd's Maintenance service that `etcdctl endpoint status` uses. */
+final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
+  /** The etcd API version Synod speaks; clients gate features on it. */
+  static final String API_VERSION = "3.5.0";
+
+  private final Node node;
+  private final EtcdProtos.Headers headers;
+
+  MaintenanceService(Node node, EtcdProtos.Headers headers) {
+    this.node = node;
+    this.headers = headers;
+  }
+
+  @Override
+  public void status(StatusRequest request, StreamObserver<StatusResponse> out) {
+    node.query(machine -> new long[] {((StoreMachine) machine).store().revision(), machine.snapshot().length})
+        .whenComplete((state, error) -> {
+          if (error != null) {
+            out.onError(KvService.toStatus(error));
+            return;
+          }
+          Node.Status status = node.status();
+          out.onNext(StatusResponse.newBuilder()
+              .setHeader(headers.header(state[0]))
+              .setVersion(API_VERSION)
+              .setDbSize(state[1])
+              .setDbSizeInUse(state[1])
+              .setLeader(status.leaderId())
+              .setRaftIndex(status.chosenUpTo())
+              .setRaftTerm(status.ballotRound())
+              .setRaftAppliedIndex(status.appliedUpTo())
+              .build());
+          out.onCompleted();
+        });
+  }
+}

@@ -1,0 +1,83 @@
+package io.synod.server;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code synod server}: runs one member. Options can also come from a properties file given with
+ * {@code --config} (keys are the long option names without dashes, e.g. {@code members=...}); flags
+ * on the command line win.
+ */
+@Command(name = "synod server", mixinStandardHelpOptions = true,
+    description = "Runs one Synod member, serving the etcd v3 API.")
+public final class ServerMain implements Callable<Integer> {
+  @Option(names = "--id", required = true, description = "this member's id (1..63)")
+  int id;
+
+  @Option(names = "--members", required = true,
+      description = "every member: id=peerHost:port/clientHost:port, comma-separated")
+  String members;
+
+  @Option(names = "--data-dir", required = true, description = "this member's data directory")
+  Path dataDir;
+
+  @Option(names = "--max-request-bytes", defaultValue = "" + ServerConfig.REQUEST_BYTES_DEFAULT,
+      description = "largest client request (default: ${DEFAULT-VALUE})")
+  int requestBytesMax;
+
+  @Option(names = "--max-txn-ops", defaultValue = "" + ServerConfig.TXN_OPS_DEFAULT,
+      description = "most operations in one transaction (default: ${DEFAULT-VALUE})")
+  int txnOpsMax;
+
+  @Option(names = "--wipe-on-corruption", description = "rebuild from peers if local storage is corrupt")
+  boolean wipeOnCorruption;
+
+  @Option(names = "--config", description = "a properties file with defaults for these options")
+  Path configFile;
+
+  @Override
+  public Integer call() throws Exception {
+    ServerConfig config = new ServerConfig(id, Member.parseAll(members), dataDir, requestBytesMax, txnOpsMax,
+        wipeOnCorruption);
+    SynodServer server = SynodServer.start(config);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        server.close();
+      } catch (Exception e) {
+        System.err.println("synod: error during shutdown: " + e);
+      } finally {
+        stopped.countDown();
+      }
+    }, "synod-shutdown"));
+    server.awaitTermination();
+    stopped.await();
+    return 0;
+  }
+
+  public static void main(String[] args) {
+    CommandLine cli = new CommandLine(new ServerMain());
+    Path config = configFileArgument(args);
+    if (config != null) {
+      cli.setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(config.toFile()));
+    }
+    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      cmd.getErr().println("synod: " + e.getMessage());
+      return 1;
+    });
+    System.exit(cli.execute(args));
+  }
+
+  private static Path configFileArgument(String[] args) {
+    for (int i = 0; i + 1 < args.length; i++) {
+      if (args[i].equals("--config")) {
+        return Path.of(args[i + 1]);
+      }
+    }
+    return null;
+  }
+}

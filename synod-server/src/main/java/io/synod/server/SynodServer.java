@@ -1,0 +1,135 @@
+package io.synod.server;
+
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.synod.kv.KvLimits;
+import io.synod.kv.MvccStore;
+import io.synod.kv.engine.InMemoryEngine;
+import io.synod.node.Node;
+import io.synod.node.NodeMessage;
+import io.synod.paxos.Configuration;
+import io.synod.paxos.PaxosConfig;
+import io.synod.wal.fs.NioFileSystem;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Synod server process: the node (Paxos, log, MVCC store), the peer transport and the etcd v3
+ * gRPC API. The state machine is the MVCC store on the in-memory engine, rebuilt on restart from the
+ * latest snapshot and the log.
+ */
+public final class SynodServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(SynodServer.class);
+
+  private final ServerConfig config;
+  private final PeerTransport transport;
+  private final Node node;
+  private final Server grpc;
+
+  private SynodServer(ServerConfig config, PeerTransport transport, Node node, Server grpc) {
+    this.config = config;
+    this.transport = transport;
+    this.node = node;
+    this.grpc = grpc;
+  }
+
+  public static SynodServer start(ServerConfig config) throws IOException {
+    Member self = config.self();
+    Map<Integer, InetSocketAddress> peers = new TreeMap<>();
+    ArrayList<Integer> ids = new ArrayList<>();
+    for (Member m : config.members()) {
+      ids.add(m.id());
+      if (m.id() != self.id()) {
+        peers.put(m.id(), m.peer());
+      }
+    }
+    AtomicReference<Node> nodeRef = new AtomicReference<>();
+    PeerTransport transport = new PeerTransport(
+        new PeerTransport.Config(self.id(), self.peer(), peers, 64 << 20, 50_000_000L, 2_000_000_000L),
+        message -> {
+          Node n = nodeRef.get();
+          if (n != null) {
+            n.receive(message);
+          }
+        });
+    Node node;
+    try {
+      PaxosConfig paxos = PaxosConfig.defaults(1, new Configuration(ids));
+      Node.Config nodeConfig = new Node.Config(self.id(), paxos, io.synod.wal.WalConfig.defaults(),
+          config.dataDir(), 10_000_000L, 5_000_000_000L, 10_000, 65_536, 32_768, config.wipeOnCorruption());
+      // The server checks request sizes in etcd terms; the store's own bound is a backstop above it.
+      KvLimits limits = new KvLimits(config.txnOpsMax(), config.requestBytesMax() + (64 << 10), 10_000);
+      StoreMachine machine = new StoreMachine(MvccStore.open(new InMemoryEngine(), limits));
+      node = Node.start(nodeConfig, machine, transport, NioFileSystem.INSTANCE);
+      nodeRef.set(node);
+    } catch (IOException | RuntimeException e) {
+      transport.close();
+      throw e;
+    }
+    EtcdProtos.Headers headers = revision -> io.etcd.jetcd.api.ResponseHeader.newBuilder()
+        .setClusterId(config.clusterId())
+        .setMemberId(self.memberId())
+        .setRevision(revision)
+        .setRaftTerm(node.status().ballotRound())
+        .build();
+    Server grpc;
+    try {
+      grpc = NettyServerBuilder.forAddress(self.client())
+          .maxInboundMessageSize(config.requestBytesMax() + (64 << 10))
+          .addService(new KvService(node, config, headers))
+          .addService(new ClusterService(config, headers))
+          .addService(new MaintenanceService(node, headers))
+          .build()
+          .start();
+    } catch (IOException | RuntimeException e) {
+      node.close();
+      transport.close();
+      throw new IOException("cannot serve clients on " + self.client() + ": " + e.getMessage(), e);
+    }
+    LOG.info("synod member {} serving clients on {} and peers on {}, data in {}", self.id(), self.clientUrl(),
+        self.peerUrl(), config.dataDir());
+    return new SynodServer(config, transport, node, grpc);
+  }
+
+  public Node node() {
+    return node;
+  }
+
+  /** The port clients reach this server on (useful when configured as 0). */
+  public int clientPort() {
+    return grpc.getPort();
+  }
+
+  public ServerConfig config() {
+    return config;
+  }
+
+  /** Blocks until the server is shut down. */
+  public void awaitTermination() throws InterruptedException {
+    grpc.awaitTermination();
+  }
+
+  /** Graceful shutdown: stop taking requests, let in-flight ones finish (bounded), stop the node. */
+  @Override
+  public void close() throws IOException {
+    grpc.shutdown();
+    try {
+      if (!grpc.awaitTermination(5, TimeUnit.SECONDS)) {
+        grpc.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      grpc.shutdownNow();
+    }
+    node.close();
+    transport.close();
+    LOG.info("synod member {} stopped", config.id());
+  }
+}
