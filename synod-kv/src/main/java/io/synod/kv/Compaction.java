@@ -1,5 +1,6 @@
 package io.synod.kv;
 
+import io.synod.common.Ensure;
 import io.synod.common.Marks;
 import java.util.List;
 
@@ -21,6 +22,8 @@ final class Compaction {
     }
     List<Revision> removed = state.index.compact(rev);
     for (Revision r : removed) {
+      // Only history at or below the compact revision may go; anything newer is still readable.
+      Ensure.that(r.main() <= rev, "compaction drops only revisions at or below its own");
       state.slotWrites.delete(EngineKeys.revisionKey(r));
     }
     if (!removed.isEmpty()) {

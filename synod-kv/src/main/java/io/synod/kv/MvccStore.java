@@ -101,9 +101,14 @@ public final class MvccStore {
   }
 
   private void beginSlot(long slot) {
-    Ensure.argument(slot > appliedSlot, "slot " + slot + " was already applied");
+    // Checked with an if so the hot path builds no message string.
+    if (slot <= appliedSlot) {
+      throw new IllegalArgumentException("slot " + slot + " was already applied");
+    }
     if (pendingSlot != NO_PENDING_SLOT && slot != pendingSlot) {
-      Ensure.argument(slot > pendingSlot, "slot " + slot + " is before slot " + pendingSlot);
+      if (slot < pendingSlot) {
+        throw new IllegalArgumentException("slot " + slot + " is before slot " + pendingSlot);
+      }
       Marks.hit("kv.slot-completed-by-next");
       commitSlot();
     }
@@ -112,6 +117,7 @@ public final class MvccStore {
 
   private void commitSlot() {
     Ensure.that(pendingSlot != NO_PENDING_SLOT, "a slot is pending");
+    Ensure.that(pendingSlot > appliedSlot, "slots are committed in order");
     WriteBatch batch = state.slotWrites.drainToBatch();
     state.engine.write(batch, pendingSlot);
     appliedSlot = pendingSlot;

@@ -1,5 +1,6 @@
 package io.synod.kv;
 
+import io.synod.common.Ensure;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -61,6 +62,8 @@ final class RangeExecutor {
       }
       kvs = keys;
     }
+    Ensure.that(kvs.size() <= hits.size(), "a range returns at most the keys it counted");
+    Ensure.that(r.limit() <= 0 || kvs.size() <= r.limit(), "a range returns at most limit keys");
     return new RangeResponse(header, kvs, more, hits.size());
   }
 

@@ -87,7 +87,7 @@ public final class Node implements AutoCloseable {
 
   private record Stop() implements Event {}
 
-  private record Pending(CompletableFuture<byte[]> reply, long deadlineNanos) {}
+  private record Pending(CompletableFuture<byte[]> reply, long deadlineNanos, byte[] logged) {}
 
   private final Config config;
   private final StateMachine machine;
@@ -96,6 +96,7 @@ public final class Node implements AutoCloseable {
   private final StorageWorker storage;
   private final BlockingQueue<Event> events;
   private final LinkedHashMap<Long, Pending> pending = new LinkedHashMap<>();
+  private final java.util.ArrayDeque<byte[]> awaitingLeader = new java.util.ArrayDeque<>();
   private final Thread loop;
   private long nextRequestId;
   private long lastSnapshotSlot;
@@ -134,6 +135,9 @@ public final class Node implements AutoCloseable {
         enqueueInternal(new Failed(error));
       }
     }, "synod-storage-" + config.id());
+    // Request ids must not repeat across restarts: the log still holds commands of earlier
+    // incarnations, and applying one must not complete a new request that reused its id.
+    this.nextRequestId = java.util.concurrent.ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
     this.status = snapshotStatus();
     this.loop = new Thread(this::run, "synod-node-" + config.id());
   }
@@ -273,6 +277,8 @@ public final class Node implements AutoCloseable {
           nextTick = now + config.tickNanos();
         }
         processReady();
+        releaseAwaitingLeader();
+        processReady();
         publishStatus();
       }
     } catch (InterruptedException e) {
@@ -319,9 +325,9 @@ public final class Node implements AutoCloseable {
       s.reply().completeExceptionally(new NodeException.Busy("too many requests in flight"));
       return;
     }
-    long requestId = ++nextRequestId;
+    long requestId = nextRequestId++;
     byte[] logged = new CommandEnvelope(config.id(), requestId, s.command()).encode();
-    pending.put(requestId, new Pending(s.reply(), System.nanoTime() + config.requestTimeoutNanos()));
+    pending.put(requestId, new Pending(s.reply(), System.nanoTime() + config.requestTimeoutNanos(), logged));
     propose(logged, s.reply());
   }
 
@@ -338,7 +344,29 @@ public final class Node implements AutoCloseable {
     if (leader != 0 && leader != config.id() && reply != null) {
       transport.send(new NodeMessage.Forward(config.paxos().groupId(), config.id(), leader, logged));
     } else if (reply != null) {
-      failOwn(logged, new NodeException.NotLeader(leader == config.id() ? 0 : leader));
+      // No leader known yet (an election is running, or this node just started): hold the command
+      // until one is known; the request timeout still bounds the wait.
+      awaitingLeader.addLast(logged);
+    }
+  }
+
+  /** Proposes or forwards commands that were held while no leader was known. */
+  private void releaseAwaitingLeader() {
+    if (awaitingLeader.isEmpty()) {
+      return;
+    }
+    int leader = replica.leaderHint();
+    if (replica.role() != Replica.Role.LEADER && (leader == 0 || leader == config.id())) {
+      return;
+    }
+    List<byte[]> held = new ArrayList<>(awaitingLeader);
+    awaitingLeader.clear();
+    for (byte[] logged : held) {
+      CommandEnvelope envelope = CommandEnvelope.decode(logged);
+      Pending p = envelope == null ? null : pending.get(envelope.requestId());
+      if (p != null) {
+        propose(logged, p.reply());
+      }
     }
   }
 
@@ -388,8 +416,9 @@ public final class Node implements AutoCloseable {
       }
       byte[] reply = machine.apply(entry.slot(), envelope.payload());
       if (envelope.origin() == config.id()) {
-        Pending p = pending.remove(envelope.requestId());
-        if (p != null) {
+        Pending p = pending.get(envelope.requestId());
+        if (p != null && java.util.Arrays.equals(p.logged(), batch.command(i))) {
+          pending.remove(envelope.requestId());
           p.reply().complete(reply);
         }
       }

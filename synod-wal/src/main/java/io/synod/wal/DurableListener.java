@@ -1,7 +1,7 @@
 package io.synod.wal;
 
 /**
- * Told by {@link GroupCommitLog} how far the log is durable. Called on the log's completer thread
+ * Told by {@link GroupCommitLog} how far the log is durable. Called on the log's writer thread
  * after each sync, before the futures of that sync's records complete, with a strictly increasing
  * {@code upToIndex}. Must be quick and must not close the log. An exception it throws is logged and
  * changes nothing: the records are durable regardless.

@@ -4,11 +4,8 @@ import io.synod.common.Ensure;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,10 +18,6 @@ import org.slf4j.LoggerFactory;
  * <p>The writer syncs as soon as it has anything and takes whatever queued up during that sync as
  * the next batch, so a lone appender waits for one sync and many appenders share each sync.
  * Records get indexes in the order their {@link #append} calls entered the queue.
- *
- * <p>A second thread, the completer, tells the listener and completes the futures of each synced
- * batch, in batch order. Waking hundreds of waiting threads costs more CPU than an fsync takes on a
- * fast disk; on the completer it overlaps the next sync instead of delaying it.
  *
  * <p>The queue is bounded ({@link WalConfig#queueRecordsMax()}, {@link WalConfig#queueBytesMax()}):
  * an append beyond the bound <b>fails at once</b> with {@link WalQueueFullException} and queues
@@ -45,40 +38,27 @@ public final class GroupCommitLog implements AutoCloseable {
 
   private record Stop() implements Request {}
 
-  /** A synced batch for the completer: records first .. first + futures.size() - 1 are durable. */
-  private record Synced(long first, List<CompletableFuture<Long>> futures, long upTo) {}
-
-  /** Synced batches the completer may lag behind the writer; beyond it the writer waits. */
-  private static final int SYNCED_BATCHES_MAX = 4;
-  private static final Synced COMPLETER_STOP = new Synced(0, List.of(), 0);
-
   private final SegmentedLog log;
   private final WalConfig config;
   private final DurableListener listener;
-  /** Unbounded as a collection; admission below bounds it, and Stop must always fit. */
-  private final LinkedBlockingQueue<Request> queue = new LinkedBlockingQueue<>();
-  /** Orders admission checks, enqueueing, closing and failing, so no request is stranded. */
-  private final Object admission = new Object();
-  private final AtomicInteger queuedRecords = new AtomicInteger();
-  private final AtomicLong queuedBytes = new AtomicLong();
+  /** Appends and trims count against its bounds; the final Stop does not. */
+  private final WriterQueue<Request> queue;
   private final AtomicLong syncs = new AtomicLong();
-  private final ArrayBlockingQueue<Synced> synced = new ArrayBlockingQueue<>(SYNCED_BATCHES_MAX);
   private final Thread writer;
-  private final Thread completer;
   private volatile long durableIndex;
   private volatile Throwable failure;
-  private boolean closed;
+  /** Set by the first close(); guarded by this. */
+  private boolean closing;
 
   private GroupCommitLog(SegmentedLog log, WalConfig config, DurableListener listener) {
     this.log = log;
     this.config = config;
     this.listener = listener;
     this.durableIndex = log.durableIndex();
+    this.queue = new WriterQueue<>(config.queueRecordsMax(), config.queueBytesMax());
     this.writer = new Thread(this::run, "synod-wal-writer-" + log.directory().getFileName());
-    this.completer = new Thread(this::complete, "synod-wal-completer-" + log.directory().getFileName());
-    // Daemons, so a host that forgets close() can still exit; durability rests on the futures anyway.
+    // A daemon, so a host that forgets close() can still exit; durability rests on the futures anyway.
     this.writer.setDaemon(true);
-    this.completer.setDaemon(true);
   }
 
   /**
@@ -89,14 +69,13 @@ public final class GroupCommitLog implements AutoCloseable {
     Ensure.notNull(log, "log");
     Ensure.notNull(listener, "listener");
     GroupCommitLog front = new GroupCommitLog(log, config.validate(), listener);
-    front.completer.start();
     front.writer.start();
     return front;
   }
 
   /**
    * Queues a record; the future completes with its index once it is durable, or exceptionally if the
-   * log failed. Futures complete on the completer thread: attach heavy work with the async variants.
+   * log failed. Futures complete on the writer thread: attach heavy work with the async variants.
    * {@code payload} is not copied: it must not change after this call.
    *
    * @throws WalQueueFullException if the queue is at its bound (nothing was queued)
@@ -106,25 +85,13 @@ public final class GroupCommitLog implements AutoCloseable {
     Ensure.argument(type >= 0 && type <= Frame.TYPE_MAX, "type must be in [0, 255]");
     Ensure.notNull(payload, "payload");
     Ensure.argument(payload.length <= config.recordBytesMax(), "payload exceeds recordBytesMax");
+    Throwable failed = failure;
+    if (failed != null) {
+      return CompletableFuture.failedFuture(new IOException("write-ahead log failed earlier", failed));
+    }
     CompletableFuture<Long> future = new CompletableFuture<>();
-    synchronized (admission) {
-      if (closed) {
-        throw new IllegalStateException("group commit log " + log.directory() + " is closed");
-      }
-      Throwable failed = failure;
-      if (failed != null) {
-        return CompletableFuture.failedFuture(new IOException("write-ahead log failed earlier", failed));
-      }
-      // Only appenders increase the counters and they do so under this lock, so check-then-add is safe.
-      if (queuedRecords.get() >= config.queueRecordsMax()) {
-        throw new WalQueueFullException("write-ahead log queue holds queueRecordsMax=" + config.queueRecordsMax() + " records");
-      }
-      if (queuedBytes.get() + payload.length > config.queueBytesMax()) {
-        throw new WalQueueFullException("write-ahead log queue holds queueBytesMax=" + config.queueBytesMax() + " bytes");
-      }
-      queuedRecords.incrementAndGet();
-      queuedBytes.addAndGet(payload.length);
-      queue.add(new Append(type, payload, future));
+    if (!queue.offer(new Append(type, payload, future), payload.length)) {
+      return refused();
     }
     return future;
   }
@@ -135,17 +102,19 @@ public final class GroupCommitLog implements AutoCloseable {
    */
   public CompletableFuture<Void> trimBefore(long index) {
     CompletableFuture<Void> future = new CompletableFuture<>();
-    synchronized (admission) {
-      if (closed) {
-        throw new IllegalStateException("group commit log " + log.directory() + " is closed");
-      }
-      Throwable failed = failure;
-      if (failed != null) {
-        return CompletableFuture.failedFuture(new IOException("write-ahead log failed earlier", failed));
-      }
-      queue.add(new Trim(index, future));
+    if (!queue.offer(new Trim(index, future), 0)) {
+      return refused();
     }
     return future;
+  }
+
+  /** Why the queue is shut: the log failed (a failed future) or was closed (an exception). */
+  private <T> CompletableFuture<T> refused() {
+    Throwable failed = failure;
+    if (failed != null) {
+      return CompletableFuture.failedFuture(new IOException("write-ahead log failed earlier", failed));
+    }
+    throw new IllegalStateException("group commit log " + log.directory() + " is closed");
   }
 
   /** The newest index known durable. */
@@ -160,30 +129,29 @@ public final class GroupCommitLog implements AutoCloseable {
 
   /**
    * Stops accepting appends, lets the writer make everything queued durable, closes the log and waits
-   * (at most {@link WalConfig#closeTimeoutNanos()}) for both threads to end. Idempotent.
+   * (at most {@link WalConfig#closeTimeoutNanos()}) for the writer thread to end. Idempotent.
    *
    * @throws IOException if the writer did not stop in time, or if the log had failed
    */
   @Override
   public void close() throws IOException {
     Ensure.argument(Thread.currentThread() != writer, "close() from the writer thread would wait for itself");
-    Ensure.argument(Thread.currentThread() != completer, "close() from a listener or future callback would wait for itself");
-    synchronized (admission) {
-      if (!closed) {
-        closed = true;
+    synchronized (this) {
+      if (!closing) {
+        closing = true;
+        // Everything admitted before the shut is queued ahead of Stop, so close drains it all.
+        queue.shut();
         queue.add(new Stop());
       }
     }
-    long deadline = System.nanoTime() + config.closeTimeoutNanos();
     try {
       TimeUnit.NANOSECONDS.timedJoin(writer, config.closeTimeoutNanos());
-      TimeUnit.NANOSECONDS.timedJoin(completer, Math.max(1, deadline - System.nanoTime()));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while closing the write-ahead log", e);
     }
-    if (writer.isAlive() || completer.isAlive()) {
-      throw new IOException("write-ahead log threads did not stop within " + config.closeTimeoutNanos() + " ns");
+    if (writer.isAlive()) {
+      throw new IOException("write-ahead log writer did not stop within " + config.closeTimeoutNanos() + " ns");
     }
     Throwable failed = failure;
     if (failed != null) {
@@ -197,8 +165,7 @@ public final class GroupCommitLog implements AutoCloseable {
     try {
       boolean stop = false;
       while (!stop) {
-        batch.add(queue.take());
-        queue.drainTo(batch, config.queueRecordsMax());
+        queue.takeBatch(batch, config.queueRecordsMax() + 2);
         long first = log.lastIndex() + 1;
         for (Request request : batch) {
           Ensure.that(!stop, "nothing is queued after Stop");
@@ -206,9 +173,9 @@ public final class GroupCommitLog implements AutoCloseable {
             long index = log.append(a.type(), a.payload());
             Ensure.that(index == first + waiting.size(), "indexes are dense in queue order");
             waiting.add(a.future());
-            queuedRecords.decrementAndGet();
-            queuedBytes.addAndGet(-a.payload().length);
+            queue.release(a.payload().length);
           } else if (request instanceof Trim t) {
+            queue.release(0);
             log.trimBefore(t.index());
             t.future().complete(null);
           } else {
@@ -217,8 +184,7 @@ public final class GroupCommitLog implements AutoCloseable {
         }
         if (!waiting.isEmpty()) {
           makeDurable(first, waiting);
-          // The completer owns the handed-over list now.
-          waiting = new ArrayList<>();
+          waiting.clear();
         }
         batch.clear();
       }
@@ -228,55 +194,15 @@ public final class GroupCommitLog implements AutoCloseable {
       Thread.currentThread().interrupt();
     } catch (Throwable e) {
       fail(e, batch);
-    } finally {
-      stopCompleter();
     }
   }
 
-  /** The completer ends after the batches already handed to it: those are durable and complete normally. */
-  private void stopCompleter() {
-    boolean interrupted = Thread.interrupted();
-    while (true) {
-      try {
-        synced.put(COMPLETER_STOP);
-        break;
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  /** The completer thread: the news of each synced batch, in order. Listener first, futures after. */
-  private void complete() {
-    while (true) {
-      Synced batch;
-      try {
-        batch = synced.take();
-      } catch (InterruptedException e) {
-        LOG.error("write-ahead log completer interrupted; durable futures may stay pending");
-        return;
-      }
-      if (batch == COMPLETER_STOP) {
-        return;
-      }
-      try {
-        listener.durable(batch.upTo());
-      } catch (RuntimeException e) {
-        // The records are durable whatever the listener did; its failure is the host's bug to see.
-        LOG.error("durable listener failed at index {}", batch.upTo(), e);
-      }
-      List<CompletableFuture<Long>> futures = batch.futures();
-      for (int i = 0; i < futures.size(); i++) {
-        futures.get(i).complete(batch.first() + i);
-      }
-    }
-  }
-
-  /** One sync for the whole batch; the completer spreads the news. */
-  private void makeDurable(long first, List<CompletableFuture<Long>> waiting) throws IOException, InterruptedException {
+  /**
+   * One sync for the whole batch, then the news: listener first, futures after. The writer wakes the
+   * waiting threads itself: handing that to another thread costs one more wake-up per batch, which
+   * measured slower for a lone appender and no faster for many on a 2-core machine.
+   */
+  private void makeDurable(long first, List<CompletableFuture<Long>> waiting) throws IOException {
     long syncsBefore = log.syncCount();
     log.sync();
     syncs.addAndGet(log.syncCount() - syncsBefore);
@@ -284,17 +210,24 @@ public final class GroupCommitLog implements AutoCloseable {
     Ensure.that(upTo == first + waiting.size() - 1, "the sync covered the whole batch");
     Ensure.that(upTo > durableIndex, "durable index %d advances past %d", upTo, durableIndex);
     durableIndex = upTo;
-    synced.put(new Synced(first, waiting, upTo));
+    try {
+      listener.durable(upTo);
+    } catch (RuntimeException e) {
+      // The records are durable whatever the listener did; its failure is the host's bug to see.
+      LOG.error("durable listener failed at index {}", upTo, e);
+    }
+    for (int i = 0; i < waiting.size(); i++) {
+      waiting.get(i).complete(first + i);
+    }
   }
 
   /** Fails everything not yet completed and stops taking requests. */
   private void fail(Throwable cause, List<Request> batch) {
     LOG.error("write-ahead log {} failed; every pending append fails", log.directory(), cause);
     List<Request> stranded = new ArrayList<>(batch);
-    synchronized (admission) {
-      failure = cause;
-      queue.drainTo(stranded);
-    }
+    failure = cause;
+    queue.shut();
+    stranded.addAll(queue.drain());
     IOException error = cause instanceof IOException io ? io : new IOException("write-ahead log failed", cause);
     for (Request request : stranded) {
       if (request instanceof Append a) {

@@ -184,7 +184,8 @@ final class Recovery {
     if (firstNonZero >= reader.limit()) {
       return;
     }
-    Ensure.that(frame == Frame.BAD || frame == Frame.ZERO || frame == SegmentReader.END, "the scan stopped at a non-record");
+    Ensure.that(frame <= Frame.ZERO, "the scan stopped at a non-record");
+    Ensure.that(frame >= Frame.BAD || frame == SegmentReader.END, "the scan stopped at a decided frame");
     long valid = reader.nextValidFrame(offset);
     RecoveryReport.Kind kind;
     if (valid < 0) {
@@ -203,7 +204,8 @@ final class Recovery {
   }
 
   /** A crash during preallocation can leave the newest segment short; finish it with zeros. */
-  private void completePreallocation(FileHandle handle, SegmentFile segment, long size, int capacity) throws IOException {
+  private void completePreallocation(FileHandle handle, SegmentFile segment, long size, int capacity)
+      throws IOException {
     if (size >= capacity) {
       return;
     }

@@ -13,7 +13,8 @@ record SegmentFile(long firstIndex, Path path) {
 
   SegmentFile {
     Ensure.that(firstIndex >= 1, "a segment's first index %d must be at least 1", firstIndex);
-    Ensure.that(path.getFileName().toString().equals(nameOf(firstIndex)), "segment %s is named by its first index", path);
+    Ensure.that(path.getFileName().toString().equals(nameOf(firstIndex)),
+        "segment %s is named by its first index", path);
   }
 
   static SegmentFile in(Path dir, long firstIndex) {

@@ -91,7 +91,9 @@ public final class SegmentedLog implements AutoCloseable {
     Ensure.notNull(dir, "dir");
     config.validate();
     ByteBuffer zeros = ByteBuffer.allocateDirect(Math.min(ZERO_CHUNK_BYTES, config.segmentBytes()));
-    SegmentReader reader = new SegmentReader(config.readBufferBytes(), config.recordBytesMax());
+    // Records are decoded up to what the read buffer holds, not only up to recordBytesMax: lowering
+    // that limit in a later run must not turn records written under the old one into "corruption".
+    SegmentReader reader = new SegmentReader(config.readBufferBytes(), config.readBufferBytes() - Frame.HEADER_BYTES);
     Recovery.Result result = new Recovery(fs, dir, reader, zeros).run();
     SegmentedLog log = new SegmentedLog(fs, dir, config, result, zeros, reader);
     if (log.active == null) {
@@ -142,13 +144,15 @@ public final class SegmentedLog implements AutoCloseable {
     writeOffset += frameBytes;
     lastIndex++;
     Ensure.that(writeOffset <= activeCapacityBytes, "the record fits its segment");
-    Ensure.that(flushedOffset + writeBuffer.position() == writeOffset, "flushed plus buffered bytes end at the write offset");
+    Ensure.that(flushedOffset + writeBuffer.position() == writeOffset,
+        "flushed plus buffered bytes end at the write offset");
     return lastIndex;
   }
 
   /** Makes every appended record durable when it returns (one fdatasync, none if nothing is new). */
   public void sync() throws IOException {
     checkUsable();
+    Ensure.that(durableIndex <= lastIndex, "durable index %d is not beyond the last index %d", durableIndex, lastIndex);
     if (durableIndex == lastIndex) {
       return;
     }

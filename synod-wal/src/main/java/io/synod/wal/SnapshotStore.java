@@ -142,7 +142,9 @@ public final class SnapshotStore {
 
   /** The slot a snapshot file name stands for, or -1 if the name is not a snapshot's. */
   static long parse(String name) {
-    if (name.length() != PREFIX.length() + DIGITS + SUFFIX.length() || !name.startsWith(PREFIX) || !name.endsWith(SUFFIX)) {
+    if (name.length() != PREFIX.length() + DIGITS + SUFFIX.length()
+        || !name.startsWith(PREFIX)
+        || !name.endsWith(SUFFIX)) {
       return -1;
     }
     long slot = 0;

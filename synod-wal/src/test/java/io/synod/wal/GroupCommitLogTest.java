@@ -125,7 +125,8 @@ class GroupCommitLogTest {
     SimFileSystem sim = new SimFileSystem(new SplittableRandom(2));
     WalConfig config = WalConfig.small();
     Path dir = Path.of("/sim/wal");
-    GroupCommitLog front = GroupCommitLog.start(SegmentedLog.open(sim, dir, config).log(), config, DurableListener.NONE);
+    GroupCommitLog front =
+        GroupCommitLog.start(SegmentedLog.open(sim, dir, config).log(), config, DurableListener.NONE);
     List<CompletableFuture<Long>> futures = new ArrayList<>();
     for (int i = 0; i < 500; i++) {
       futures.add(front.append(2, TestRecords.payload(i + 1)));
@@ -138,6 +139,54 @@ class GroupCommitLogTest {
     sim.crash();
     try (SegmentedLog log = SegmentedLog.open(sim, dir, config).log()) {
       assertThat(log.lastIndex()).isEqualTo(500);
+    }
+  }
+
+  @Test
+  void closeRacingAppendsLeavesNoFuturePending() throws Exception {
+    SimFileSystem sim = new SimFileSystem(new SplittableRandom(5));
+    WalConfig config = WalConfig.small().withQueue(100_000, 1L << 30);
+    Path dir = Path.of("/sim/wal");
+    GroupCommitLog front =
+        GroupCommitLog.start(SegmentedLog.open(sim, dir, config).log(), config, DurableListener.NONE);
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    List<Future<List<CompletableFuture<Long>>>> results = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      results.add(pool.submit(() -> {
+        List<CompletableFuture<Long>> mine = new ArrayList<>();
+        try {
+          for (int i = 0; i < 100_000; i++) {
+            try {
+              mine.add(front.append(0, new byte[8]));
+            } catch (WalQueueFullException full) {
+              Thread.yield();
+            }
+          }
+        } catch (IllegalStateException closed) {
+          // Refused after close: expected for the appends that lost the race.
+        }
+        return mine;
+      }));
+    }
+    // Close once the appenders are certainly running: after some record became durable.
+    CompletableFuture<Long> probe = front.append(0, new byte[1]);
+    probe.get(30, TimeUnit.SECONDS);
+    front.close();
+    long completed = 0;
+    try {
+      for (Future<List<CompletableFuture<Long>>> result : results) {
+        for (CompletableFuture<Long> f : result.get(60, TimeUnit.SECONDS)) {
+          assertThat(f).as("every admitted append completes by close").isCompleted();
+          assertThat(f.get()).isPositive();
+          completed++;
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    sim.crash();
+    try (SegmentedLog log = SegmentedLog.open(sim, dir, config).log()) {
+      assertThat(log.lastIndex()).isEqualTo(completed + 1);
     }
   }
 
@@ -165,7 +214,8 @@ class GroupCommitLogTest {
     SimFileSystem sim = new SimFileSystem(new SplittableRandom(4));
     WalConfig config = WalConfig.small();
     Path dir = Path.of("/sim/wal");
-    GroupCommitLog front = GroupCommitLog.start(SegmentedLog.open(sim, dir, config).log(), config, DurableListener.NONE);
+    GroupCommitLog front =
+        GroupCommitLog.start(SegmentedLog.open(sim, dir, config).log(), config, DurableListener.NONE);
     CompletableFuture<Long> last = null;
     for (int i = 0; i < 300; i++) {
       last = front.append(1, TestRecords.payload(i + 1));

@@ -144,7 +144,8 @@ class SegmentedLogTest {
   void refusesToGrowBeyondSegmentsMaxUntilTrimmed(TestFs kind) throws IOException {
     WalConfig config = WalConfig.small().withSegmentsMax(3);
     try (SegmentedLog log = SegmentedLog.open(kind.create(tmp), kind.dir(tmp), config).log()) {
-      assertThatThrownBy(() -> appendDerived(log, 1000)).isInstanceOf(IOException.class).hasMessageContaining("segmentsMax");
+      assertThatThrownBy(() -> appendDerived(log, 1000))
+          .isInstanceOf(IOException.class).hasMessageContaining("segmentsMax");
       long last = log.lastIndex();
       log.sync();
       log.trimBefore(last);

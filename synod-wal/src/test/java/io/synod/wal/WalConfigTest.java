@@ -17,8 +17,9 @@ class WalConfigTest {
     WalConfig d = WalConfig.defaults();
     assertThatThrownBy(() -> d.withSegmentBytes(d.recordBytesMax()).validate())
         .hasMessageContaining("one record of recordBytesMax");
-    assertThatThrownBy(() -> new WalConfig(d.segmentBytes(), d.writeBufferBytes(), d.recordBytesMax(), d.recordBytesMax(),
-        d.segmentsMax(), d.queueRecordsMax(), d.queueBytesMax(), d.closeTimeoutNanos(), 1, 1).validate())
+    assertThatThrownBy(() -> new WalConfig(
+        d.segmentBytes(), d.writeBufferBytes(), d.recordBytesMax(), d.recordBytesMax(), d.segmentsMax(),
+        d.queueRecordsMax(), d.queueBytesMax(), d.closeTimeoutNanos(), 1, 1).validate())
         .hasMessageContaining("readBufferBytes");
     assertThatThrownBy(() -> d.withQueue(0, d.queueBytesMax()).validate()).hasMessageContaining("queueRecordsMax");
     assertThatThrownBy(() -> d.withQueue(1, 1).validate()).hasMessageContaining("queueBytesMax");

@@ -42,7 +42,8 @@ final class RecoveryBench {
     long coldStart = System.nanoTime();
     RecoveryReport cold = openAndClose(dir, config);
     double coldSeconds = (System.nanoTime() - coldStart) / 1e9;
-    return new Result(logBytes, writeSeconds, warmSeconds, warm.bytesScanned(), coldSeconds, cold.bytesScanned(), evicted);
+    return new Result(logBytes, writeSeconds, warmSeconds, warm.bytesScanned(), coldSeconds, cold.bytesScanned(),
+        evicted);
   }
 
   private static RecoveryReport openAndClose(Path dir, WalConfig config) throws IOException {

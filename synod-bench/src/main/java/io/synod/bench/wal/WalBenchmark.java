@@ -11,7 +11,8 @@ import org.HdrHistogram.Histogram;
 
 /**
  * Measures synod-wal on the real file system and prints one JSON line per point: the raw fsync
- * floor, one appender, C concurrent appenders through group commit, and the recovery scan rate.
+ * floor, one appender, C concurrent appender threads through group commit, one thread keeping W
+ * appends in flight, and the recovery scan rate.
  * Not a test: figures depend on the machine, and go to docs/BENCHMARKS.md.
  *
  * <p>Usage: {@code WalBenchmark [dir] [--seconds S] [--recovery-mb M] [--samples N]}; the directory
@@ -66,6 +67,21 @@ public final class WalBenchmark {
         point.put("p50_vs_floor", ratio(run.nanos(), floor));
       }
       System.out.println(point);
+      clean(dir);
+    }
+
+    for (int window : APPENDERS) {
+      Path group = dir.resolve("pipelined-" + window);
+      AppendBench.Concurrent run = AppendBench.pipelined(group, config, window,
+          TimeUnit.SECONDS.toNanos(1), TimeUnit.SECONDS.toNanos(seconds));
+      System.out.println(Json.point("pipelined-one-thread")
+          .put("in_flight", window)
+          .put("record_bytes", AppendBench.RECORD_BYTES)
+          .put("durable_records_per_s", run.records() / run.seconds())
+          .put("syncs_per_s", run.syncs() / run.seconds())
+          .put("records_per_sync", run.syncs() == 0 ? 0 : (double) run.records() / run.syncs())
+          .put("target_records_per_s", 0.8 * window / floorP50Seconds)
+          .latency(run.nanos()));
       clean(dir);
     }
 

@@ -1,0 +1,54 @@
+package io.synod.wal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class WriterQueueTest {
+  @Test
+  void boundsRecordsAndBytesAndReleases() {
+    WriterQueue<String> queue = new WriterQueue<>(2, 10);
+    assertThat(queue.offer("a", 4)).isTrue();
+    assertThatThrownBy(() -> queue.offer("big", 7))
+        .isInstanceOf(WalQueueFullException.class).hasMessageContaining("queueBytesMax=10");
+    assertThat(queue.offer("b", 6)).isTrue();
+    assertThatThrownBy(() -> queue.offer("c", 0))
+        .isInstanceOf(WalQueueFullException.class).hasMessageContaining("queueRecordsMax=2");
+    queue.release(4);
+    assertThat(queue.offer("c", 4)).isTrue();
+    assertThat(queue.drain()).containsExactly("a", "b", "c");
+  }
+
+  @Test
+  void shutRefusesLaterOffersButKeepsEarlierOnesAheadOfTheMarker() throws Exception {
+    WriterQueue<String> queue = new WriterQueue<>(10, 100);
+    queue.offer("a", 1);
+    queue.shut();
+    assertThat(queue.offer("late", 1)).isFalse();
+    queue.add("stop");
+    List<String> batch = new ArrayList<>();
+    queue.takeBatch(batch, 10);
+    assertThat(batch).containsExactly("a", "stop");
+  }
+
+  @Test
+  void aParkedConsumerWakesForAnOffer() throws Exception {
+    WriterQueue<String> queue = new WriterQueue<>(10, 100);
+    CompletableFuture<List<String>> taken = CompletableFuture.supplyAsync(() -> {
+      List<String> batch = new ArrayList<>();
+      try {
+        queue.takeBatch(batch, 10);
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+      return batch;
+    });
+    queue.offer("x", 1);
+    assertThat(taken.get(30, TimeUnit.SECONDS)).containsExactly("x");
+  }
+}
