@@ -861,7 +861,9 @@ public final class Replica {
     int max = Math.min(Math.max(m.maxSlots(), 1), config.catchUpSlotsMax());
     ArrayList<Entry> chosen = new ArrayList<>();
     for (long slot = m.fromSlot(); slot <= chosenUpTo && chosen.size() < max; slot++) {
-      chosen.add(log.get(slot));
+      Entry entry = log.get(slot);
+      Ensure.that(entry != null, "chosen slot %d has no entry", slot);
+      chosen.add(entry);
     }
     if (!chosen.isEmpty()) {
       route(new Message.CatchUpReply(config.groupId(), id, m.from(), chosen));

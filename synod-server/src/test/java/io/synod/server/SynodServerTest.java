@@ -1,0 +1,125 @@
+package io.synod.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import io.etcd.jetcd.api.Compare;
+import io.etcd.jetcd.api.CompactionRequest;
+import io.etcd.jetcd.api.KVGrpc;
+import io.etcd.jetcd.api.PutRequest;
+import io.etcd.jetcd.api.RangeRequest;
+import io.etcd.jetcd.api.RangeResponse;
+import io.etcd.jetcd.api.RequestOp;
+import io.etcd.jetcd.api.TxnRequest;
+import io.etcd.jetcd.api.TxnResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Three servers in one JVM on loopback, driven through the etcd v3 gRPC stubs. */
+class SynodServerTest {
+  @TempDir Path dir;
+  private final List<SynodServer> servers = new ArrayList<>();
+  private final List<ManagedChannel> channels = new ArrayList<>();
+  private KVGrpc.KVBlockingStub leaderless;
+  private KVGrpc.KVBlockingStub follower;
+
+  private static int freePort() throws Exception {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private static ByteString b(String s) {
+    return ByteString.copyFrom(s, StandardCharsets.UTF_8);
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    StringBuilder spec = new StringBuilder();
+    for (int id = 1; id <= 3; id++) {
+      spec.append(id == 1 ? "" : ",").append(id).append("=127.0.0.1:").append(freePort())
+          .append("/127.0.0.1:").append(freePort());
+    }
+    List<Member> members = Member.parseAll(spec.toString());
+    for (Member m : members) {
+      servers.add(SynodServer.start(new ServerConfig(m.id(), members, dir.resolve("m" + m.id()),
+          ServerConfig.REQUEST_BYTES_DEFAULT, ServerConfig.TXN_OPS_DEFAULT, false)));
+      channels.add(NettyChannelBuilder.forAddress(m.client()).usePlaintext().build());
+    }
+    leaderless = KVGrpc.newBlockingStub(channels.get(0)).withDeadlineAfter(20, TimeUnit.SECONDS);
+    follower = KVGrpc.newBlockingStub(channels.get(1)).withDeadlineAfter(20, TimeUnit.SECONDS);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    for (ManagedChannel c : channels) {
+      c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    for (SynodServer s : servers) {
+      s.close();
+    }
+  }
+
+  @Test
+  void etcdRevisionsRangesTxnAndErrors() {
+    // A new cluster is at revision 1; the first write makes it 2 (etcd's numbering).
+    assertThat(leaderless.put(PutRequest.newBuilder().setKey(b("a")).setValue(b("1")).build())
+        .getHeader().getRevision()).isEqualTo(2);
+    leaderless.put(PutRequest.newBuilder().setKey(b("a")).setValue(b("2")).build());
+    follower.put(PutRequest.newBuilder().setKey(b("b")).setValue(b("3")).build());
+
+    RangeResponse all = follower.range(RangeRequest.newBuilder().setKey(b("a")).setRangeEnd(b("c")).build());
+    assertThat(all.getCount()).isEqualTo(2);
+    assertThat(all.getKvs(0).getValue().toStringUtf8()).isEqualTo("2");
+    assertThat(all.getKvs(0).getVersion()).isEqualTo(2);
+    assertThat(all.getHeader().getRevision()).isEqualTo(4);
+    assertThat(all.getHeader().getMemberId()).isEqualTo(2);
+    assertThat(all.getHeader().getRaftTerm()).isPositive();
+    RangeResponse old = follower.range(RangeRequest.newBuilder().setKey(b("a")).setRevision(2).build());
+    assertThat(old.getKvs(0).getValue().toStringUtf8()).isEqualTo("1");
+
+    TxnResponse txn = follower.txn(TxnRequest.newBuilder()
+        .addCompare(Compare.newBuilder().setKey(b("a")).setTarget(Compare.CompareTarget.VALUE)
+            .setResult(Compare.CompareResult.EQUAL).setValue(b("2")))
+        .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(b("c")).setValue(b("ok"))))
+        .addFailure(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(b("c")).setValue(b("no"))))
+        .build());
+    assertThat(txn.getSucceeded()).isTrue();
+    // Serializable reads are answered locally and see this member's applied state.
+    RangeResponse local = follower.range(RangeRequest.newBuilder().setKey(b("c")).setSerializable(true).build());
+    assertThat(local.getKvs(0).getValue().toStringUtf8()).isEqualTo("ok");
+
+    leaderless.compact(CompactionRequest.newBuilder().setRevision(4).build());
+    assertThatThrownBy(() -> follower.range(RangeRequest.newBuilder().setKey(b("a")).setRevision(2).build()))
+        .isInstanceOf(StatusRuntimeException.class)
+        .hasMessage("OUT_OF_RANGE: etcdserver: mvcc: required revision has been compacted");
+    assertThatThrownBy(() -> follower.range(RangeRequest.newBuilder().setKey(b("a")).setRevision(1_000).build()))
+        .hasMessage("OUT_OF_RANGE: etcdserver: mvcc: required revision is a future revision");
+
+    TxnRequest.Builder tooMany = TxnRequest.newBuilder();
+    for (int i = 0; i < 129; i++) {
+      tooMany.addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(b("k" + i))));
+    }
+    assertThatThrownBy(() -> follower.txn(tooMany.build()))
+        .hasMessage("INVALID_ARGUMENT: etcdserver: too many operations in txn request");
+    byte[] big = new byte[1_600_000];
+    assertThatThrownBy(() -> follower.put(PutRequest.newBuilder().setKey(b("big")).setValue(ByteString.copyFrom(big)).build()))
+        .hasMessage("INVALID_ARGUMENT: etcdserver: request is too large");
+    // Nothing was lost or changed by the rejected requests.
+    assertThat(follower.range(RangeRequest.newBuilder().setKey(b("big")).build()).getCount()).isZero();
+    assertThat(follower.range(RangeRequest.newBuilder().setKey(b("k0")).build()).getCount()).isZero();
+  }
+}
