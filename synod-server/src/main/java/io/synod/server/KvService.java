@@ -51,7 +51,7 @@ final class KvService extends KVGrpc.KVImplBase {
         } catch (KvException e) {
           return KvResult.error(e);
         }
-      }).whenComplete((result, error) -> finish(result, error, out,
+      }).whenCompleteAsync((result, error) -> finish(result, error, out,
           r -> EtcdProtos.range((RangeResponse) r, headers)));
       return;
     }
@@ -112,7 +112,8 @@ final class KvService extends KVGrpc.KVImplBase {
       out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
       return;
     }
-    reply.whenComplete((bytes, error) -> {
+    // Decoding and sending the reply happen off the node's loop thread, which completes the future.
+    reply.whenCompleteAsync((bytes, error) -> {
       KvResult result = null;
       Throwable failure = error;
       if (bytes != null) {
