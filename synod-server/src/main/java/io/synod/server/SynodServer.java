@@ -82,7 +82,10 @@ public final class SynodServer implements AutoCloseable {
     Server grpc;
     try {
       grpc = NettyServerBuilder.forAddress(self.client())
-          .maxInboundMessageSize(config.requestBytesMax() + (64 << 10))
+          // As etcd does (grpcOverheadBytes in its v3rpc/grpc.go), the transport admits 512 KiB more
+          // than the request limit, so an oversized request gets etcd's "request is too large"
+          // from tooLarge() rather than a bare gRPC RESOURCE_EXHAUSTED.
+          .maxInboundMessageSize(config.requestBytesMax() + (512 << 10))
           .addService(new KvService(node, config, headers))
           .addService(new ClusterService(config, headers))
           .addService(new MaintenanceService(node, headers))
