@@ -79,13 +79,14 @@ public final class Node implements AutoCloseable {
 
   private record Query(java.util.function.Consumer<StateMachine> action) implements Event {}
 
-  private record Persisted(long seq) implements Event {}
+  private record SnapshotStored(SnapshotHandle handle, byte[] data) {}
 
-  private record SnapshotStored(SnapshotHandle handle, byte[] data) implements Event {}
-
-  private record Failed(IOException error) implements Event {}
+  /** Wakes the loop to look at what the storage thread published. */
+  private record Wake() implements Event {}
 
   private record Stop() implements Event {}
+
+  private static final Wake WAKE = new Wake();
 
   private record Pending(CompletableFuture<byte[]> reply, long deadlineNanos, byte[] logged) {}
 
@@ -96,6 +97,11 @@ public final class Node implements AutoCloseable {
   private final StorageWorker storage;
   private final BlockingQueue<Event> events;
   private final LinkedHashMap<Long, Pending> pending = new LinkedHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong durableSeq = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.ConcurrentLinkedQueue<SnapshotStored> storedSnapshots =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private volatile IOException storageFailure;
+  private long persistedSeen;
   private final java.util.ArrayDeque<byte[]> awaitingLeader = new java.util.ArrayDeque<>();
   private final Thread loop;
   private long nextRequestId;
@@ -119,20 +125,25 @@ public final class Node implements AutoCloseable {
     // Time is injected into the core; the node reads the monotonic clock and nothing else does.
     this.replica = new Replica(config.paxos(), config.id(), state, applied,
         new SplittableRandom(System.nanoTime() ^ config.id()), System.nanoTime());
+    // The storage thread never blocks on the loop (the loop may be blocked handing it work): it
+    // publishes its progress in these fields and wakes the loop if the queue has room.
     this.storage = new StorageWorker(opened.storage(), 4_096, new StorageWorker.Listener() {
       @Override
       public void persisted(long seq) {
-        enqueueInternal(new Persisted(seq));
+        durableSeq.accumulateAndGet(seq, Math::max);
+        events.offer(WAKE);
       }
 
       @Override
       public void snapshotStored(SnapshotHandle handle, byte[] data) {
-        enqueueInternal(new SnapshotStored(handle, data));
+        storedSnapshots.add(new SnapshotStored(handle, data));
+        events.offer(WAKE);
       }
 
       @Override
       public void failed(IOException error) {
-        enqueueInternal(new Failed(error));
+        storageFailure = error;
+        events.offer(WAKE);
       }
     }, "synod-storage-" + config.id());
     // Request ids must not repeat across restarts: the log still holds commands of earlier
@@ -242,17 +253,6 @@ public final class Node implements AutoCloseable {
     return config.id();
   }
 
-  /** Internal events (storage completions) must not be dropped: wait for room. */
-  private void enqueueInternal(Event event) {
-    try {
-      while (running && !events.offer(event, 100, TimeUnit.MILLISECONDS)) {
-        LOG.debug("node {} loop is slow to take storage events", config.id());
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
   // ---------------------------------------------------------------- the loop
 
   private void run() {
@@ -270,6 +270,7 @@ public final class Node implements AutoCloseable {
         for (Event event : batch) {
           handle(event);
         }
+        takeStorageProgress();
         long now = System.nanoTime();
         if (now >= nextTick) {
           replica.tick(now);
@@ -305,18 +306,29 @@ public final class Node implements AutoCloseable {
       submitted(s);
     } else if (event instanceof Query q) {
       q.action().accept(machine);
-    } else if (event instanceof Persisted p) {
-      replica.persisted(p.seq());
-    } else if (event instanceof SnapshotStored s) {
-      snapshotInFlight = false;
-      if (s.handle().slot() > replica.snapshot().slot()) {
-        replica.snapshotTaken(s.handle().slot(), s.data());
-      }
-    } else if (event instanceof Failed f) {
-      LOG.error("node {} stops: storage failed", config.id(), f.error());
-      running = false;
     } else if (event instanceof Stop) {
       running = false;
+    }
+  }
+
+  /** Hands the core what the storage thread made durable since the last look. */
+  private void takeStorageProgress() {
+    if (storageFailure != null) {
+      LOG.error("node {} stops: storage failed", config.id(), storageFailure);
+      running = false;
+      return;
+    }
+    long durable = durableSeq.get();
+    if (durable > persistedSeen) {
+      persistedSeen = durable;
+      replica.persisted(durable);
+    }
+    SnapshotStored stored;
+    while ((stored = storedSnapshots.poll()) != null) {
+      snapshotInFlight = false;
+      if (stored.handle().slot() > replica.snapshot().slot()) {
+        replica.snapshotTaken(stored.handle().slot(), stored.data());
+      }
     }
   }
 

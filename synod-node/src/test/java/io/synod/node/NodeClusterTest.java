@@ -44,7 +44,7 @@ class NodeClusterTest {
   private Node.Config config(int id) {
     PaxosConfig paxos = PaxosConfig.defaults(1, Configuration.ofSize(N)).withTimeouts(150 * MS, 20 * MS, 40 * MS);
     return new Node.Config(id, paxos, WalConfig.defaults().withSegmentBytes(8 << 20), dir.resolve("node-" + id),
-        5 * MS, 5_000 * MS, 50, 65_536, 10_000, false);
+        5 * MS, 30_000 * MS, 50, 65_536, 10_000, false);
   }
 
   private void start(int id) throws Exception {
@@ -79,7 +79,7 @@ class NodeClusterTest {
         continue;
       }
       try {
-        byte[] reply = nodes[id].submit(command.getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+        byte[] reply = nodes[id].submit(command.getBytes(StandardCharsets.UTF_8)).get(40, TimeUnit.SECONDS);
         lastVia = id;
         return reply;
       } catch (ExecutionException e) {
@@ -116,7 +116,7 @@ class NodeClusterTest {
     int ok = 0;
     for (CompletableFuture<byte[]> f : futures) {
       try {
-        f.get(10, TimeUnit.SECONDS);
+        f.get(40, TimeUnit.SECONDS);
         ok++;
       } catch (ExecutionException | TimeoutException e) {
         // A forwarded command can be lost with a leader change; the others must still agree.
@@ -126,7 +126,7 @@ class NodeClusterTest {
     submit("barrier-1");
     int leader = lastVia;
     for (int id = 1; id <= N; id++) {
-      nodes[id].submit(("sync-" + id).getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+      nodes[id].submit(("sync-" + id).getBytes(StandardCharsets.UTF_8)).get(40, TimeUnit.SECONDS);
     }
     List<String> reference = machines[leader].copy();
     for (int id = 1; id <= N; id++) {
@@ -143,7 +143,7 @@ class NodeClusterTest {
     start(follower);
     // A command submitted through the restarted follower completes once it has applied everything
     // chosen before it: the follower has caught up.
-    nodes[follower].submit("barrier-2".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+    nodes[follower].submit("barrier-2".getBytes(StandardCharsets.UTF_8)).get(40, TimeUnit.SECONDS);
     assertThat(machines[follower].copy()).containsSubsequence("first", "while-down", "barrier-2");
 
     // The whole cluster restarts: nothing acknowledged is lost.
