@@ -31,11 +31,17 @@ final class KvService extends KVGrpc.KVImplBase {
   private final Node node;
   private final ServerConfig config;
   private final EtcdProtos.Headers headers;
+  private final java.util.concurrent.Executor replies;
 
-  KvService(Node node, ServerConfig config, EtcdProtos.Headers headers) {
+  /**
+   * @param replies where replies are decoded and sent: off the node's loop thread, on a fixed pool
+   *     (the common pool would start a thread per reply on a 2-core machine)
+   */
+  KvService(Node node, ServerConfig config, EtcdProtos.Headers headers, java.util.concurrent.Executor replies) {
     this.node = node;
     this.config = config;
     this.headers = headers;
+    this.replies = replies;
   }
 
   @Override
@@ -52,7 +58,7 @@ final class KvService extends KVGrpc.KVImplBase {
           return KvResult.error(e);
         }
       }).whenCompleteAsync((result, error) -> finish(result, error, out,
-          r -> EtcdProtos.range((RangeResponse) r, headers)));
+          r -> EtcdProtos.range((RangeResponse) r, headers)), replies);
       return;
     }
     submit(range, out, r -> EtcdProtos.range((RangeResponse) r, headers));
@@ -124,7 +130,7 @@ final class KvService extends KVGrpc.KVImplBase {
         }
       }
       finish(result, failure, out, toProto);
-    });
+    }, replies);
   }
 
   private static <T> void finish(KvResult result, Throwable error, StreamObserver<T> out,
