@@ -27,13 +27,7 @@ final class Effects {
   private long openTrimBelow;
   private boolean openRebuilt;
 
-  long issuedSeq() {
-    return issuedSeq;
-  }
 
-  long persistedSeq() {
-    return persistedSeq;
-  }
 
   boolean openHasContent() {
     return openPromised != null || !openEntries.isEmpty() || openChosenUpTo >= 0 || openTrimBelow > 0
@@ -122,7 +116,4 @@ final class Effects {
     return out;
   }
 
-  boolean hasOutput() {
-    return !outbox.isEmpty() || openHasContent();
-  }
 }

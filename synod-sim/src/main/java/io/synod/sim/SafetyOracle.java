@@ -27,7 +27,6 @@ final class SafetyOracle {
   private final HashMap<Long, Batch> chosen = new HashMap<>();
   private final HashMap<Long, Long> stateHashAt = new HashMap<>();
   private final Ballot[] promised;
-  private long highestApplied;
 
   SafetyOracle(int replicas) {
     this.majority = replicas / 2 + 1;
@@ -99,7 +98,6 @@ final class SafetyOracle {
           + " but " + value + " was chosen");
     }
     checkHash(replicaId, entry.slot(), hash);
-    highestApplied = Math.max(highestApplied, entry.slot());
   }
 
   /** Replica {@code replicaId}'s state machine is at {@code slot} with state hash {@code hash}. */
@@ -122,9 +120,6 @@ final class SafetyOracle {
     return sb.toString().trim();
   }
 
-  long highestApplied() {
-    return highestApplied;
-  }
 
   int chosenSlots() {
     return chosen.size();

@@ -32,7 +32,6 @@ final class SimStorage {
   private final Configuration configuration;
   private final ArrayDeque<PersistRequest> unsynced = new ArrayDeque<>();
   private ReplicaStorage storage;
-  private long syncedSeq;
 
   SimStorage(int replicaId, Configuration configuration, SplittableRandom random) {
     this.fs = new SimFileSystem(random);
@@ -46,7 +45,6 @@ final class SimStorage {
    */
   DurableState open(boolean corruptionPlanted, boolean forgetPromise) {
     unsynced.clear();
-    syncedSeq = 0;
     try {
       ReplicaStorage.Opened opened;
       try {
@@ -89,13 +87,8 @@ final class SimStorage {
       throw new UncheckedIOException(e);
     }
     List<PersistRequest> durable = new ArrayList<>(unsynced);
-    syncedSeq = unsynced.peekLast().seq();
     unsynced.clear();
     return durable;
-  }
-
-  long syncedSeq() {
-    return syncedSeq;
   }
 
   int unsyncedCount() {
