@@ -278,8 +278,9 @@ public final class Node implements AutoCloseable {
           nextTick = now + config.tickNanos();
         }
         processReady();
-        releaseAwaitingLeader();
-        processReady();
+        if (releaseAwaitingLeader()) {
+          processReady();
+        }
         publishStatus();
       }
     } catch (InterruptedException e) {
@@ -362,14 +363,14 @@ public final class Node implements AutoCloseable {
     }
   }
 
-  /** Proposes or forwards commands that were held while no leader was known. */
-  private void releaseAwaitingLeader() {
+  /** Proposes or forwards commands held while no leader was known; true if it released any. */
+  private boolean releaseAwaitingLeader() {
     if (awaitingLeader.isEmpty()) {
-      return;
+      return false;
     }
     int leader = replica.leaderHint();
     if (replica.role() != Replica.Role.LEADER && (leader == 0 || leader == config.id())) {
-      return;
+      return false;
     }
     List<byte[]> held = new ArrayList<>(awaitingLeader);
     awaitingLeader.clear();
@@ -380,6 +381,7 @@ public final class Node implements AutoCloseable {
         propose(logged, p.reply());
       }
     }
+    return true;
   }
 
   private void failOwn(byte[] logged, NodeException error) {

@@ -77,7 +77,7 @@ public final class ReplicaStorage implements AutoCloseable {
       throws IOException {
     fs.createDirectories(dir);
     if (fs.exists(dir.resolve(REBUILDING))) {
-      throw new StorageCorruptException(dir + " holds an unfinished rebuild: its state was lost before");
+      throw StorageCorruptException.unfinishedRebuild(dir + " holds an unfinished rebuild: its state was lost before");
     }
     Ballot promised = Ballot.ZERO;
     Optional<byte[]> state;

@@ -7,11 +7,27 @@ import java.io.IOException;
  * error unless told to wipe the state and rebuild it from its peers.
  */
 public final class StorageCorruptException extends IOException {
+  private final boolean unfinishedRebuild;
+
   public StorageCorruptException(String message) {
-    super(message);
+    this(message, null, false);
   }
 
   public StorageCorruptException(String message, Throwable cause) {
+    this(message, cause, false);
+  }
+
+  private StorageCorruptException(String message, Throwable cause, boolean unfinishedRebuild) {
     super(message, cause);
+    this.unfinishedRebuild = unfinishedRebuild;
+  }
+
+  /** The state was wiped before and its rebuild never finished: wiping again is the only way on. */
+  static StorageCorruptException unfinishedRebuild(String message) {
+    return new StorageCorruptException(message, null, true);
+  }
+
+  public boolean unfinishedRebuild() {
+    return unfinishedRebuild;
   }
 }

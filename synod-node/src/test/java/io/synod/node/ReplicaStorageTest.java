@@ -134,7 +134,8 @@ class ReplicaStorageTest {
     fs.crash();
     // Restarting before the rebuild ended: the storage refuses to pretend it is whole.
     assertThatThrownBy(() -> ReplicaStorage.open(fs, DIR, CONFIG, WAL))
-        .isInstanceOf(StorageCorruptException.class).hasMessageContaining("unfinished rebuild");
+        .isInstanceOf(StorageCorruptException.class).hasMessageContaining("unfinished rebuild")
+        .matches(e -> ((StorageCorruptException) e).unfinishedRebuild());
     ReplicaStorage storage = ReplicaStorage.wipe(fs, DIR, CONFIG, WAL).storage();
     Ballot b = new Ballot(9, 2);
     storage.write(new PersistRequest(1, b, List.of(), 5, 0, true));

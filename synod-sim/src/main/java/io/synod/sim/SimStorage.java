@@ -50,7 +50,7 @@ final class SimStorage {
       try {
         opened = ReplicaStorage.open(fs, dir, configuration, WAL);
       } catch (StorageCorruptException e) {
-        if (!corruptionPlanted && !e.getMessage().contains("unfinished rebuild")) {
+        if (!corruptionPlanted && !e.unfinishedRebuild()) {
           throw new SimViolation("storage found corrupt without planted corruption: " + e.getMessage());
         }
         opened = ReplicaStorage.wipe(fs, dir, configuration, WAL);

@@ -19,7 +19,7 @@ import io.synod.paxos.Ready;
 import io.synod.paxos.Replica;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 
@@ -314,8 +314,7 @@ public final class Simulation {
     for (int i = 0; i < batch.size(); i++) {
       KvMachine.Command command = KvMachine.Command.decode(batch.command(i));
       KvMachine.Result result = node.kv.apply(command);
-      Long proposed = node.proposals.remove(key(command.client(), command.op()));
-      if (proposed != null) {
+      if (node.proposals.remove(key(command.client(), command.op()))) {
         reply(clients[command.client() - 1], command, result, entry.slot());
       }
     }
@@ -580,7 +579,7 @@ public final class Simulation {
     }
     client.op = op;
     client.historyId = history.invoke(client.id, toInput(command), now);
-    target.proposals.put(key(client.id, op), op);
+    target.proposals.add(key(client.id, op));
     schedule(CLIENT_TIMEOUT_NANOS, new ClientTimeout(client.id, op));
     drain(target);
   }
@@ -657,7 +656,7 @@ public final class Simulation {
     final SplittableRandom random;
     final ArrayDeque<PersistRequest> pendingPersists = new ArrayDeque<>();
     /** Commands proposed through this replica and not yet applied here, keyed by client and op. */
-    final HashMap<Long, Long> proposals = new HashMap<>();
+    final HashSet<Long> proposals = new HashSet<>();
     Replica replica;
     KvMachine kv;
     boolean up;
