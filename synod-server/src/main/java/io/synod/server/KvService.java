@@ -31,17 +31,16 @@ final class KvService extends KVGrpc.KVImplBase {
   private final Node node;
   private final ServerConfig config;
   private final EtcdProtos.Headers headers;
-  private final java.util.concurrent.Executor replies;
 
   /**
-   * @param replies where replies are decoded and sent: off the node's loop thread, on a fixed pool
-   *     (the common pool would start a thread per reply on a 2-core machine)
+   * Replies are decoded and handed to gRPC on the thread that completes the node's future (the
+   * node's loop): gRPC only queues the bytes for the channel's event loop, and handing each reply
+   * to another thread first would cost a thread wake-up per request.
    */
-  KvService(Node node, ServerConfig config, EtcdProtos.Headers headers, java.util.concurrent.Executor replies) {
+  KvService(Node node, ServerConfig config, EtcdProtos.Headers headers) {
     this.node = node;
     this.config = config;
     this.headers = headers;
-    this.replies = replies;
   }
 
   @Override
@@ -57,8 +56,8 @@ final class KvService extends KVGrpc.KVImplBase {
         } catch (KvException e) {
           return KvResult.error(e);
         }
-      }).whenCompleteAsync((result, error) -> finish(result, error, out,
-          r -> EtcdProtos.range((RangeResponse) r, headers)), replies);
+      }).whenComplete((result, error) -> finish(result, error, out,
+          r -> EtcdProtos.range((RangeResponse) r, headers)));
       return;
     }
     submit(range, out, r -> EtcdProtos.range((RangeResponse) r, headers));
@@ -118,8 +117,7 @@ final class KvService extends KVGrpc.KVImplBase {
       out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
       return;
     }
-    // Decoding and sending the reply happen off the node's loop thread, which completes the future.
-    reply.whenCompleteAsync((bytes, error) -> {
+    reply.whenComplete((bytes, error) -> {
       KvResult result = null;
       Throwable failure = error;
       if (bytes != null) {
@@ -130,7 +128,7 @@ final class KvService extends KVGrpc.KVImplBase {
         }
       }
       finish(result, failure, out, toProto);
-    }, replies);
+    });
   }
 
   private static <T> void finish(KvResult result, Throwable error, StreamObserver<T> out,

@@ -32,15 +32,12 @@ public final class SynodServer implements AutoCloseable {
   private final PeerTransport transport;
   private final Node node;
   private final Server grpc;
-  private final java.util.concurrent.ExecutorService replies;
 
-  private SynodServer(ServerConfig config, PeerTransport transport, Node node, Server grpc,
-      java.util.concurrent.ExecutorService replies) {
+  private SynodServer(ServerConfig config, PeerTransport transport, Node node, Server grpc) {
     this.config = config;
     this.transport = transport;
     this.node = node;
     this.grpc = grpc;
-    this.replies = replies;
   }
 
   public static SynodServer start(ServerConfig config) throws IOException {
@@ -82,12 +79,6 @@ public final class SynodServer implements AutoCloseable {
         .setRevision(revision)
         .setRaftTerm(node.status().ballotRound())
         .build();
-    java.util.concurrent.atomic.AtomicInteger replyThreads = new java.util.concurrent.atomic.AtomicInteger();
-    java.util.concurrent.ExecutorService replies = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "synod-replies-" + self.id() + "-" + replyThreads.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
     Server grpc;
     try {
       grpc = NettyServerBuilder.forAddress(self.client())
@@ -95,20 +86,22 @@ public final class SynodServer implements AutoCloseable {
           // than the request limit, so an oversized request gets etcd's "request is too large"
           // from tooLarge() rather than a bare gRPC RESOURCE_EXHAUSTED.
           .maxInboundMessageSize(config.requestBytesMax() + (512 << 10))
-          .addService(new KvService(node, config, headers, replies))
+          // Handlers never block (they queue work for the node and return), so they run on the
+          // transport's event loop: no hand-off to an executor thread per call.
+          .directExecutor()
+          .addService(new KvService(node, config, headers))
           .addService(new ClusterService(config, headers))
           .addService(new MaintenanceService(node, headers))
           .build()
           .start();
     } catch (IOException | RuntimeException e) {
-      replies.shutdownNow();
       node.close();
       transport.close();
       throw new IOException("cannot serve clients on " + self.client() + ": " + e.getMessage(), e);
     }
     LOG.info("synod member {} serving clients on {} and peers on {}, data in {}", self.id(), self.clientUrl(),
         self.peerUrl(), config.dataDir());
-    return new SynodServer(config, transport, node, grpc, replies);
+    return new SynodServer(config, transport, node, grpc);
   }
 
   public Node node() {
@@ -142,7 +135,6 @@ public final class SynodServer implements AutoCloseable {
       grpc.shutdownNow();
     }
     node.close();
-    replies.shutdown();
     transport.close();
     LOG.info("synod member {} stopped", config.id());
   }
