@@ -40,8 +40,9 @@ final class Frame {
 
   /** Writes the header of a frame for {@code payload} into {@code dst} at its position. */
   static void putHeader(ByteBuffer dst, int type, byte[] payload, CRC32C crc) {
-    Ensure.that(type >= 0, "type %d is negative", type);
-    Ensure.that(type <= TYPE_MAX, "type %d does not fit a byte", type);
+    // Plain messages: this runs for every record, and a formatted one boxes its arguments every time.
+    Ensure.that(type >= 0, "type is negative");
+    Ensure.that(type <= TYPE_MAX, "type does not fit a byte");
     dst.putInt(payload.length);
     dst.put((byte) type);
     dst.putInt(checksum(crc, payload.length, type, payload, 0));

@@ -152,7 +152,7 @@ public final class SegmentedLog implements AutoCloseable {
   /** Makes every appended record durable when it returns (one fdatasync, none if nothing is new). */
   public void sync() throws IOException {
     checkUsable();
-    Ensure.that(durableIndex <= lastIndex, "durable index %d is not beyond the last index %d", durableIndex, lastIndex);
+    Ensure.that(durableIndex <= lastIndex, "the durable index is not beyond the last index");
     if (durableIndex == lastIndex) {
       return;
     }

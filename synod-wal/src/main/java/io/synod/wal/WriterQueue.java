@@ -81,9 +81,10 @@ final class WriterQueue<T> {
     Ensure.that(admitting.get() == 0, "no admission is in progress after shut");
   }
 
-  /** Consumer: returns the bounds taken by a record that left the queue. */
-  void release(int itemBytes) {
-    int left = records.decrementAndGet();
+  /** Consumer: returns the bounds taken by {@code itemCount} items of {@code itemBytes} in all that left the queue. */
+  void release(int itemCount, long itemBytes) {
+    Ensure.that(itemCount >= 0, "released a negative count");
+    int left = records.addAndGet(-itemCount);
     long leftBytes = bytes.addAndGet(-itemBytes);
     Ensure.that(left >= 0, "released more records than were queued");
     Ensure.that(leftBytes >= 0, "released more bytes than were queued");

@@ -15,12 +15,14 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -169,7 +171,15 @@ class GroupCommitLogTest {
       }));
     }
     // Close once the appenders are certainly running: after some record became durable.
-    CompletableFuture<Long> probe = front.append(0, new byte[1]);
+    CompletableFuture<Long> probe = null;
+    for (int attempt = 0; probe == null && attempt < 10_000_000; attempt++) {
+      try {
+        probe = front.append(0, new byte[1]);
+      } catch (WalQueueFullException full) {
+        Thread.yield();
+      }
+    }
+    assertThat(probe).as("the probe got into the queue").isNotNull();
     probe.get(30, TimeUnit.SECONDS);
     front.close();
     long completed = 0;
@@ -227,5 +237,178 @@ class GroupCommitLogTest {
       assertThat(log.firstIndex()).isGreaterThan(200).isLessThanOrEqualTo(250);
       assertThat(log.lastIndex()).isEqualTo(300);
     }
+  }
+
+  /** One logical appender of a closed loop: appends its next record from the last one's callback. */
+  private static final class LoopAppender implements DurableCallback {
+    final List<Long> heard = new ArrayList<>();
+    final List<String> violations;
+    final CountDownLatch done;
+    final int records;
+    final AtomicLong listened;
+    GroupCommitLog front;
+
+    LoopAppender(int records, AtomicLong listened, List<String> violations, CountDownLatch done) {
+      this.records = records;
+      this.listened = listened;
+      this.violations = violations;
+      this.done = done;
+    }
+
+    void next() {
+      front.append(3, new byte[16], this);
+    }
+
+    @Override
+    public void completed(long index, IOException failure) {
+      if (failure != null) {
+        violations.add("failed: " + failure);
+      } else if (index > listened.get()) {
+        violations.add("index " + index + " reported before the listener heard of it");
+      } else if (index > front.durableIndex()) {
+        violations.add("index " + index + " reported beyond durableIndex()");
+      } else if (!heard.isEmpty() && index <= heard.get(heard.size() - 1)) {
+        violations.add("index " + index + " not after " + heard.get(heard.size() - 1));
+      }
+      heard.add(index);
+      if (heard.size() < records) {
+        next();
+      } else {
+        done.countDown();
+      }
+    }
+  }
+
+  @Test
+  void callbacksDriveAClosedLoopWithOneSyncPerRound() throws Exception {
+    SimFileSystem sim = new SimFileSystem(new SplittableRandom(6));
+    FaultyFileSystem fs = new FaultyFileSystem(sim);
+    // Segments large enough that no roll adds a sync of its own.
+    WalConfig config = WalConfig.small().withSegmentBytes(1 << 20);
+    Path dir = Path.of("/sim/wal");
+    int appenders = 8;
+    int rounds = 100;
+    AtomicLong listened = new AtomicLong();
+    List<Long> reports = Collections.synchronizedList(new ArrayList<>());
+    List<String> violations = Collections.synchronizedList(new ArrayList<>());
+    CountDownLatch done = new CountDownLatch(appenders);
+    GroupCommitLog front = GroupCommitLog.start(SegmentedLog.open(fs, dir, config).log(), config, upTo -> {
+      reports.add(upTo);
+      listened.set(upTo);
+    });
+    List<LoopAppender> loop = new ArrayList<>();
+    for (int i = 0; i < appenders; i++) {
+      LoopAppender appender = new LoopAppender(rounds, listened, violations, done);
+      appender.front = front;
+      loop.add(appender);
+    }
+    try {
+      // The first record's sync is held until the other appenders have queued theirs, so from the
+      // second sync on every appender has one record in each batch: one sync per round.
+      fs.closeGate();
+      loop.get(0).next();
+      assertThat(fs.awaitSyncHeld(30, TimeUnit.SECONDS)).as("the writer reached its sync").isTrue();
+      for (int i = 1; i < appenders; i++) {
+        loop.get(i).next();
+      }
+      fs.openGate();
+      assertThat(done.await(30, TimeUnit.SECONDS)).as("every appender finished its rounds").isTrue();
+    } finally {
+      fs.openGate();
+      front.close();
+    }
+    int total = appenders * rounds;
+    assertThat(violations).isEmpty();
+    List<Long> all = new ArrayList<>();
+    for (LoopAppender appender : loop) {
+      assertThat(appender.heard).hasSize(rounds);
+      all.addAll(appender.heard);
+    }
+    Collections.sort(all);
+    for (int i = 0; i < total; i++) {
+      assertThat(all.get(i)).as("every index heard exactly once").isEqualTo(i + 1L);
+    }
+    assertThat(front.syncCount()).isEqualTo(rounds + 1L);
+    assertThat(reports).hasSize(rounds + 1).isSorted().doesNotHaveDuplicates().endsWith((long) total);
+    sim.crash();
+    try (SegmentedLog log = SegmentedLog.open(sim, dir, config).log()) {
+      assertThat(log.lastIndex()).isEqualTo(total);
+    }
+  }
+
+  @Test
+  void aFailedSyncTellsEveryPendingCallbackOnceAndLaterOnesAtOnce() throws Exception {
+    SimFileSystem sim = new SimFileSystem(new SplittableRandom(7));
+    FaultyFileSystem fs = new FaultyFileSystem(sim);
+    WalConfig config = WalConfig.small();
+    GroupCommitLog front = GroupCommitLog.start(SegmentedLog.open(fs, Path.of("/sim/wal"), config).log(), config,
+        DurableListener.NONE);
+    List<List<Object>> outcomes = new ArrayList<>();
+    try {
+      fs.closeGate();
+      for (int i = 0; i < 4; i++) {
+        List<Object> mine = Collections.synchronizedList(new ArrayList<>());
+        outcomes.add(mine);
+        front.append(0, new byte[5], (index, failure) -> mine.add(failure == null ? index : failure));
+        if (i == 0) {
+          assertThat(fs.awaitSyncHeld(30, TimeUnit.SECONDS)).as("the writer reached its sync").isTrue();
+        }
+      }
+      CompletableFuture<Long> future = front.append(0, new byte[5]);
+      fs.failFileSyncs(true);
+      fs.openGate();
+      assertThatThrownBy(() -> future.get(30, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(IOException.class);
+      // The future was queued last, so every callback ahead of it was already told.
+      for (List<Object> mine : outcomes) {
+        assertThat(mine).hasSize(1);
+        assertThat(mine.get(0)).isInstanceOf(IOException.class);
+      }
+      Thread appending = Thread.currentThread();
+      List<Object> later = new ArrayList<>();
+      front.append(0, new byte[5], (index, failure) -> later.add(Thread.currentThread() == appending ? index : "elsewhere"));
+      assertThat(later).as("told at once, on the appending thread").containsExactly(-1L);
+    } finally {
+      fs.openGate();
+      assertThatThrownBy(front::close).isInstanceOf(IOException.class);
+    }
+    assertThat(front.durableIndex()).isZero();
+  }
+
+  @Test
+  void aThrowingCallbackNeitherStopsTheWriterNorHidesLaterRecords() throws Exception {
+    SimFileSystem sim = new SimFileSystem(new SplittableRandom(8));
+    WalConfig config = WalConfig.small();
+    GroupCommitLog front =
+        GroupCommitLog.start(SegmentedLog.open(sim, Path.of("/sim/wal"), config).log(), config, DurableListener.NONE);
+    List<Long> heard = Collections.synchronizedList(new ArrayList<>());
+    try {
+      for (int i = 0; i < 3; i++) {
+        front.append(0, new byte[7], (index, failure) -> {
+          heard.add(index);
+          throw new IllegalStateException("a careless callback");
+        });
+      }
+      assertThat(front.append(0, new byte[7]).get(30, TimeUnit.SECONDS)).isEqualTo(4);
+    } finally {
+      front.close();
+    }
+    assertThat(heard).hasSize(3).isSorted().doesNotHaveDuplicates();
+  }
+
+  @Test
+  void closeTellsEveryQueuedCallbackBeforeItReturns() throws Exception {
+    SimFileSystem sim = new SimFileSystem(new SplittableRandom(9));
+    WalConfig config = WalConfig.small();
+    GroupCommitLog front =
+        GroupCommitLog.start(SegmentedLog.open(sim, Path.of("/sim/wal"), config).log(), config, DurableListener.NONE);
+    List<Long> heard = Collections.synchronizedList(new ArrayList<>());
+    for (int i = 0; i < 300; i++) {
+      front.append(1, TestRecords.payload(i + 1), (index, failure) -> heard.add(failure == null ? index : -1));
+    }
+    front.close();
+    assertThat(heard).hasSize(300).isSorted().doesNotHaveDuplicates().doesNotContain(-1L);
+    assertThatThrownBy(() -> front.append(0, new byte[0], (index, failure) -> heard.add(index)))
+        .isInstanceOf(IllegalStateException.class);
   }
 }

@@ -19,7 +19,7 @@ class WriterQueueTest {
     assertThat(queue.offer("b", 6)).isTrue();
     assertThatThrownBy(() -> queue.offer("c", 0))
         .isInstanceOf(WalQueueFullException.class).hasMessageContaining("queueRecordsMax=2");
-    queue.release(4);
+    queue.release(1, 4);
     assertThat(queue.offer("c", 4)).isTrue();
     assertThat(queue.drain()).containsExactly("a", "b", "c");
   }

@@ -144,7 +144,7 @@ final class AppendBench {
     return new Concurrent(window, records[0], syncs, seconds, nanos);
   }
 
-  private static byte[] payload() {
+  static byte[] payload() {
     byte[] payload = new byte[RECORD_BYTES];
     for (int i = 0; i < payload.length; i++) {
       payload[i] = (byte) (i * 7 + 3);

@@ -9,8 +9,10 @@ import java.nio.file.StandardOpenOption;
 import org.HdrHistogram.Histogram;
 
 /**
- * The raw floor: a 4 KiB positional write plus {@code force(false)} on a file preallocated with
- * zeros, the least a durable append can cost on this disk. Uses FileChannel directly, on purpose.
+ * What the disk itself costs, through FileChannel directly, on purpose, on a file preallocated with
+ * zeros: the floor (a 4 KiB aligned positional write plus {@code force(false)}, the least a durable
+ * append can cost) and the same for writes of any size laid end to end the way the log lays out its
+ * batches, which shows where the disk's bandwidth starts to matter.
  */
 final class FloorBench {
   static final int BLOCK_BYTES = 4096;
@@ -18,7 +20,20 @@ final class FloorBench {
 
   private FloorBench() {}
 
+  /** The floor: aligned 4 KiB writes, each followed by fdatasync. */
   static Histogram run(Path dir, int samples) throws IOException {
+    return measure(dir, samples, BLOCK_BYTES);
+  }
+
+  /**
+   * Writes of {@code writeBytes} each followed by fdatasync, every write starting where the previous
+   * one ended (so a size that is not a multiple of 4 KiB starts and ends inside pages, like a batch).
+   */
+  static Histogram sequential(Path dir, int samples, int writeBytes) throws IOException {
+    return measure(dir, samples, writeBytes);
+  }
+
+  private static Histogram measure(Path dir, int samples, int writeBytes) throws IOException {
     Path file = dir.resolve("floor.dat");
     Histogram nanos = new Histogram(60_000_000_000L, 3);
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
@@ -31,19 +46,23 @@ final class FloorBench {
         }
       }
       ch.force(true);
-      ByteBuffer block = ByteBuffer.allocateDirect(BLOCK_BYTES);
-      for (int i = 0; i < BLOCK_BYTES; i++) {
+      ByteBuffer block = ByteBuffer.allocateDirect(writeBytes);
+      for (int i = 0; i < writeBytes; i++) {
         block.put(i, (byte) (i * 31));
       }
-      long blocks = FILE_BYTES / BLOCK_BYTES;
+      long position = 0;
       for (int i = 0; i < samples + samples / 10; i++) {
+        if (position + writeBytes > FILE_BYTES) {
+          position = 0;
+        }
         long start = System.nanoTime();
         block.clear();
         while (block.hasRemaining()) {
-          ch.write(block, (i % blocks) * BLOCK_BYTES + block.position());
+          ch.write(block, position + block.position());
         }
         ch.force(false);
         long took = System.nanoTime() - start;
+        position += writeBytes;
         // The first tenth warms up the JIT and the disk's queue; it is not recorded.
         if (i >= samples / 10) {
           nanos.recordValue(took);

@@ -28,11 +28,13 @@ final class Json {
     return this;
   }
 
-  /** p50, p99 and max of a histogram of nanoseconds, in microseconds. */
+  /** Mean, p50, p99, p99.9 and max of a histogram of nanoseconds, in microseconds. */
   Json latency(Histogram nanos) {
     put("samples", nanos.getTotalCount());
+    put("mean_us", nanos.getMean() / 1e3);
     put("p50_us", nanos.getValueAtPercentile(50) / 1e3);
     put("p99_us", nanos.getValueAtPercentile(99) / 1e3);
+    put("p999_us", nanos.getValueAtPercentile(99.9) / 1e3);
     put("max_us", nanos.getMaxValue() / 1e3);
     return this;
   }

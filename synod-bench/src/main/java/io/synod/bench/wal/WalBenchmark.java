@@ -4,22 +4,32 @@ import io.synod.wal.WalConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 
 /**
  * Measures synod-wal on the real file system and prints one JSON line per point: the raw fsync
- * floor, one appender, C concurrent appender threads through group commit, one thread keeping W
- * appends in flight, and the recovery scan rate.
+ * floor, the disk's own cost for each group-commit batch size, one appender, C logical appenders in a
+ * closed loop (the server's shape), C appender threads, one thread keeping W appends in flight, and
+ * the recovery scan rate.
  * Not a test: figures depend on the machine, and go to docs/BENCHMARKS.md.
  *
- * <p>Usage: {@code WalBenchmark [dir] [--seconds S] [--recovery-mb M] [--samples N]}; the directory
- * defaults to {@code ./target/wal-bench} and is emptied first.
+ * <p>Usage: {@code WalBenchmark [dir] [--seconds S] [--warmup S] [--recovery-mb M] [--samples N]
+ * [--only LIST] [--appenders C,...] [--segment-mb M]};
+ * the directory defaults to {@code ./target/wal-bench} and is emptied first. {@code LIST} is a
+ * comma-separated subset of {@code disk,direct,closed,threads,pipelined,recovery}; the floor is
+ * always measured, since every target is stated against it. {@code --appenders} replaces the
+ * appender counts (and in-flight windows) 1,16,64,256; {@code --segment-mb} the segment size of
+ * {@code WalConfig.defaults()} (a segment larger than what a point writes shows it without rolls,
+ * given a warm-up long enough for the first segment's preallocation).
  */
 public final class WalBenchmark {
-  private static final int[] APPENDERS = {1, 16, 64, 256};
+  /** A 256-byte payload plus the 9-byte frame header. */
+  private static final int FRAMED_RECORD_BYTES = AppendBench.RECORD_BYTES + 9;
 
   private WalBenchmark() {}
 
@@ -28,76 +38,113 @@ public final class WalBenchmark {
     long seconds = 5;
     long recoveryMb = -1;
     int samples = 2000;
+    int segmentMb = 0;
+    long warmupSeconds = 1;
+    Set<String> only = Set.of("disk", "direct", "closed", "threads", "pipelined", "recovery");
+    int[] counts = {1, 16, 64, 256};
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--seconds" -> seconds = Long.parseLong(args[++i]);
         case "--recovery-mb" -> recoveryMb = Long.parseLong(args[++i]);
         case "--samples" -> samples = Integer.parseInt(args[++i]);
+        case "--segment-mb" -> segmentMb = Integer.parseInt(args[++i]);
+        case "--warmup" -> warmupSeconds = Long.parseLong(args[++i]);
+        case "--only" -> only = Set.of(args[++i].split(","));
+        case "--appenders" -> counts = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
         default -> dir = Path.of(args[i]);
       }
     }
     Files.createDirectories(dir);
-    WalConfig config = WalConfig.defaults();
+    WalConfig config = segmentMb > 0 ? WalConfig.defaults().withSegmentBytes(segmentMb << 20) : WalConfig.defaults();
+    long warmupNanos = TimeUnit.SECONDS.toNanos(warmupSeconds);
+    long measureNanos = TimeUnit.SECONDS.toNanos(seconds);
 
     clean(dir);
     Histogram floor = FloorBench.run(dir, samples);
     double floorP50Seconds = floor.getValueAtPercentile(50) / 1e9;
     System.out.println(Json.point("floor-4k-write-fdatasync").latency(floor));
 
-    Path log = dir.resolve("direct");
-    Histogram direct = AppendBench.direct(log, config, samples);
-    System.out.println(Json.point("one-appender-direct").put("record_bytes", AppendBench.RECORD_BYTES)
-        .latency(direct).put("p50_vs_floor", ratio(direct, floor)));
-    clean(dir);
-
-    for (int appenders : APPENDERS) {
-      Path group = dir.resolve("group-" + appenders);
-      AppendBench.Concurrent run = AppendBench.concurrent(group, config, appenders,
-          TimeUnit.SECONDS.toNanos(1), TimeUnit.SECONDS.toNanos(seconds));
-      double target = 0.8 * appenders / floorP50Seconds;
-      Json point = Json.point(appenders == 1 ? "one-appender-group-commit" : "concurrent-appenders")
-          .put("appenders", appenders)
-          .put("record_bytes", AppendBench.RECORD_BYTES)
-          .put("durable_records_per_s", run.records() / run.seconds())
-          .put("syncs_per_s", run.syncs() / run.seconds())
-          .put("records_per_sync", run.syncs() == 0 ? 0 : (double) run.records() / run.syncs())
-          .put("target_records_per_s", target)
-          .latency(run.nanos());
-      if (appenders == 1) {
-        point.put("p50_vs_floor", ratio(run.nanos(), floor));
+    // The disk's own cost of one batch of C framed records, written end to end like the log does.
+    double[] diskTargets = new double[counts.length];
+    for (int i = 0; i < counts.length; i++) {
+      diskTargets[i] = Double.POSITIVE_INFINITY;
+      if (only.contains("disk") || only.contains("closed")) {
+        int batchBytes = counts[i] * FRAMED_RECORD_BYTES;
+        Histogram raw = FloorBench.sequential(dir, samples, batchBytes);
+        diskTargets[i] = 0.8 * counts[i] / (raw.getValueAtPercentile(50) / 1e9);
+        System.out.println(Json.point("disk-batch-write-fdatasync").put("appenders", counts[i])
+            .put("write_bytes", batchBytes).latency(raw).put("p50_vs_floor", ratio(raw, floor))
+            .put("disk_bound_records_per_s", diskTargets[i]));
+        clean(dir);
       }
-      System.out.println(point);
+    }
+
+    if (only.contains("direct")) {
+      Histogram direct = AppendBench.direct(dir.resolve("direct"), config, samples);
+      System.out.println(Json.point("one-appender-direct").put("record_bytes", AppendBench.RECORD_BYTES)
+          .latency(direct).put("p50_vs_floor", ratio(direct, floor)));
       clean(dir);
     }
 
-    for (int window : APPENDERS) {
-      Path group = dir.resolve("pipelined-" + window);
-      AppendBench.Concurrent run = AppendBench.pipelined(group, config, window,
-          TimeUnit.SECONDS.toNanos(1), TimeUnit.SECONDS.toNanos(seconds));
-      System.out.println(Json.point("pipelined-one-thread")
-          .put("in_flight", window)
-          .put("record_bytes", AppendBench.RECORD_BYTES)
-          .put("durable_records_per_s", run.records() / run.seconds())
-          .put("syncs_per_s", run.syncs() / run.seconds())
-          .put("records_per_sync", run.syncs() == 0 ? 0 : (double) run.records() / run.syncs())
-          .put("target_records_per_s", 0.8 * window / floorP50Seconds)
+    for (int i = 0; i < counts.length && only.contains("closed"); i++) {
+      int appenders = counts[i];
+      AppendBench.Concurrent run = ClosedLoopBench.run(dir.resolve("closed-" + appenders), config, appenders,
+          warmupNanos, measureNanos);
+      double issueTarget = 0.8 * appenders / floorP50Seconds;
+      double target = Math.min(issueTarget, diskTargets[i]);
+      Json point = throughput(Json.point("closed-loop-callbacks").put("appenders", appenders), run)
+          .put("target_floor_records_per_s", issueTarget)
+          .put("target_disk_records_per_s", diskTargets[i])
+          .put("target_applies", issueTarget <= diskTargets[i] ? "floor" : "disk")
+          .put("target_met", run.records() / run.seconds() >= target ? "yes" : "no")
+          .latency(run.nanos());
+      System.out.println(appenders == 1 ? point.put("p50_vs_floor", ratio(run.nanos(), floor)) : point);
+      clean(dir);
+    }
+
+    for (int i = 0; i < counts.length && only.contains("threads"); i++) {
+      int appenders = counts[i];
+      AppendBench.Concurrent run = AppendBench.concurrent(dir.resolve("threads-" + appenders), config, appenders,
+          warmupNanos, measureNanos);
+      Json point = throughput(Json.point("appender-threads").put("appenders", appenders), run)
+          .put("target_floor_records_per_s", 0.8 * appenders / floorP50Seconds)
+          .latency(run.nanos());
+      System.out.println(appenders == 1 ? point.put("p50_vs_floor", ratio(run.nanos(), floor)) : point);
+      clean(dir);
+    }
+
+    for (int i = 0; i < counts.length && only.contains("pipelined"); i++) {
+      int window = counts[i];
+      AppendBench.Concurrent run = AppendBench.pipelined(dir.resolve("pipelined-" + window), config, window,
+          warmupNanos, measureNanos);
+      System.out.println(throughput(Json.point("pipelined-one-thread").put("in_flight", window), run)
+          .put("target_floor_records_per_s", 0.8 * window / floorP50Seconds)
           .latency(run.nanos()));
       clean(dir);
     }
 
-    long usable = Files.getFileStore(dir).getUsableSpace();
-    long logBytes = recoveryMb > 0 ? recoveryMb << 20 : (usable > (8L << 30) ? 1L << 30 : 512L << 20);
-    RecoveryBench.Result recovery = RecoveryBench.run(dir.resolve("recovery"), config, logBytes);
-    System.out.println(Json.point("recovery-scan")
-        .put("log_mb", recovery.logBytes() >> 20)
-        .put("write_mb_per_s", (recovery.logBytes() / 1048576.0) / recovery.writeSeconds())
-        .put("warm_scanned_mb", recovery.warmScanned() >> 20)
-        .put("warm_open_s", recovery.warmSeconds())
-        .put("warm_mb_per_s", (recovery.warmScanned() / 1048576.0) / recovery.warmSeconds())
-        .put("cold_evicted", recovery.coldEvicted() ? "yes" : "no")
-        .put("cold_open_s", recovery.coldSeconds())
-        .put("cold_mb_per_s", (recovery.coldScanned() / 1048576.0) / recovery.coldSeconds()));
-    clean(dir);
+    if (only.contains("recovery")) {
+      long usable = Files.getFileStore(dir).getUsableSpace();
+      long logBytes = recoveryMb > 0 ? recoveryMb << 20 : (usable > (8L << 30) ? 1L << 30 : 512L << 20);
+      RecoveryBench.Result recovery = RecoveryBench.run(dir.resolve("recovery"), config, logBytes);
+      System.out.println(Json.point("recovery-scan")
+          .put("log_mb", recovery.logBytes() >> 20)
+          .put("write_mb_per_s", (recovery.logBytes() / 1048576.0) / recovery.writeSeconds())
+          .put("warm_scanned_mb", recovery.warmScanned() >> 20)
+          .put("warm_open_s", recovery.warmSeconds())
+          .put("warm_mb_per_s", (recovery.warmScanned() / 1048576.0) / recovery.warmSeconds())
+          .put("cold_evicted", recovery.coldEvicted() ? "yes" : "no")
+          .put("cold_open_s", recovery.coldSeconds())
+          .put("cold_mb_per_s", (recovery.coldScanned() / 1048576.0) / recovery.coldSeconds()));
+      clean(dir);
+    }
+  }
+
+  private static Json throughput(Json point, AppendBench.Concurrent run) {
+    return point.put("record_bytes", AppendBench.RECORD_BYTES)
+        .put("durable_records_per_s", run.records() / run.seconds())
+        .put("syncs_per_s", run.syncs() / run.seconds())
+        .put("records_per_sync", run.syncs() == 0 ? 0 : (double) run.records() / run.syncs());
   }
 
   private static double ratio(Histogram measured, Histogram floor) {
