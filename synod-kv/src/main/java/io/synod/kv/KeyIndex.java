@@ -1,7 +1,9 @@
 package io.synod.kv;
 
 import io.synod.common.Ensure;
+import io.synod.kv.engine.ByteKey;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -17,30 +19,36 @@ final class KeyIndex {
   record Hit(byte[] key, Revision revision) {}
 
   private final TreeMap<byte[], KeyHistory> keys = new TreeMap<>(Bytes.UNSIGNED);
+  /** The same histories by key, for point lookups (every put makes one) without a tree walk. */
+  private final HashMap<ByteKey, KeyHistory> byKey = new HashMap<>();
 
   void append(byte[] key, Revision rev, boolean tombstone) {
-    KeyHistory history = keys.get(key);
+    KeyHistory history = byKey.get(new ByteKey(key));
     if (history == null) {
       history = new KeyHistory();
       // Copied because the index must not change if the caller later reuses its array.
-      keys.put(key.clone(), history);
+      byte[] copy = key.clone();
+      keys.put(copy, history);
+      byKey.put(new ByteKey(copy), history);
     }
     history.append(rev, tombstone);
   }
 
   /** Undoes the last append for {@code key}. */
   void removeLast(byte[] key) {
-    KeyHistory history = keys.get(key);
+    ByteKey k = new ByteKey(key);
+    KeyHistory history = byKey.get(k);
     Ensure.that(history != null, "undo of a key that has no history");
     history.removeLast();
     if (history.isEmpty()) {
       keys.remove(key);
+      byKey.remove(k);
     }
   }
 
   /** The revision holding {@code key}'s value at {@code rev}, or null if it is absent then. */
   Revision liveAt(byte[] key, long rev) {
-    KeyHistory history = keys.get(key);
+    KeyHistory history = byKey.get(new ByteKey(key));
     return history == null ? null : history.liveAt(rev);
   }
 
@@ -61,9 +69,12 @@ final class KeyIndex {
     List<Revision> removed = new ArrayList<>();
     Iterator<Map.Entry<byte[], KeyHistory>> it = keys.entrySet().iterator();
     while (it.hasNext()) {
-      KeyHistory history = it.next().getValue();
+      Map.Entry<byte[], KeyHistory> e = it.next();
+      KeyHistory history = e.getValue();
       history.compact(rev, removed);
       if (history.isEmpty()) {
+        // Before it.remove(): TreeMap may reuse the removed entry object for its successor.
+        byKey.remove(new ByteKey(e.getKey()));
         it.remove();
       }
     }
@@ -76,5 +87,6 @@ final class KeyIndex {
 
   void clear() {
     keys.clear();
+    byKey.clear();
   }
 }

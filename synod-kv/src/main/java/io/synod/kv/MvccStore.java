@@ -201,6 +201,11 @@ public final class MvccStore {
     return state.currentRevision;
   }
 
+  /** About how many bytes the store's engine holds (see {@link Engine#sizeBytes()}). */
+  public long sizeBytes() {
+    return state.engine.sizeBytes();
+  }
+
   /** The last compaction's revision, or -1 if the store was never compacted (etcd's convention). */
   public long compactRevision() {
     return state.compactRevision;

@@ -21,9 +21,9 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
 
   @Override
   public void status(StatusRequest request, StreamObserver<StatusResponse> out) {
-    // Only cheap reads on the node's loop: serializing the store to measure it would stall consensus,
-    // so the reported database size is 0 until the engine can report its size directly.
-    node.query(machine -> new long[] {((StoreMachine) machine).store().revision(), 0})
+    // Only cheap reads on the node's loop: the engine keeps its size as it goes.
+    node.query(machine -> new long[] {((StoreMachine) machine).store().revision(),
+            ((StoreMachine) machine).store().sizeBytes()})
         .whenComplete((state, error) -> {
           if (error != null) {
             out.onError(KvService.toStatus(error));

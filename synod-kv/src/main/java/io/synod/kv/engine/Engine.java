@@ -35,6 +35,12 @@ public interface Engine extends AutoCloseable {
   /** The slot recorded by the last {@link #write}, or {@link #NO_SLOT}. */
   long appliedSlot();
 
+  /**
+   * About how many bytes the stored entries take (keys and values; for RocksDB its files and
+   * memtables): what {@code etcdctl endpoint status} shows as the database size.
+   */
+  long sizeBytes();
+
   /** Makes every batch written so far durable before returning. */
   void flush();
 

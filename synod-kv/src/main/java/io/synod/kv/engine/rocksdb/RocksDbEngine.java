@@ -146,6 +146,16 @@ public final class RocksDbEngine implements Engine {
     return appliedSlot;
   }
 
+  @Override
+  public long sizeBytes() {
+    checkOpen();
+    try {
+      return db.getLongProperty("rocksdb.total-sst-files-size") + db.getLongProperty("rocksdb.cur-size-all-mem-tables");
+    } catch (RocksDBException e) {
+      throw new EngineException("RocksDB size properties failed", e);
+    }
+  }
+
   /** Writes the memtable to SST files and waits: every batch written so far is then durable. */
   @Override
   public void flush() {
