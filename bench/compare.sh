@@ -59,8 +59,9 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-# The JVMs of all three systems and of the load generator get the same heap and collector.
-export JAVA_SERVER_OPTS="-Xmx512m -XX:+UseSerialGC"
+# The server JVMs of Synod and ZooKeeper get the same heap and collector (Synod keeps its store
+# and every retained revision on the heap); the load generator gets 512 MiB.
+export JAVA_SERVER_OPTS="-Xmx2g -XX:+UseSerialGC"
 JAVA_CLIENT_OPTS="-Xmx512m -XX:+UseSerialGC"
 
 SYNOD_ENDPOINTS="127.0.0.1:2379,127.0.0.1:22379,127.0.0.1:32379"

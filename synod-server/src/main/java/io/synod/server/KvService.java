@@ -18,6 +18,7 @@ import io.synod.kv.RangeResponse;
 import io.synod.kv.TxnResponse;
 import io.synod.node.Node;
 import io.synod.node.NodeException;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Function;
@@ -29,6 +30,8 @@ import java.util.function.Function;
  */
 final class KvService extends KVGrpc.KVImplBase {
   private final Node node;
+  private final StoreMachine machine;
+  private final long quotaBytes;
   private final ServerConfig config;
   private final EtcdProtos.Headers headers;
 
@@ -37,8 +40,10 @@ final class KvService extends KVGrpc.KVImplBase {
    * node's loop): gRPC only queues the bytes for the channel's event loop, and handing each reply
    * to another thread first would cost a thread wake-up per request.
    */
-  KvService(Node node, ServerConfig config, EtcdProtos.Headers headers) {
+  KvService(Node node, StoreMachine machine, ServerConfig config, EtcdProtos.Headers headers) {
     this.node = node;
+    this.machine = machine;
+    this.quotaBytes = config.effectiveQuotaBytes();
     this.config = config;
     this.headers = headers;
   }
@@ -65,7 +70,7 @@ final class KvService extends KVGrpc.KVImplBase {
 
   @Override
   public void put(io.etcd.jetcd.api.PutRequest request, StreamObserver<io.etcd.jetcd.api.PutResponse> out) {
-    if (!tooLarge(request.getSerializedSize(), out)) {
+    if (!tooLarge(request.getSerializedSize(), out) && !overQuota(out)) {
       submit(EtcdProtos.put(request), out, r -> EtcdProtos.put((PutResponse) r, headers));
     }
   }
@@ -90,6 +95,9 @@ final class KvService extends KVGrpc.KVImplBase {
       out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
       return;
     }
+    if (hasPut(txn) && overQuota(out)) {
+      return;
+    }
     submit(txn, out, r -> EtcdProtos.txn((TxnResponse) r, headers));
   }
 
@@ -98,6 +106,31 @@ final class KvService extends KVGrpc.KVImplBase {
       StreamObserver<io.etcd.jetcd.api.CompactionResponse> out) {
     submit(EtcdProtos.compaction(request), out, r -> io.etcd.jetcd.api.CompactionResponse.newBuilder()
         .setHeader(headers.header(((CompactionResponse) r).header().revision())).build());
+  }
+
+  /**
+   * etcd's space quota: once the store is over it, requests that add data (puts, and txns holding
+   * one) are refused, while reads, deletes and compaction still work, so an operator can free space.
+   * Checked at the member the client reached, against the state it has applied.
+   */
+  private boolean overQuota(StreamObserver<?> out) {
+    if (machine.sizeBytes() <= quotaBytes) {
+      return false;
+    }
+    out.onError(Status.RESOURCE_EXHAUSTED.withDescription("etcdserver: mvcc: database space exceeded")
+        .asRuntimeException());
+    return true;
+  }
+
+  private static boolean hasPut(io.synod.kv.TxnRequest txn) {
+    for (List<io.synod.kv.RequestOp> branch : List.of(txn.success(), txn.failure())) {
+      for (io.synod.kv.RequestOp op : branch) {
+        if (op instanceof io.synod.kv.PutRequest || op instanceof io.synod.kv.TxnRequest t && hasPut(t)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private boolean tooLarge(int bytes, StreamObserver<?> out) {

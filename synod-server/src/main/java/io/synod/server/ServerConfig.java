@@ -13,9 +13,12 @@ import java.util.List;
  * @param requestBytesMax largest client request accepted (etcd's default is 1.5 MiB)
  * @param txnOpsMax most operations in one transaction (etcd's default is 128)
  * @param wipeOnCorruption rebuild from peers instead of refusing to start on corrupt storage
+ * @param quotaBytes once the store holds more than this, writes that add data are refused with
+ *     etcd's "database space exceeded" until compaction frees space; 0 picks the default
  */
 public record ServerConfig(
-    int id, List<Member> members, Path dataDir, int requestBytesMax, int txnOpsMax, boolean wipeOnCorruption) {
+    int id, List<Member> members, Path dataDir, int requestBytesMax, int txnOpsMax, boolean wipeOnCorruption,
+    long quotaBytes) {
 
   public static final int REQUEST_BYTES_DEFAULT = 1_572_864;
   public static final int TXN_OPS_DEFAULT = 128;
@@ -26,6 +29,17 @@ public record ServerConfig(
     Ensure.argument(requestBytesMax >= 1024, "request size limit must be at least 1 KiB");
     Ensure.argument(txnOpsMax >= 1, "txn ops limit must be at least 1");
     Ensure.notNull(dataDir, "data directory");
+    Ensure.argument(quotaBytes >= 0, "quota must not be negative");
+  }
+
+  /**
+   * The quota in force: the configured one, or by default an eighth of the JVM's heap limit. The
+   * store lives on the heap with its indexes (about 1.6 times its bytes), the latest snapshot is
+   * kept as one array of about its size, and taking the next one needs twice that for a moment, so
+   * an eighth leaves the process room to run (etcd's default, 2 GiB, counts disk instead).
+   */
+  public long effectiveQuotaBytes() {
+    return quotaBytes > 0 ? quotaBytes : Runtime.getRuntime().maxMemory() / 8;
   }
 
   public Member self() {

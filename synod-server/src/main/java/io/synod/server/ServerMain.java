@@ -36,13 +36,18 @@ public final class ServerMain implements Callable<Integer> {
   @Option(names = "--wipe-on-corruption", description = "rebuild from peers if local storage is corrupt")
   boolean wipeOnCorruption;
 
+  @Option(names = "--quota-backend-bytes", defaultValue = "0",
+      description = "refuse writes once the store holds more than this many bytes, until compaction "
+          + "frees space (default 0: an eighth of the JVM's maximum heap)")
+  long quotaBytes;
+
   @Option(names = "--config", description = "a properties file with defaults for these options")
   Path configFile;
 
   @Override
   public Integer call() throws Exception {
     ServerConfig config = new ServerConfig(id, Member.parseAll(members), dataDir, requestBytesMax, txnOpsMax,
-        wipeOnCorruption);
+        wipeOnCorruption, quotaBytes);
     SynodServer server = SynodServer.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

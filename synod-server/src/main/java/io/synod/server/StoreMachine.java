@@ -6,9 +6,17 @@ import io.synod.node.StateMachine;
 /** The node's state machine: synod-kv's MVCC store. */
 final class StoreMachine implements StateMachine {
   private final MvccStore store;
+  /** The store's size after the last applied slot, for threads other than the node's loop. */
+  private volatile long sizeBytes;
 
   StoreMachine(MvccStore store) {
     this.store = store;
+    this.sizeBytes = store.sizeBytes();
+  }
+
+  /** The store's size as of the last slot applied here; readable from any thread. */
+  long sizeBytes() {
+    return sizeBytes;
   }
 
   MvccStore store() {
@@ -23,6 +31,7 @@ final class StoreMachine implements StateMachine {
   @Override
   public void slotApplied(long slot) {
     store.slotApplied(slot);
+    sizeBytes = store.sizeBytes();
   }
 
   @Override
@@ -38,5 +47,6 @@ final class StoreMachine implements StateMachine {
   @Override
   public void restore(long slot, byte[] snapshot) {
     store.restore(slot, snapshot);
+    sizeBytes = store.sizeBytes();
   }
 }

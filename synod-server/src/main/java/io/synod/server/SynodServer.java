@@ -60,13 +60,14 @@ public final class SynodServer implements AutoCloseable {
           }
         });
     Node node;
+    StoreMachine machine;
     try {
       PaxosConfig paxos = PaxosConfig.defaults(1, new Configuration(ids));
       Node.Config nodeConfig = new Node.Config(self.id(), paxos, io.synod.wal.WalConfig.defaults(),
           config.dataDir(), 10_000_000L, 5_000_000_000L, 10_000, 65_536, 32_768, config.wipeOnCorruption());
       // The server checks request sizes in etcd terms; the store's own bound is a backstop above it.
       KvLimits limits = new KvLimits(config.txnOpsMax(), config.requestBytesMax() + (64 << 10), 10_000);
-      StoreMachine machine = new StoreMachine(MvccStore.open(new InMemoryEngine(), limits));
+      machine = new StoreMachine(MvccStore.open(new InMemoryEngine(), limits));
       node = Node.start(nodeConfig, machine, transport, NioFileSystem.INSTANCE);
       nodeRef.set(node);
     } catch (IOException | RuntimeException e) {
@@ -89,7 +90,7 @@ public final class SynodServer implements AutoCloseable {
           // Handlers never block (they queue work for the node and return), so they run on the
           // transport's event loop: no hand-off to an executor thread per call.
           .directExecutor()
-          .addService(new KvService(node, config, headers))
+          .addService(new KvService(node, machine, config, headers))
           .addService(new ClusterService(config, headers))
           .addService(new MaintenanceService(node, headers))
           .build()

@@ -48,6 +48,10 @@ class SynodServerTest {
 
   @BeforeEach
   void start() throws Exception {
+    startCluster(0);
+  }
+
+  private void startCluster(long quotaBytes) throws Exception {
     StringBuilder spec = new StringBuilder();
     for (int id = 1; id <= 3; id++) {
       spec.append(id == 1 ? "" : ",").append(id).append("=127.0.0.1:").append(freePort())
@@ -56,7 +60,7 @@ class SynodServerTest {
     List<Member> members = Member.parseAll(spec.toString());
     for (Member m : members) {
       servers.add(SynodServer.start(new ServerConfig(m.id(), members, dir.resolve("m" + m.id()),
-          ServerConfig.REQUEST_BYTES_DEFAULT, ServerConfig.TXN_OPS_DEFAULT, false)));
+          ServerConfig.REQUEST_BYTES_DEFAULT, ServerConfig.TXN_OPS_DEFAULT, false, quotaBytes)));
       channels.add(NettyChannelBuilder.forAddress(m.client()).usePlaintext().build());
     }
     leaderless = KVGrpc.newBlockingStub(channels.get(0)).withDeadlineAfter(20, TimeUnit.SECONDS);
@@ -71,6 +75,35 @@ class SynodServerTest {
     for (SynodServer s : servers) {
       s.close();
     }
+  }
+
+  @Test
+  void overTheQuotaPutsAreRefusedUntilCompactionFreesSpace() throws Exception {
+    stop();
+    servers.clear();
+    channels.clear();
+    startCluster(64 << 10);
+    PutRequest put = PutRequest.newBuilder().setKey(b("q")).setValue(ByteString.copyFrom(new byte[4096])).build();
+    StatusRuntimeException refused = null;
+    long revision = 0;
+    for (int i = 0; i < 100 && refused == null; i++) {
+      try {
+        revision = follower.put(put).getHeader().getRevision();
+      } catch (StatusRuntimeException e) {
+        refused = e;
+      }
+    }
+    assertThat(refused).as("a put over the quota is refused").isNotNull();
+    assertThat(refused).hasMessage("RESOURCE_EXHAUSTED: etcdserver: mvcc: database space exceeded");
+    assertThat(revision).as("the quota let some puts through first").isGreaterThan(10);
+    TxnRequest txnPut = TxnRequest.newBuilder()
+        .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(b("t")).setValue(b("v"))))
+        .build();
+    assertThatThrownBy(() -> follower.txn(txnPut)).hasMessageContaining("database space exceeded");
+    // Reads and compaction still work, and compaction makes room again.
+    assertThat(follower.range(RangeRequest.newBuilder().setKey(b("q")).build()).getCount()).isEqualTo(1);
+    follower.compact(CompactionRequest.newBuilder().setRevision(revision).build());
+    assertThat(follower.put(put).getHeader().getRevision()).isEqualTo(revision + 1);
   }
 
   @Test
