@@ -13,8 +13,10 @@
 # servers' CPU time per operation (all three members together, from /proc/PID/stat). Progress and the systems' logs go
 # to stderr / the temporary directory, which is removed at the end (unless --keep-data).
 #
-#   Synod:     bin/synod up --data DIR (client ports 2379, 22379, 32379), JAVA_SERVER_OPTS below.
-#   etcd:      Debian's etcd 3.4 (package etcd-server), client ports 12379/12479/12579, peer 12380/...
+#   Synod:     bin/synod up --data DIR --auto-compaction-retention 10000 (client ports 2379, 22379, 32379),
+#              JAVA_SERVER_OPTS below.
+#   etcd:      Debian's etcd 3.4 (package etcd-server) with --auto-compaction-mode revision
+#              --auto-compaction-retention 10000, client ports 12379/12479/12579, peer 12380/...
 #   ZooKeeper: 3.9.5 from synod-bench's class path (org.apache.zookeeper:zookeeper + metrics-core +
 #              snappy-java), client ports 12181-12183, quorum 12888-12890, election 13888-13890.
 #   --logs DIR: copy every member's log there before the temporary directory goes.
@@ -58,6 +60,11 @@ while [[ $# -gt 0 ]]; do
     *) results="$1"; shift ;;
   esac
 done
+
+# Synod and etcd both keep the newest 10,000 revisions (etcd's revision-mode auto compaction; etcd
+# 3.4 applies it every 5 minutes, Synod as soon as a tenth of the retention has passed). Synod keeps
+# its history on the heap, etcd on disk.
+retention=10000
 
 # The server JVMs of Synod and ZooKeeper get the same heap and collector (Synod keeps its store
 # and every retained revision on the heap); the load generator gets 512 MiB.
@@ -234,7 +241,7 @@ run_synod() {
   local data="$tmp/synod" pid i
   mkdir -p "$data"
   log "synod: bin/synod up --data $data (JAVA_SERVER_OPTS=$JAVA_SERVER_OPTS)"
-  "$root/bin/synod" up --data "$data" >"$tmp/synod-up.log" 2>&1 &
+  "$root/bin/synod" up --data "$data" --auto-compaction-retention "$retention" >"$tmp/synod-up.log" 2>&1 &
   local up=$!
   started+=("$up")
   # bin/synod may build first; then it starts three member JVMs as its children.
@@ -281,6 +288,7 @@ run_etcd() {
       --listen-peer-urls "http://127.0.0.1:${ETCD_PEER[$i]}" \
       --initial-advertise-peer-urls "http://127.0.0.1:${ETCD_PEER[$i]}" \
       --initial-cluster "$cluster" --initial-cluster-state new --initial-cluster-token synod-compare \
+      --auto-compaction-mode revision --auto-compaction-retention "$retention" \
       --logger zap --log-outputs stderr >"$tmp/etcd-$((i + 1)).log" 2>&1 &
     pids+=($!)
     started+=($!)

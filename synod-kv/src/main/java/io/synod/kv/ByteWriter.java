@@ -78,6 +78,11 @@ final class ByteWriter {
     return writeBytes(s.getBytes(StandardCharsets.UTF_8));
   }
 
+  /** The hash of everything written so far, as {@link StateHash#of} of {@link #toByteArray()}. */
+  long hashOfContents() {
+    return StateHash.of(buf, size());
+  }
+
   int size() {
     return size;
   }

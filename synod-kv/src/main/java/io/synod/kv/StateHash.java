@@ -17,24 +17,28 @@ final class StateHash {
 
   /** The length, then the bytes eight at a time, so ("ab","c") and ("a","bc") differ. */
   StateHash update(byte[] bytes) {
-    update(bytes.length);
+    return update(bytes, bytes.length);
+  }
+
+  /** As {@link #update(byte[])} of the first {@code length} bytes, without copying them. */
+  StateHash update(byte[] bytes, int length) {
+    update(length);
     int i = 0;
-    for (; i + 8 <= bytes.length; i += 8) {
-      long w = 0;
-      for (int j = 0; j < 8; j++) {
-        w = (w << 8) | (bytes[i + j] & 0xff);
-      }
-      update(w);
+    for (; i + 8 <= length; i += 8) {
+      update((long) BIG_ENDIAN_LONG.get(bytes, i));
     }
-    if (i < bytes.length) {
+    if (i < length) {
       long w = 0;
-      for (; i < bytes.length; i++) {
+      for (; i < length; i++) {
         w = (w << 8) | (bytes[i] & 0xff);
       }
       update(w);
     }
     return this;
   }
+
+  private static final java.lang.invoke.VarHandle BIG_ENDIAN_LONG =
+      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
 
   long finish() {
     return mix(h ^ words);
@@ -48,8 +52,6 @@ final class StateHash {
 
   /** The hash of one byte array, as a checksum. */
   static long of(byte[] bytes, int length) {
-    StateHash hash = new StateHash();
-    hash.update(java.util.Arrays.copyOf(bytes, length));
-    return hash.finish();
+    return new StateHash().update(bytes, length).finish();
   }
 }

@@ -23,15 +23,16 @@ final class StoreSnapshot {
   private StoreSnapshot() {}
 
   static byte[] encode(Engine engine, long slot) {
-    ByteWriter out = new ByteWriter(4096);
+    // Sized up front (entries plus their length prefixes), so the buffer is not regrown and copied.
+    long expected = engine.sizeBytes() + engine.sizeBytes() / 16 + 4096;
+    ByteWriter out = new ByteWriter((int) Math.min(expected, Integer.MAX_VALUE - 64));
     out.writeRaw(MAGIC).writeVarLong(slot);
     engine.scan(EngineKeys.ALL_START, EngineKeys.ALL_END, (key, value) -> {
       out.writeByte(1).writeBytes(key).writeBytes(value);
       return true;
     });
     out.writeByte(0);
-    byte[] body = out.toByteArray();
-    out.writeLong(StateHash.of(body, body.length));
+    out.writeLong(out.hashOfContents());
     return out.toByteArray();
   }
 

@@ -43,7 +43,8 @@ public final class Node implements AutoCloseable {
    * @param dataDir where this node's storage lives
    * @param tickNanos how often the core's clock advances
    * @param requestTimeoutNanos a client request with no outcome after this long fails with Timeout
-   * @param snapshotEverySlots snapshot the state machine after this many applied slots (0: never)
+   * @param snapshotEverySlots snapshot the state machine after this many applied slots (0: never), and
+   *     once at least as many command bytes were applied as the last snapshot held
    * @param eventQueueMax events (messages, requests) waiting for the loop; beyond it requests get Busy
    * @param pendingRequestsMax client requests in flight at this node
    * @param wipeOnCorruption wipe corrupt storage and rebuild from peers instead of refusing to start
@@ -107,6 +108,9 @@ public final class Node implements AutoCloseable {
   private long nextRequestId;
   private long lastSnapshotSlot;
   private boolean snapshotInFlight;
+  /** Size of the last snapshot taken here, and command bytes applied since it was taken. */
+  private long lastSnapshotBytes;
+  private long appliedBytesSinceSnapshot;
   private volatile Status status;
   private final Object statusMonitor = new Object();
   private volatile boolean running = true;
@@ -428,6 +432,7 @@ public final class Node implements AutoCloseable {
       if (envelope == null) {
         continue;
       }
+      appliedBytesSinceSnapshot += envelope.payload().length;
       byte[] reply = machine.apply(entry.slot(), envelope.payload());
       if (envelope.origin() == config.id()) {
         Pending p = pending.get(envelope.requestId());
@@ -445,10 +450,19 @@ public final class Node implements AutoCloseable {
     if (config.snapshotEverySlots() == 0 || snapshotInFlight || applied - lastSnapshotSlot < config.snapshotEverySlots()) {
       return;
     }
+    // A snapshot costs time proportional to the state. Waiting until as many command bytes have been
+    // applied as the last snapshot held keeps that cost at most one byte per byte written, however
+    // large the state grows (the log it lets go of is at least that big).
+    if (appliedBytesSinceSnapshot < lastSnapshotBytes) {
+      return;
+    }
     snapshotInFlight = true;
     lastSnapshotSlot = applied;
     SnapshotHandle handle = new SnapshotHandle(applied, config.paxos().configuration());
-    storage.submit(new StorageWorker.Snapshot(handle, machine.snapshot(), true));
+    byte[] data = machine.snapshot();
+    lastSnapshotBytes = data.length;
+    appliedBytesSinceSnapshot = 0;
+    storage.submit(new StorageWorker.Snapshot(handle, data, true));
   }
 
   private void expireRequests(long now) {

@@ -15,10 +15,12 @@ import java.util.List;
  * @param wipeOnCorruption rebuild from peers instead of refusing to start on corrupt storage
  * @param quotaBytes once the store holds more than this, writes that add data are refused with
  *     etcd's "database space exceeded" until compaction frees space; 0 picks the default
+ * @param autoCompactionRetention keep this many revisions of history and compact older ones
+ *     automatically (etcd's revision mode); 0 keeps everything until a client compacts
  */
 public record ServerConfig(
     int id, List<Member> members, Path dataDir, int requestBytesMax, int txnOpsMax, boolean wipeOnCorruption,
-    long quotaBytes) {
+    long quotaBytes, long autoCompactionRetention) {
 
   public static final int REQUEST_BYTES_DEFAULT = 1_572_864;
   public static final int TXN_OPS_DEFAULT = 128;
@@ -30,6 +32,7 @@ public record ServerConfig(
     Ensure.argument(txnOpsMax >= 1, "txn ops limit must be at least 1");
     Ensure.notNull(dataDir, "data directory");
     Ensure.argument(quotaBytes >= 0, "quota must not be negative");
+    Ensure.argument(autoCompactionRetention >= 0, "auto-compaction retention must not be negative");
   }
 
   /**

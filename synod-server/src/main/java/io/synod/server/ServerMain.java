@@ -41,13 +41,18 @@ public final class ServerMain implements Callable<Integer> {
           + "frees space (default 0: an eighth of the JVM's maximum heap)")
   long quotaBytes;
 
+  @Option(names = "--auto-compaction-retention", defaultValue = "0",
+      description = "keep this many revisions of history and compact older ones automatically, as etcd's "
+          + "revision mode does (default 0: keep all until a client compacts)")
+  long autoCompactionRetention;
+
   @Option(names = "--config", description = "a properties file with defaults for these options")
   Path configFile;
 
   @Override
   public Integer call() throws Exception {
     ServerConfig config = new ServerConfig(id, Member.parseAll(members), dataDir, requestBytesMax, txnOpsMax,
-        wipeOnCorruption, quotaBytes);
+        wipeOnCorruption, quotaBytes, autoCompactionRetention);
     SynodServer server = SynodServer.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -8,10 +8,28 @@ final class StoreMachine implements StateMachine {
   private final MvccStore store;
   /** The store's size after the last applied slot, for threads other than the node's loop. */
   private volatile long sizeBytes;
+  private volatile long revision;
+  private volatile long compactRevision;
 
   StoreMachine(MvccStore store) {
     this.store = store;
-    this.sizeBytes = store.sizeBytes();
+    published();
+  }
+
+  private void published() {
+    sizeBytes = store.sizeBytes();
+    revision = store.revision();
+    compactRevision = store.compactRevision();
+  }
+
+  /** The store's revision as of the last slot applied here; readable from any thread. */
+  long revision() {
+    return revision;
+  }
+
+  /** The store's compact revision as of the last slot applied here; readable from any thread. */
+  long compactRevision() {
+    return compactRevision;
   }
 
   /** The store's size as of the last slot applied here; readable from any thread. */
@@ -31,7 +49,7 @@ final class StoreMachine implements StateMachine {
   @Override
   public void slotApplied(long slot) {
     store.slotApplied(slot);
-    sizeBytes = store.sizeBytes();
+    published();
   }
 
   @Override
@@ -47,6 +65,6 @@ final class StoreMachine implements StateMachine {
   @Override
   public void restore(long slot, byte[] snapshot) {
     store.restore(slot, snapshot);
-    sizeBytes = store.sizeBytes();
+    published();
   }
 }

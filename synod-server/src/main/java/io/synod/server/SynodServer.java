@@ -32,12 +32,16 @@ public final class SynodServer implements AutoCloseable {
   private final PeerTransport transport;
   private final Node node;
   private final Server grpc;
+  /** Null unless auto compaction is configured. */
+  private final AutoCompactor compactor;
 
-  private SynodServer(ServerConfig config, PeerTransport transport, Node node, Server grpc) {
+  private SynodServer(ServerConfig config, PeerTransport transport, Node node, Server grpc,
+      AutoCompactor compactor) {
     this.config = config;
     this.transport = transport;
     this.node = node;
     this.grpc = grpc;
+    this.compactor = compactor;
   }
 
   public static SynodServer start(ServerConfig config) throws IOException {
@@ -102,7 +106,10 @@ public final class SynodServer implements AutoCloseable {
     }
     LOG.info("synod member {} serving clients on {} and peers on {}, data in {}", self.id(), self.clientUrl(),
         self.peerUrl(), config.dataDir());
-    return new SynodServer(config, transport, node, grpc);
+    AutoCompactor compactor = config.autoCompactionRetention() > 0
+        ? new AutoCompactor(node, machine, config.autoCompactionRetention(), 1_000)
+        : null;
+    return new SynodServer(config, transport, node, grpc, compactor);
   }
 
   public Node node() {
@@ -112,6 +119,11 @@ public final class SynodServer implements AutoCloseable {
   /** The port clients reach this server on (useful when configured as 0). */
   public int clientPort() {
     return grpc.getPort();
+  }
+
+  /** The auto compactor, or null if auto compaction is off. */
+  AutoCompactor compactor() {
+    return compactor;
   }
 
   public ServerConfig config() {
@@ -134,6 +146,9 @@ public final class SynodServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       grpc.shutdownNow();
+    }
+    if (compactor != null) {
+      compactor.close();
     }
     node.close();
     transport.close();

@@ -48,10 +48,10 @@ class SynodServerTest {
 
   @BeforeEach
   void start() throws Exception {
-    startCluster(0);
+    startCluster(0, 0);
   }
 
-  private void startCluster(long quotaBytes) throws Exception {
+  private void startCluster(long quotaBytes, long retention) throws Exception {
     StringBuilder spec = new StringBuilder();
     for (int id = 1; id <= 3; id++) {
       spec.append(id == 1 ? "" : ",").append(id).append("=127.0.0.1:").append(freePort())
@@ -60,7 +60,7 @@ class SynodServerTest {
     List<Member> members = Member.parseAll(spec.toString());
     for (Member m : members) {
       servers.add(SynodServer.start(new ServerConfig(m.id(), members, dir.resolve("m" + m.id()),
-          ServerConfig.REQUEST_BYTES_DEFAULT, ServerConfig.TXN_OPS_DEFAULT, false, quotaBytes)));
+          ServerConfig.REQUEST_BYTES_DEFAULT, ServerConfig.TXN_OPS_DEFAULT, false, quotaBytes, retention)));
       channels.add(NettyChannelBuilder.forAddress(m.client()).usePlaintext().build());
     }
     leaderless = KVGrpc.newBlockingStub(channels.get(0)).withDeadlineAfter(20, TimeUnit.SECONDS);
@@ -82,7 +82,7 @@ class SynodServerTest {
     stop();
     servers.clear();
     channels.clear();
-    startCluster(64 << 10);
+    startCluster(64 << 10, 0);
     PutRequest put = PutRequest.newBuilder().setKey(b("q")).setValue(ByteString.copyFrom(new byte[4096])).build();
     StatusRuntimeException refused = null;
     long revision = 0;
@@ -104,6 +104,45 @@ class SynodServerTest {
     assertThat(follower.range(RangeRequest.newBuilder().setKey(b("q")).build()).getCount()).isEqualTo(1);
     follower.compact(CompactionRequest.newBuilder().setRevision(revision).build());
     assertThat(follower.put(put).getHeader().getRevision()).isEqualTo(revision + 1);
+  }
+
+  @Test
+  void theLeaderCompactsHistoryBeyondTheRetention() throws Exception {
+    stop();
+    servers.clear();
+    channels.clear();
+    startCluster(0, 10);
+    long revision = 0;
+    for (int i = 0; i < 30; i++) {
+      revision = follower.put(PutRequest.newBuilder().setKey(b("k")).setValue(b("v" + i)).build())
+          .getHeader().getRevision();
+    }
+    SynodServer leader = null;
+    for (SynodServer s : servers) {
+      if (s.node().status().role() == io.synod.paxos.Replica.Role.LEADER) {
+        leader = s;
+      }
+    }
+    assertThat(leader).as("a leader after 30 acknowledged puts").isNotNull();
+    // Followers never compact on their own.
+    for (SynodServer s : servers) {
+      if (s != leader) {
+        assertThat(s.compactor().check()).isNull();
+      }
+    }
+    // Its timer may have compacted already or be compacting: check until nothing is left to do.
+    java.util.concurrent.CompletableFuture<byte[]> compaction = leader.compactor().check();
+    for (int i = 0; i < 5 && compaction != null; i++) {
+      compaction.get(20, TimeUnit.SECONDS);
+      compaction = leader.compactor().check();
+    }
+    assertThat(compaction).as("no compaction left to do").isNull();
+    long kept = revision - 10;
+    // A linearizable read goes through the log, after the compaction.
+    assertThatThrownBy(() -> follower.range(RangeRequest.newBuilder().setKey(b("k")).setRevision(kept - 10).build()))
+        .hasMessage("OUT_OF_RANGE: etcdserver: mvcc: required revision has been compacted");
+    assertThat(follower.range(RangeRequest.newBuilder().setKey(b("k")).setRevision(revision - 1).build())
+        .getKvs(0).getValue().toStringUtf8()).isEqualTo("v28");
   }
 
   @Test
