@@ -70,12 +70,14 @@ final class StorageWorker implements AutoCloseable {
         batch.add(tasks.take());
         tasks.drainTo(batch, batchMax - 1);
         long persistedSeq = -1;
+        boolean mustSync = false;
         List<Snapshot> stored = new ArrayList<>();
         boolean stop = false;
         for (Task task : batch) {
           if (task instanceof Persist p) {
             storage.write(p.request());
             persistedSeq = p.request().seq();
+            mustSync |= p.request().needsSync();
           } else if (task instanceof Snapshot s) {
             storage.writeSnapshot(s.handle(), s.data());
             if (s.taken()) {
@@ -86,7 +88,10 @@ final class StorageWorker implements AutoCloseable {
           }
         }
         if (persistedSeq >= 0) {
-          storage.sync();
+          // A batch of chosen hints alone is not synced: it becomes durable with the next sync.
+          if (mustSync) {
+            storage.sync();
+          }
           listener.persisted(persistedSeq);
         }
         for (Snapshot s : stored) {

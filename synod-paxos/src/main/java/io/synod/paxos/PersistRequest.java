@@ -20,6 +20,16 @@ import java.util.List;
  */
 public record PersistRequest(
     long seq, Ballot promised, List<Entry> entries, long chosenUpTo, long trimBelow, boolean rebuilt) {
+  /**
+   * Whether the host must sync before reporting this request persisted. A request that carries only
+   * a new {@code chosenUpTo} hint need not be: losing a hint in a crash is safe (the replica learns
+   * again from its peers), and no message waits for one. The host may then report it persisted once
+   * written, as long as it stays in order with the requests that are synced.
+   */
+  public boolean needsSync() {
+    return promised != null || !entries.isEmpty() || trimBelow > 0 || rebuilt;
+  }
+
   public boolean isEmpty() {
     return promised == null && entries.isEmpty() && chosenUpTo < 0 && trimBelow == 0 && !rebuilt;
   }

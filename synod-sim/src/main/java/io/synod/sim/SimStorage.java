@@ -91,6 +91,19 @@ final class SimStorage {
     return durable;
   }
 
+  /**
+   * Syncs only if some unsynced request needs it ({@link PersistRequest#needsSync()}), as the node's
+   * storage thread does; returns the requests that became durable.
+   */
+  List<PersistRequest> syncIfNeeded() {
+    for (PersistRequest request : unsynced) {
+      if (request.needsSync()) {
+        return sync();
+      }
+    }
+    return List.of();
+  }
+
   int unsyncedCount() {
     return unsynced.size();
   }

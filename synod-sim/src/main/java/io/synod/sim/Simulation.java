@@ -294,8 +294,8 @@ public final class Simulation {
     }
     PersistRequest request = node.pendingPersists.pollFirst();
     Ensure.that(request != null && request.seq() == p.seq, "persist completions out of order");
-    // One fsync covers every request written so far (group commit).
-    for (PersistRequest durable : node.disk.sync()) {
+    // One fsync covers every request written so far (group commit); chosen hints alone get none.
+    for (PersistRequest durable : node.disk.syncIfNeeded()) {
       // One request is atomic: its entries were accepted under the promise it replaces.
       for (Entry entry : durable.entries()) {
         oracle.durablyAccepted(node.id - 1, entry);
