@@ -29,6 +29,11 @@ import org.slf4j.LoggerFactory;
  * an append beyond the bound <b>fails at once</b> with {@link WalQueueFullException} and queues
  * nothing. It never blocks, so an event loop calling it cannot stall on the disk.
  *
+ * <p>A second thread owned by this object, the preallocator, keeps one spare segment file zeroed and
+ * synced ({@link SpareSegment}), so that a segment roll on the writer costs a rename, a header write
+ * and two syncs instead of writing a whole segment of zeros. It waits while a spare is ready, and if
+ * it falls behind or fails, rolls preallocate inline as the log does alone.
+ *
  * <p>A failed write or sync is fatal (after a failed fsync the page cache state is unknown): every
  * pending and later append fails with the {@link IOException} (its future, or its callback), the
  * writer stops, and the log must be reopened, which recovers what the disk really holds.
@@ -51,6 +56,8 @@ public final class GroupCommitLog implements AutoCloseable {
   private final WriterQueue<Request> queue;
   private final AtomicLong syncs = new AtomicLong();
   private final Thread writer;
+  private final Thread preallocator;
+  private final SpareSegment spare;
   private volatile long durableIndex;
   private volatile Throwable failure;
   /** Set by the first close(); guarded by this. */
@@ -65,6 +72,9 @@ public final class GroupCommitLog implements AutoCloseable {
     this.writer = new Thread(this::run, "synod-wal-writer-" + log.directory().getFileName());
     // A daemon, so a host that forgets close() can still exit; durability rests on the futures anyway.
     this.writer.setDaemon(true);
+    this.spare = log.spare();
+    this.preallocator = new Thread(this::preallocate, "synod-wal-preallocator-" + log.directory().getFileName());
+    this.preallocator.setDaemon(true);
   }
 
   /**
@@ -76,6 +86,7 @@ public final class GroupCommitLog implements AutoCloseable {
     Ensure.notNull(listener, "listener");
     GroupCommitLog front = new GroupCommitLog(log, config.validate(), listener);
     front.writer.start();
+    front.preallocator.start();
     return front;
   }
 
@@ -168,11 +179,22 @@ public final class GroupCommitLog implements AutoCloseable {
     return syncs.get();
   }
 
+  /** Segment rolls that took the spare prepared by the preallocator. */
+  public long rollsFromSpare() {
+    return spare.taken();
+  }
+
+  /** Segment rolls that found no spare ready and preallocated the segment on the writer thread. */
+  public long rollsInline() {
+    return spare.missed();
+  }
+
   /**
-   * Stops accepting appends, lets the writer make everything queued durable, closes the log and waits
-   * (at most {@link WalConfig#closeTimeoutNanos()}) for the writer thread to end. Idempotent.
+   * Stops accepting appends, lets the writer make everything queued durable, closes the log, stops
+   * the preallocator and waits (at most {@link WalConfig#closeTimeoutNanos()} for each) for both
+   * threads to end. A spare left on disk is deleted when the log is next opened. Idempotent.
    *
-   * @throws IOException if the writer did not stop in time, or if the log had failed
+   * @throws IOException if a thread did not stop in time, or if the log had failed
    */
   @Override
   public void close() throws IOException {
@@ -186,7 +208,11 @@ public final class GroupCommitLog implements AutoCloseable {
       }
     }
     try {
+      // The writer first, so that rolls while it drains the queue may still take a spare.
       TimeUnit.NANOSECONDS.timedJoin(writer, config.closeTimeoutNanos());
+      // The writer closed the spare with the log; closed again in case it is stuck.
+      spare.close();
+      TimeUnit.NANOSECONDS.timedJoin(preallocator, config.closeTimeoutNanos());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while closing the write-ahead log", e);
@@ -194,10 +220,46 @@ public final class GroupCommitLog implements AutoCloseable {
     if (writer.isAlive()) {
       throw new IOException("write-ahead log writer did not stop within " + config.closeTimeoutNanos() + " ns");
     }
+    if (preallocator.isAlive()) {
+      throw new IOException("write-ahead log preallocator did not stop within " + config.closeTimeoutNanos() + " ns");
+    }
     Throwable failed = failure;
     if (failed != null) {
       throw new IOException("write-ahead log " + log.directory() + " failed", failed);
     }
+  }
+
+  /**
+   * The preallocator's loop: prepares a spare whenever none is ready, until the spare is closed.
+   * Stops at the first failure, since a spare only saves time: rolls then preallocate inline.
+   */
+  private void preallocate() {
+    try {
+      while (spare.awaitNeeded()) {
+        spare.prepare();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("preparing a spare segment for {} failed; segments are preallocated inline from now on",
+          log.directory(), e);
+    }
+  }
+
+  /** Package-private for tests: whether the preallocator thread is still running. */
+  boolean preallocatorAlive() {
+    return preallocator.isAlive();
+  }
+
+  /** Package-private for tests: waits (bounded) for the preallocator thread to end; whether it did. */
+  boolean awaitPreallocatorEnd(long timeout, TimeUnit unit) throws InterruptedException {
+    unit.timedJoin(preallocator, timeout);
+    return !preallocator.isAlive();
+  }
+
+  /** Package-private for tests, which wait for a spare to be ready instead of sleeping. */
+  SpareSegment spare() {
+    return spare;
   }
 
   private void run() {

@@ -34,10 +34,19 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * In any older segment every irregularity is corruption, and so is a gap between segments.
+ *
+ * <p>A segment taken from a {@link SpareSegment} keeps this rule: the spare's zeros were synced
+ * before it was renamed, and its header is written and synced before any record. A crash in the
+ * roll leaves either no new segment (the rename was lost), or a newest segment of zeros whose header
+ * is missing or torn and which holds no record (deleted as an incomplete segment, as for inline
+ * preallocation), or a complete empty segment. A file under the spare's name is never log data,
+ * whatever it holds (a half-written spare, or a renamed one whose rename was lost): once the
+ * segments check out it is deleted.
  */
 final class Recovery {
   private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
   static final String MARK_TORN = "wal.torn-tail-truncated";
+  static final String MARK_SPARE_DELETED = "wal.leftover-spare-deleted";
 
   /** The state of the log after recovery; {@code active} is null when no segment remains. */
   record Result(
@@ -129,6 +138,8 @@ final class Recovery {
         }
       }
     }
+    // Only now: a log refused as corrupt is left exactly as it was found.
+    deleteLeftoverSpare();
     long bytesScanned = reader.bytesRead();
     long firstIndex = segments.isEmpty() ? nextIndex : segments.peekFirst().firstIndex();
     RecoveryReport report = new RecoveryReport(
@@ -136,6 +147,18 @@ final class Recovery {
     LOG.info("recovered write-ahead log {}: records [{}, {}] in {} segments, {} bytes scanned",
         dir, firstIndex, nextIndex - 1, segments.size(), bytesScanned);
     return new Result(segments, active, activeCapacity, activeEnd, firstIndex, nextIndex - 1, report);
+  }
+
+  private void deleteLeftoverSpare() throws IOException {
+    Path spare = dir.resolve(SpareSegment.NAME);
+    if (!fs.exists(spare)) {
+      return;
+    }
+    fs.delete(spare);
+    fs.syncDirectory(dir);
+    Ensure.that(!fs.exists(spare), "the leftover spare is gone");
+    Marks.hit(MARK_SPARE_DELETED);
+    LOG.info("deleted the spare segment {} left by an earlier run", spare);
   }
 
   /** The segment's header, or null if it is missing or damaged; a wrong first index is corruption. */

@@ -1,6 +1,7 @@
 package io.synod.wal;
 
 import io.synod.common.Ensure;
+import io.synod.common.Marks;
 import io.synod.wal.fs.FileHandle;
 import io.synod.wal.fs.FileSystem;
 import java.io.IOException;
@@ -25,6 +26,11 @@ import org.slf4j.LoggerFactory;
  * drive it step by step; {@link GroupCommitLog} is the thread-safe front for a real node. Not
  * thread-safe: use it from one thread at a time.
  *
+ * <p>A roll takes the next segment from a {@link SpareSegment} when one is ready (renames it, writes
+ * the header, syncs the file and the directory) and otherwise preallocates it inline. This class
+ * never prepares a spare itself: {@link GroupCommitLog} runs a thread for that, and a caller that
+ * drives the log alone gets inline preallocation, as before spares existed.
+ *
  * <p>After an {@link IOException} from the file system the log refuses further work: whether the
  * failed write or sync reached the disk is unknown, so the only safe continuation is to close it and
  * {@link #open} it again, which recovers to what the disk really holds.
@@ -33,6 +39,7 @@ public final class SegmentedLog implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SegmentedLog.class);
   /** Zeros for preallocating segments and cutting torn tails. */
   private static final int ZERO_CHUNK_BYTES = 1 << 20;
+  static final String MARK_ROLL_FROM_SPARE = "wal.roll-from-spare";
 
   /** An opened log and what recovery found on the way. */
   public record Recovered(SegmentedLog log, RecoveryReport report) {}
@@ -45,6 +52,7 @@ public final class SegmentedLog implements AutoCloseable {
   private final ByteBuffer writeBuffer;
   private final ByteBuffer zeros;
   private final SegmentReader reader;
+  private final SpareSegment spare;
   private final CRC32C crc = new CRC32C();
 
   private FileHandle active;
@@ -69,6 +77,7 @@ public final class SegmentedLog implements AutoCloseable {
     this.writeBuffer = ByteBuffer.allocateDirect(config.writeBufferBytes());
     this.zeros = zeros;
     this.reader = reader;
+    this.spare = new SpareSegment(fs, dir, config.segmentBytes(), zeros);
     this.active = recovered.active();
     this.activeCapacityBytes = recovered.activeCapacityBytes();
     this.writeOffset = recovered.activeEndOffset();
@@ -97,7 +106,7 @@ public final class SegmentedLog implements AutoCloseable {
     Recovery.Result result = new Recovery(fs, dir, reader, zeros).run();
     SegmentedLog log = new SegmentedLog(fs, dir, config, result, zeros, reader);
     if (log.active == null) {
-      log.startSegment(result.lastIndex() + 1);
+      log.startSegment(result.lastIndex() + 1, false);
     }
     Ensure.that(log.lastIndex >= log.firstIndex - 1, "recovered indexes are ordered");
     Ensure.that(log.active != null, "a recovered log has an active segment");
@@ -194,6 +203,14 @@ public final class SegmentedLog implements AutoCloseable {
 
   public Path directory() {
     return dir;
+  }
+
+  /**
+   * The spare the next roll takes if it is ready. Thread-safe, unlike the log: another thread may
+   * prepare it while the log's own thread appends.
+   */
+  SpareSegment spare() {
+    return spare;
   }
 
   /** Visits every record with index ≥ {@code fromIndex}, in order. */
@@ -310,6 +327,8 @@ public final class SegmentedLog implements AutoCloseable {
       }
     } finally {
       closed = true;
+      // A spare being prepared is abandoned; one left on disk is deleted when the log is opened.
+      spare.close();
       active.close();
     }
   }
@@ -331,31 +350,41 @@ public final class SegmentedLog implements AutoCloseable {
     durableIndex = lastIndex;
     active.close();
     active = null;
-    startSegment(lastIndex + 1);
+    startSegment(lastIndex + 1, true);
   }
 
-  /** Creates, preallocates and syncs a segment whose first record will be {@code first}. */
-  private void startSegment(long first) throws IOException {
+  /**
+   * Creates a segment whose first record will be {@code first}, from the spare if {@code useSpare}
+   * and one is ready, else by preallocating it here, and makes it durable: its header and zeros
+   * synced and its directory entry synced, all before the first record is written to it.
+   */
+  private void startSegment(long first, boolean useSpare) throws IOException {
     Ensure.that(active == null, "the previous segment is closed");
     Ensure.that(first == lastIndex + 1, "a new segment continues the log");
     SegmentFile segment = SegmentFile.in(dir, first);
-    FileHandle handle = fs.open(segment.path(), true);
+    boolean fromSpare = useSpare && spare.moveTo(segment.path());
+    FileHandle handle = fs.open(segment.path(), !fromSpare);
     try {
-      // A file of this name can remain from a deleted incomplete segment whose deletion was lost.
-      handle.truncate(0);
       ByteBuffer header = new SegmentHeader(first, config.segmentBytes()).encode();
-      long position = 0;
-      while (header.hasRemaining()) {
-        position += handle.write(header, position);
-      }
-      // Zeros written now make the segment's blocks allocated, so a later fdatasync writes data
-      // only, and a crash leaves zeros (never stale bytes) where records were not yet written.
-      while (position < config.segmentBytes()) {
-        ByteBuffer chunk = zeros.duplicate();
-        chunk.limit((int) Math.min(chunk.capacity(), config.segmentBytes() - position));
-        while (chunk.hasRemaining()) {
-          position += handle.write(chunk, position);
+      if (fromSpare) {
+        // The spare's zeros were synced before it was offered, so only the header is new. A crash
+        // before the header is durable leaves a headerless newest segment of zeros (if the rename
+        // survived it), which recovery deletes as an incomplete segment.
+        Ensure.that(handle.size() == config.segmentBytes(), "the spare has the segment size");
+        writeFully(handle, header, 0);
+        Marks.hit(MARK_ROLL_FROM_SPARE);
+      } else {
+        // A file of this name can remain from a deleted incomplete segment whose deletion was lost.
+        handle.truncate(0);
+        long position = writeFully(handle, header, 0);
+        // Zeros written now make the segment's blocks allocated, so a later fdatasync writes data
+        // only, and a crash leaves zeros (never stale bytes) where records were not yet written.
+        while (position < config.segmentBytes()) {
+          ByteBuffer chunk = zeros.duplicate();
+          chunk.limit((int) Math.min(chunk.capacity(), config.segmentBytes() - position));
+          position = writeFully(handle, chunk, position);
         }
+        Ensure.that(position == config.segmentBytes(), "the segment was preallocated to its size");
       }
       handle.sync();
       fs.syncDirectory(dir);
@@ -371,7 +400,16 @@ public final class SegmentedLog implements AutoCloseable {
     if (segments.size() == 1) {
       firstIndex = first;
     }
-    LOG.debug("started segment {}", segment.path());
+    LOG.debug("started segment {}{}", segment.path(), fromSpare ? " from the spare" : "");
+  }
+
+  /** Writes the rest of {@code src} at {@code position}; returns the position after it. */
+  private static long writeFully(FileHandle handle, ByteBuffer src, long position) throws IOException {
+    long end = position;
+    while (src.hasRemaining()) {
+      end += handle.write(src, end);
+    }
+    return end;
   }
 
   /** Hands the write buffer to the file system. */

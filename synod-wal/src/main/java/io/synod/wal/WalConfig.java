@@ -6,13 +6,15 @@ import io.synod.common.Ensure;
  * Every limit of the write-ahead log, the group-commit front and the snapshot store, in one place.
  * {@link #validate()} checks each limit and the relations between them.
  *
- * @param segmentBytes size of a segment file, preallocated with zeros when the segment is created
+ * @param segmentBytes size of a segment file, preallocated with zeros before records go into it (ahead
+ *     of time by {@link GroupCommitLog}'s preallocator, else when the segment is created)
  * @param writeBufferBytes appends are gathered in a buffer of this size and written to the file when
  *     it is full or on sync; a record larger than the buffer is written on its own
  * @param readBufferBytes recovery and replay read segments in chunks of this size
  * @param recordBytesMax largest payload of one record
  * @param segmentsMax segments the log may hold; an append that would need one more fails until the
- *     log is trimmed, so a log nobody trims fills a bounded amount of disk
+ *     log is trimmed, so a log nobody trims fills a bounded amount of disk (these segments and one
+ *     spare)
  * @param queueRecordsMax appends waiting in the group-commit queue
  * @param queueBytesMax payload bytes waiting in the group-commit queue
  * @param closeTimeoutNanos how long closing the group-commit front waits for its writer thread

@@ -34,6 +34,14 @@ class GroupCommitLogTest {
 
   @TempDir Path tmp;
 
+  /**
+   * Sync gates hold only the log's segments: the preallocator syncs its spare on its own schedule,
+   * and a test that waits for "the writer's sync" must not be released by that one.
+   */
+  static boolean isSegment(Path path) {
+    return SegmentFile.parse(path.getFileName().toString()) > 0;
+  }
+
   private static byte[] payloadOf(int thread, int seq) {
     return ByteBuffer.allocate(8 + seq % 50).putInt(thread).putInt(seq).array();
   }
@@ -99,7 +107,7 @@ class GroupCommitLogTest {
     GroupCommitLog front = GroupCommitLog.start(SegmentedLog.open(fs, Path.of("/sim/wal"), config).log(), config,
         DurableListener.NONE);
     try {
-      fs.closeGate();
+      fs.closeGate(GroupCommitLogTest::isSegment);
       CompletableFuture<Long> first = front.append(0, new byte[10]);
       assertThat(fs.awaitSyncHeld(30, TimeUnit.SECONDS)).as("the writer reached its sync").isTrue();
       // The writer holds `first` in its sync; four more fill the queue.
@@ -305,7 +313,7 @@ class GroupCommitLogTest {
     try {
       // The first record's sync is held until the other appenders have queued theirs, so from the
       // second sync on every appender has one record in each batch: one sync per round.
-      fs.closeGate();
+      fs.closeGate(GroupCommitLogTest::isSegment);
       loop.get(0).next();
       assertThat(fs.awaitSyncHeld(30, TimeUnit.SECONDS)).as("the writer reached its sync").isTrue();
       for (int i = 1; i < appenders; i++) {
@@ -345,7 +353,7 @@ class GroupCommitLogTest {
         DurableListener.NONE);
     List<List<Object>> outcomes = new ArrayList<>();
     try {
-      fs.closeGate();
+      fs.closeGate(GroupCommitLogTest::isSegment);
       for (int i = 0; i < 4; i++) {
         List<Object> mine = Collections.synchronizedList(new ArrayList<>());
         outcomes.add(mine);
@@ -410,5 +418,75 @@ class GroupCommitLogTest {
     assertThat(heard).hasSize(300).isSorted().doesNotHaveDuplicates().doesNotContain(-1L);
     assertThatThrownBy(() -> front.append(0, new byte[0], (index, failure) -> heard.add(index)))
         .isInstanceOf(IllegalStateException.class);
+  }
+  @Test
+  void rollsTakeTheSparesThePreallocatorPrepares() throws Exception {
+    SimFileSystem sim = new SimFileSystem(new SplittableRandom(10));
+    WalConfig config = WalConfig.small();
+    Path dir = Path.of("/sim/wal");
+    GroupCommitLog front =
+        GroupCommitLog.start(SegmentedLog.open(sim, dir, config).log(), config, DurableListener.NONE);
+    // 200-byte payloads frame to 209 bytes: 19 fit a 4 KiB segment after its header, the 20th rolls
+    // (and is the first of the next segment, so from then on every 19th record rolls).
+    long index = 0;
+    try {
+      for (int roll = 1; roll <= 3; roll++) {
+        // Waits for an event, not for time: the preallocator has the spare ready.
+        assertThat(front.spare().awaitReady(30, TimeUnit.SECONDS)).as("spare %d is prepared", roll).isTrue();
+        CompletableFuture<Long> last = null;
+        for (int i = 0; i < (roll == 1 ? 20 : 19); i++) {
+          last = front.append(1, new byte[200]);
+        }
+        index = last.get(30, TimeUnit.SECONDS);
+        assertThat(front.rollsFromSpare()).isEqualTo(roll);
+        assertThat(front.rollsInline()).isZero();
+      }
+    } finally {
+      front.close();
+    }
+    assertThat(front.preallocatorAlive()).as("close stopped the preallocator").isFalse();
+    assertThat(index).isEqualTo(58);
+    sim.crash();
+    try (SegmentedLog log = SegmentedLog.open(sim, dir, config).log()) {
+      assertThat(log.lastIndex()).isEqualTo(58);
+      assertThat(log.segmentCount()).isEqualTo(4);
+      assertThat(sim.list(dir)).hasSize(4).allSatisfy(path -> assertThat(isSegment(path)).isTrue());
+    }
+  }
+
+  @Test
+  void closeStopsAWaitingPreallocatorAndAFailedOne() throws Exception {
+    SimFileSystem sim = new SimFileSystem(new SplittableRandom(11));
+    FaultyFileSystem fs = new FaultyFileSystem(sim);
+    WalConfig config = WalConfig.small();
+    Path dir = Path.of("/sim/wal");
+    GroupCommitLog idle =
+        GroupCommitLog.start(SegmentedLog.open(fs, dir, config).log(), config, DurableListener.NONE);
+    // With a spare ready the preallocator waits for the next roll; close must wake and stop it.
+    assertThat(idle.spare().awaitReady(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(idle.preallocatorAlive()).isTrue();
+    idle.close();
+    assertThat(idle.preallocatorAlive()).isFalse();
+    assertThat(idle.spare().isClosed()).isTrue();
+
+    // A preallocator whose spare cannot be synced gives up; rolls preallocate inline and the log works.
+    fs.closeGate(path -> !isSegment(path));
+    GroupCommitLog failing =
+        GroupCommitLog.start(SegmentedLog.open(fs, dir, config).log(), config, DurableListener.NONE);
+    assertThat(fs.awaitSyncHeld(30, TimeUnit.SECONDS)).as("the preallocator reached its sync").isTrue();
+    fs.failFileSyncs(true);
+    fs.openGate();
+    assertThat(failing.awaitPreallocatorEnd(30, TimeUnit.SECONDS)).as("the preallocator gave up").isTrue();
+    fs.failFileSyncs(false);
+    assertThat(failing.spare().isReady()).isFalse();
+    CompletableFuture<Long> last = null;
+    for (int i = 0; i < 20; i++) {
+      last = failing.append(1, new byte[200]);
+    }
+    assertThat(last.get(30, TimeUnit.SECONDS)).isEqualTo(20);
+    assertThat(failing.rollsFromSpare()).isZero();
+    assertThat(failing.rollsInline()).isEqualTo(1);
+    failing.close();
+    assertThat(failing.preallocatorAlive()).isFalse();
   }
 }

@@ -13,7 +13,8 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * Random appends, syncs and trims on the simulated file system, crashes at random points, and
+ * Random appends, syncs, trims and spare preparations on the simulated file system, crashes at random
+ * points (sometimes after an unasked-for directory sync), and
  * recovery after each: everything synced is there and intact, nothing after a hole appears, and the
  * log keeps working. One seed per run; a failure names it.
  */
@@ -25,6 +26,7 @@ class SegmentedLogCrashTest {
   void everySyncedRecordSurvivesEveryCrash() throws IOException {
     long tornBefore = Marks.count(Recovery.MARK_TORN);
     long gapsBefore = Marks.count("wal.unsynced-gap-discarded");
+    long sparesBefore = Marks.count(SegmentedLog.MARK_ROLL_FROM_SPARE);
     long lostWrites = 0;
     long tornWrites = 0;
     for (int seed = 0; seed < SEEDS; seed++) {
@@ -41,6 +43,7 @@ class SegmentedLogCrashTest {
     assertThat(tornWrites).isPositive();
     assertThat(Marks.count(Recovery.MARK_TORN)).isGreaterThan(tornBefore);
     assertThat(Marks.count("wal.unsynced-gap-discarded")).isGreaterThan(gapsBefore);
+    assertThat(Marks.count(SegmentedLog.MARK_ROLL_FROM_SPARE)).isGreaterThan(sparesBefore);
   }
 
   private static SimFileSystem runSeed(long seed) throws IOException {
@@ -54,7 +57,7 @@ class SegmentedLogCrashTest {
     for (int round = 0; round < 6; round++) {
       int steps = random.nextInt(1, 80);
       for (int step = 0; step < steps; step++) {
-        int choice = random.nextInt(20);
+        int choice = random.nextInt(21);
         if (choice < 15) {
           byte[] payload = randomPayload(random, config);
           long index = log.append(random.nextInt(256), payload);
@@ -63,11 +66,18 @@ class SegmentedLogCrashTest {
         } else if (choice < 19) {
           log.sync();
           synced = log.lastIndex();
-        } else {
+        } else if (choice < 20) {
           log.trimBefore(random.nextLong(log.firstIndex(), log.lastIndex() + 2));
+        } else {
+          // What the preallocator thread of GroupCommitLog does; the next roll takes the spare.
+          log.spare().prepare();
         }
       }
       long firstBefore = log.firstIndex();
+      if (random.nextInt(4) == 0) {
+        // A journal commit made for someone else can make pending directory changes durable early.
+        fs.syncDirectory(DIR);
+      }
       fs.crash();
       SegmentedLog.Recovered recovered = SegmentedLog.open(fs, DIR, config);
       log = recovered.log();

@@ -21,8 +21,13 @@ final class AppendBench {
 
   private AppendBench() {}
 
-  /** Result of a run with concurrent appenders. */
-  record Concurrent(int appenders, long records, long syncs, double seconds, Histogram nanos) {}
+  /**
+   * Result of a run with concurrent appenders; {@code spareRolls} and {@code inlineRolls} count the
+   * segment rolls during the measured window that took the preallocated spare or wrote the segment's
+   * zeros on the writer thread.
+   */
+  record Concurrent(int appenders, long records, long syncs, double seconds, Histogram nanos, long spareRolls,
+      long inlineRolls) {}
 
   /** SegmentedLog.append + sync on the calling thread: no thread hand-off at all. */
   static Histogram direct(Path dir, WalConfig config, int samples) throws IOException {
@@ -77,12 +82,16 @@ final class AppendBench {
     }
     TimeUnit.NANOSECONDS.sleep(warmupNanos);
     long syncsBefore = front.syncCount();
+    long spareBefore = front.rollsFromSpare();
+    long inlineBefore = front.rollsInline();
     long start = System.nanoTime();
     recording.set(true);
     TimeUnit.NANOSECONDS.sleep(measureNanos);
     recording.set(false);
     double seconds = (System.nanoTime() - start) / 1e9;
     long syncs = front.syncCount() - syncsBefore;
+    long spareRolls = front.rollsFromSpare() - spareBefore;
+    long inlineRolls = front.rollsInline() - inlineBefore;
     stop.set(true);
     for (Thread thread : threads) {
       thread.join(TimeUnit.SECONDS.toMillis(60));
@@ -94,7 +103,7 @@ final class AppendBench {
       all.add(perThread.get(t));
       records += counts[t];
     }
-    return new Concurrent(appenders, records, syncs, seconds, all);
+    return new Concurrent(appenders, records, syncs, seconds, all, spareRolls, inlineRolls);
   }
 
   /**
@@ -114,10 +123,14 @@ final class AppendBench {
     long end = System.nanoTime() + warmupNanos + measureNanos;
     long measureFrom = System.nanoTime() + warmupNanos;
     long syncsBefore = 0;
+    long spareBefore = 0;
+    long inlineBefore = 0;
     long start = 0;
     while (System.nanoTime() < end) {
       if (!recording.get() && System.nanoTime() >= measureFrom) {
         syncsBefore = front.syncCount();
+        spareBefore = front.rollsFromSpare();
+        inlineBefore = front.rollsInline();
         start = System.nanoTime();
         recording.set(true);
       }
@@ -140,8 +153,10 @@ final class AppendBench {
     recording.set(false);
     double seconds = (System.nanoTime() - start) / 1e9;
     long syncs = front.syncCount() - syncsBefore;
+    long spareRolls = front.rollsFromSpare() - spareBefore;
+    long inlineRolls = front.rollsInline() - inlineBefore;
     front.close();
-    return new Concurrent(window, records[0], syncs, seconds, nanos);
+    return new Concurrent(window, records[0], syncs, seconds, nanos, spareRolls, inlineRolls);
   }
 
   static byte[] payload() {

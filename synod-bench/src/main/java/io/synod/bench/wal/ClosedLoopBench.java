@@ -36,12 +36,16 @@ final class ClosedLoopBench {
     }
     TimeUnit.NANOSECONDS.sleep(warmupNanos);
     long syncsBefore = front.syncCount();
+    long spareBefore = front.rollsFromSpare();
+    long inlineBefore = front.rollsInline();
     long start = System.nanoTime();
     loop.recording = true;
     TimeUnit.NANOSECONDS.sleep(measureNanos);
     loop.recording = false;
     double seconds = (System.nanoTime() - start) / 1e9;
     long syncs = front.syncCount() - syncsBefore;
+    long spareRolls = front.rollsFromSpare() - spareBefore;
+    long inlineRolls = front.rollsInline() - inlineBefore;
     loop.stopping = true;
     boolean drained = loop.idle.await(60, TimeUnit.SECONDS);
     front.close();
@@ -49,7 +53,7 @@ final class ClosedLoopBench {
       throw new IOException("closed loop did not end cleanly", loop.error.get());
     }
     // close() joined the writer thread, so its plain writes to the loop are visible here.
-    return new AppendBench.Concurrent(appenders, loop.records, syncs, seconds, loop.nanos);
+    return new AppendBench.Concurrent(appenders, loop.records, syncs, seconds, loop.nanos, spareRolls, inlineRolls);
   }
 
   /** State shared by the appenders; touched only on the writer thread while the loop runs. */

@@ -25,7 +25,9 @@ import org.HdrHistogram.Histogram;
  * always measured, since every target is stated against it. {@code --appenders} replaces the
  * appender counts (and in-flight windows) 1,16,64,256; {@code --segment-mb} the segment size of
  * {@code WalConfig.defaults()} (a segment larger than what a point writes shows it without rolls,
- * given a warm-up long enough for the first segment's preallocation).
+ * given a warm-up long enough for the first segment's preallocation). Throughput points print how
+ * many segment rolls in the measured window took the preallocated spare and how many wrote the
+ * segment's zeros on the writer thread.
  */
 public final class WalBenchmark {
   /** A 256-byte payload plus the 9-byte frame header. */
@@ -144,7 +146,9 @@ public final class WalBenchmark {
     return point.put("record_bytes", AppendBench.RECORD_BYTES)
         .put("durable_records_per_s", run.records() / run.seconds())
         .put("syncs_per_s", run.syncs() / run.seconds())
-        .put("records_per_sync", run.syncs() == 0 ? 0 : (double) run.records() / run.syncs());
+        .put("records_per_sync", run.syncs() == 0 ? 0 : (double) run.records() / run.syncs())
+        .put("rolls_from_spare", run.spareRolls())
+        .put("rolls_inline", run.inlineRolls());
   }
 
   private static double ratio(Histogram measured, Histogram floor) {

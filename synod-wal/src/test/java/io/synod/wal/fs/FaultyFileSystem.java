@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * Wraps a file system to stop an operation at a chosen point: fail the next directory sync or file
@@ -17,6 +18,7 @@ public final class FaultyFileSystem implements FileSystem {
   private volatile boolean failDirectorySyncs;
   private volatile boolean failFileSyncs;
   private volatile CountDownLatch syncGate;
+  private volatile Predicate<Path> gated = path -> true;
   private final CountDownLatch syncEntered = new CountDownLatch(1);
 
   public FaultyFileSystem(FileSystem delegate) {
@@ -33,6 +35,12 @@ public final class FaultyFileSystem implements FileSystem {
 
   /** From now on, file syncs wait until {@link #openGate()} (at most 30 s, then they fail). */
   public void closeGate() {
+    closeGate(path -> true);
+  }
+
+  /** Like {@link #closeGate()}, for syncs of the files {@code which} accepts only. */
+  public void closeGate(Predicate<Path> which) {
+    gated = which;
     syncGate = new CountDownLatch(1);
   }
 
@@ -52,6 +60,7 @@ public final class FaultyFileSystem implements FileSystem {
   @Override
   public FileHandle open(Path path, boolean create) throws IOException {
     FileHandle handle = delegate.open(path, create);
+    Path name = path;
     return new FileHandle() {
       @Override
       public int write(ByteBuffer src, long position) throws IOException {
@@ -76,7 +85,7 @@ public final class FaultyFileSystem implements FileSystem {
       @Override
       public void sync() throws IOException {
         CountDownLatch gate = syncGate;
-        if (gate != null) {
+        if (gate != null && gated.test(name)) {
           syncEntered.countDown();
           try {
             if (!gate.await(30, TimeUnit.SECONDS)) {

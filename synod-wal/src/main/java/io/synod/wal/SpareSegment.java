@@ -1,0 +1,193 @@
+package io.synod.wal;
+
+import io.synod.common.Ensure;
+import io.synod.common.Marks;
+import io.synod.wal.fs.FileHandle;
+import io.synod.wal.fs.FileSystem;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The next segment's file, prepared before the roll that needs it: filled with zeros to the segment
+ * size and synced under a name that is not a segment's ({@value #NAME}), so that a roll only renames
+ * it, writes the segment header and syncs, instead of writing a whole segment of zeros on the
+ * writer's path.
+ *
+ * <p>At most one spare exists. {@link #prepare()} runs on whatever thread prepares it (the
+ * {@link GroupCommitLog}'s preallocator, or a test); {@link #moveTo} runs on the log's writer. The
+ * spare's content is synced before it is offered, but its directory entry is not: the roll's
+ * directory sync makes the renamed file durable, and a spare that a crash leaves behind is never log
+ * data, so {@link Recovery} deletes it. Thread-safe; no method but {@link #awaitNeeded} and
+ * {@link #awaitReady} blocks on another thread, and those only on this object's monitor.
+ */
+final class SpareSegment {
+  /** Not a segment name ({@link SegmentFile#parse} refuses it), so recovery never reads it as one. */
+  static final String NAME = "next-segment.spare";
+  /**
+   * The spare is written and synced in pieces of this size, so its write-back never puts more than
+   * this much ahead of the writer's own fdatasync in the disk's queue.
+   */
+  static final int SYNC_BYTES = 4 << 20;
+  static final String MARK_PREPARED = "wal.spare-prepared";
+  static final String MARK_ABANDONED = "wal.spare-abandoned";
+
+  private enum State {
+    /** No spare: one is needed. */
+    ABSENT,
+    /** A {@link #prepare()} is writing it. */
+    PREPARING,
+    /** Zeroed and synced: the next roll may take it. */
+    READY,
+    /** The log is closing: no spare is prepared or taken any more. */
+    CLOSED
+  }
+
+  private final FileSystem fs;
+  private final Path path;
+  private final int segmentBytes;
+  /** Shared with the log: never written, and every use reads a duplicate, so threads may share it. */
+  private final ByteBuffer zeros;
+  private State state = State.ABSENT;
+  private long taken;
+  private long missed;
+
+  SpareSegment(FileSystem fs, Path dir, int segmentBytes, ByteBuffer zeros) {
+    Ensure.that(segmentBytes > SegmentHeader.BYTES, "a segment holds more than its header");
+    Ensure.that(zeros.capacity() > 0, "the zero buffer is not empty");
+    Ensure.that(SegmentFile.parse(NAME) < 0, "the spare's name is not a segment's");
+    this.fs = fs;
+    this.path = dir.resolve(NAME);
+    this.segmentBytes = segmentBytes;
+    this.zeros = zeros;
+  }
+
+  Path path() {
+    return path;
+  }
+
+  /**
+   * Writes and syncs the spare if none is ready or being written; stops early, leaving no spare, if
+   * {@link #close()} is called meanwhile. Blocks the calling thread on I/O.
+   *
+   * @return whether a spare is ready when this returns
+   * @throws IOException if writing it failed; there is no spare then, and rolls preallocate inline
+   */
+  boolean prepare() throws IOException {
+    synchronized (this) {
+      if (state != State.ABSENT) {
+        return state == State.READY;
+      }
+      state = State.PREPARING;
+    }
+    boolean written = false;
+    try {
+      written = writeZeros();
+    } finally {
+      synchronized (this) {
+        if (state == State.PREPARING) {
+          state = written ? State.READY : State.ABSENT;
+        }
+        notifyAll();
+      }
+    }
+    Marks.hit(written ? MARK_PREPARED : MARK_ABANDONED);
+    return written;
+  }
+
+  private boolean writeZeros() throws IOException {
+    try (FileHandle handle = fs.open(path, true)) {
+      // A spare abandoned earlier, or left by a crash, may hold anything: start from empty.
+      handle.truncate(0);
+      long position = 0;
+      long syncedTo = 0;
+      while (position < segmentBytes) {
+        if (isClosed()) {
+          return false;
+        }
+        ByteBuffer chunk = zeros.duplicate();
+        chunk.clear().limit((int) Math.min(chunk.capacity(), segmentBytes - position));
+        while (chunk.hasRemaining()) {
+          position += handle.write(chunk, position);
+        }
+        if (position - syncedTo >= SYNC_BYTES || position == segmentBytes) {
+          handle.sync();
+          syncedTo = position;
+        }
+      }
+      Ensure.that(syncedTo == segmentBytes, "the whole spare was synced");
+      Ensure.that(handle.size() == segmentBytes, "the spare has the segment size");
+      return true;
+    }
+  }
+
+  /**
+   * Renames the ready spare to {@code target} (the next segment's path) and returns true, or returns
+   * false if no spare is ready, and the caller preallocates the segment itself. The rename is durable
+   * only after the caller syncs the directory. Called by the log's writer.
+   */
+  synchronized boolean moveTo(Path target) throws IOException {
+    if (state != State.READY) {
+      missed++;
+      return false;
+    }
+    Ensure.that(!target.equals(path), "the spare is not renamed onto itself");
+    // Used up whatever happens next; the preparer, woken now, starts the next spare only after the
+    // rename, since it must take this monitor first.
+    state = State.ABSENT;
+    notifyAll();
+    fs.atomicMove(path, target);
+    taken++;
+    return true;
+  }
+
+  /**
+   * Blocks until a spare is needed (none is ready) or the log closes.
+   *
+   * @return false once closed
+   */
+  synchronized boolean awaitNeeded() throws InterruptedException {
+    while (state == State.READY || state == State.PREPARING) {
+      wait();
+    }
+    return state == State.ABSENT;
+  }
+
+  /** Blocks until a spare is ready or the log closes, at most {@code timeout}; whether one is ready. */
+  synchronized boolean awaitReady(long timeout, TimeUnit unit) throws InterruptedException {
+    long deadline = System.nanoTime() + unit.toNanos(timeout);
+    while (state == State.ABSENT || state == State.PREPARING) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      TimeUnit.NANOSECONDS.timedWait(this, left);
+    }
+    return state == State.READY;
+  }
+
+  /** Stops preparing spares and offering them; a preparation under way stops at its next piece. */
+  synchronized void close() {
+    state = State.CLOSED;
+    notifyAll();
+  }
+
+  synchronized boolean isClosed() {
+    return state == State.CLOSED;
+  }
+
+  synchronized boolean isReady() {
+    return state == State.READY;
+  }
+
+  /** Rolls that took the spare. */
+  synchronized long taken() {
+    return taken;
+  }
+
+  /** Rolls that found no spare ready and preallocated inline. */
+  synchronized long missed() {
+    return missed;
+  }
+}
