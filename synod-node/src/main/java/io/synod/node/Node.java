@@ -305,7 +305,7 @@ public final class Node implements AutoCloseable {
       if (r.message() instanceof NodeMessage.Paxos p) {
         replica.step(p.message());
       } else if (r.message() instanceof NodeMessage.Forward f) {
-        propose(f.command(), null);
+        forwarded(f);
       }
     } else if (event instanceof Submit s) {
       submitted(s);
@@ -364,6 +364,25 @@ public final class Node implements AutoCloseable {
       // No leader known yet (an election is running, or this node just started): hold the command
       // until one is known; the request timeout still bounds the wait.
       awaitingLeader.addLast(logged);
+    }
+  }
+
+  /**
+   * A command another node forwarded here, believing this node leads. If it no longer does, the
+   * command goes on once to the leader this node knows, so a client does not wait out its timeout
+   * after a leader change. Only a command that came straight from its origin is passed on: two
+   * nodes with stale views cannot bounce it back and forth.
+   */
+  private void forwarded(NodeMessage.Forward f) {
+    if (replica.role() == Replica.Role.LEADER) {
+      replica.propose(f.command());
+      return;
+    }
+    CommandEnvelope envelope = CommandEnvelope.decode(f.command());
+    int leader = replica.leaderHint();
+    if (envelope != null && envelope.origin() == f.from() && leader != 0 && leader != config.id()
+        && leader != f.from()) {
+      transport.send(new NodeMessage.Forward(config.paxos().groupId(), config.id(), leader, f.command()));
     }
   }
 

@@ -161,6 +161,24 @@ class NodeClusterTest {
     assertThat(after).endsWith("after-full-restart");
   }
 
+  @Test
+  void aCommandForwardedToANodeThatDoesNotLeadGoesOnToTheLeader() throws Exception {
+    for (int id = 1; id <= N; id++) {
+      start(id);
+    }
+    submit("first");
+    int leader = leaderId();
+    int stale = leader % N + 1;
+    int origin = stale % N + 1;
+    assertThat(List.of(leader, stale, origin)).doesNotHaveDuplicates();
+    assertThat(nodes[stale].awaitStatus(st -> st.leaderId() == leader, 10_000 * MS)).isTrue();
+    // The origin believed `stale` led (as after a leader change) and forwarded a command to it.
+    byte[] command = new CommandEnvelope(origin, 42, "stray".getBytes(StandardCharsets.UTF_8)).encode();
+    nodes[stale].receive(new NodeMessage.Forward(1, origin, stale, command));
+    assertThat(nodes[leader].awaitStatus(st -> machines[leader].copy().contains("stray"), 10_000 * MS))
+        .as("the command reached the leader and was applied").isTrue();
+  }
+
   private int leaderId() {
     for (int id = 1; id <= N; id++) {
       if (up[id] && nodes[id].status().role() == Replica.Role.LEADER) {
