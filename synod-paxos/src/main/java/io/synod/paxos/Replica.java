@@ -80,6 +80,8 @@ public final class Replica {
 
   // Rebuilding after the host lost this replica's durable state.
   private boolean rebuilding;
+  /** The highest ballot a leader was heard under while rebuilding. */
+  private Ballot rebuildLeaderBallot = Ballot.ZERO;
   private final TreeMap<Integer, Message.RebuildReply> rebuildReplies = new TreeMap<>();
   private long lastRebuildRequestNanos = LONG_AGO;
   private RebuildPlan rebuildPlan;
@@ -172,6 +174,13 @@ public final class Replica {
     if (rebuilding) {
       if (rebuildPlan == null && now - lastRebuildRequestNanos >= config.retransmitNanos()) {
         requestRebuild();
+      } else if (rebuildPlan != null && chosenUpTo >= rebuildPlan.chosenTarget() && leaderId != 0
+          && !rebuildLeaderBallot.greaterThan(rebuildPlan.promised())
+          && now - lastRebuildRequestNanos >= config.electionTimeoutNanos()) {
+        // Caught up, but the leader's ballot is not above the plan's: ask it again, which makes it bid.
+        Marks.hit("paxos.rebuild-asked-leader-to-rebid");
+        lastRebuildRequestNanos = now;
+        route(new Message.RebuildRequest(config.groupId(), id, leaderId));
       }
       maybeCatchUp();
       maybeFinishRebuild();
@@ -732,6 +741,9 @@ public final class Replica {
     if (rebuilding) {
       noteChosenTarget(m.commitUpTo());
       leaderId = m.from();
+      if (m.ballot().greaterThan(rebuildLeaderBallot)) {
+        rebuildLeaderBallot = m.ballot();
+      }
       return;
     }
     if (m.ballot().compareTo(promised) < 0) {
@@ -938,6 +950,12 @@ public final class Replica {
     long lastSlot = Math.max(chosenUpTo, log.end() - 1);
     // The reply vouches for the promise and the log: they must be durable before it leaves.
     routeAfterPersist(new Message.RebuildReply(config.groupId(), id, m.from(), promised, chosenUpTo, lastSlot));
+    if (role == Role.LEADER) {
+      // The rebuilding replica waits for a leader above every promise it was told of (see
+      // maybeFinishRebuild): bid again, so a stable leader does not keep it waiting.
+      Marks.hit("paxos.leader-rebid-for-rebuild");
+      startElection();
+    }
   }
 
   private void onRebuildReply(Message.RebuildReply m) {
@@ -967,12 +985,25 @@ public final class Replica {
   /** What a rebuilding replica adopts once it has learned every slot its peers know is chosen. */
   private record RebuildPlan(Ballot promised, long chosenTarget) {}
 
+  /**
+   * A rebuilt replica may vote again once (1) it has learned every slot up to the highest one its
+   * peers held when they answered, and (2) it has heard a leader under a ballot above every promise
+   * they reported. (2) matters because its forgotten acceptances were made under ballots at most
+   * those promises: an Accept of such a ballot still in flight can reach a peer after the peer
+   * answered, and with the forgotten acceptance form a majority for a slot beyond the plan's target.
+   * A leader above those ballots ran phase 1 without this replica's vote, so it learned of any such
+   * value from the peers, and the peers that promised it refuse the old ballots from then on.
+   */
   private void maybeFinishRebuild() {
     if (!rebuilding || rebuildPlan == null || chosenUpTo < rebuildPlan.chosenTarget()) {
       return;
     }
-    if (rebuildPlan.promised().greaterThan(promised)) {
-      promised = rebuildPlan.promised();
+    if (!rebuildLeaderBallot.greaterThan(rebuildPlan.promised())) {
+      return;
+    }
+    Ballot adopt = rebuildLeaderBallot;
+    if (adopt.greaterThan(promised)) {
+      promised = adopt;
       effects.persistPromised(promised);
     }
     effects.persistRebuilt();
