@@ -707,30 +707,39 @@ public final class Replica {
     observeLeader(m.ballot(), m.from());
     long first = Math.max(m.firstSlot(), log.start());
     long end = m.firstSlot() + m.batches().size();
+    // Accepted goes out for each run of slots this replica now holds under the ballot.
+    long runStart = -1;
     for (long slot = first; slot < end; slot++) {
       Batch batch = m.batches().get((int) (slot - m.firstSlot()));
       Entry existing = log.get(slot);
+      boolean holds = true;
       if (existing != null && existing.ballot().equals(m.ballot())) {
         Ensure.that(existing.batch().equals(batch), "slot %d: two values under ballot %s", slot, m.ballot());
-        continue;
+      } else if (log.isChosen(slot) && !existing.batch().equals(batch)) {
+        // A stale Accept: its ballot lost the slot to a later one whose value this replica learned
+        // by catch-up without promising that later ballot. It must not vote for the other value.
+        Marks.hit("paxos.stale-accept-for-chosen-slot");
+        holds = false;
+      } else {
+        Entry entry = new Entry(slot, m.ballot(), batch);
+        log.put(entry);
+        effects.persistEntry(entry);
+        Ballot chosenAt = chosenWithoutValue.get(slot);
+        if (chosenAt != null && chosenAt.equals(m.ballot())) {
+          chosenWithoutValue.remove(slot);
+          markChosen(slot);
+        }
       }
-      if (log.isChosen(slot)) {
-        Ensure.that(existing.batch().equals(batch),
-            "slot %d is chosen with %s but ballot %s proposes %s", slot, existing.batch(), m.ballot(), batch);
+      if (holds && runStart < 0) {
+        runStart = slot;
       }
-      Entry entry = new Entry(slot, m.ballot(), batch);
-      log.put(entry);
-      effects.persistEntry(entry);
-      Ballot chosenAt = chosenWithoutValue.get(slot);
-      if (chosenAt != null && chosenAt.equals(m.ballot())) {
-        chosenWithoutValue.remove(slot);
-        markChosen(slot);
-      }
-    }
-    if (first < end) {
-      for (int member : members) {
-        routeAfterPersist(new Message.Accepted(
-            config.groupId(), id, member, m.ballot(), first, (int) (end - first)));
+      if (runStart >= 0 && (!holds || slot == end - 1)) {
+        long runEnd = holds ? slot + 1 : slot;
+        for (int member : members) {
+          routeAfterPersist(new Message.Accepted(
+              config.groupId(), id, member, m.ballot(), runStart, (int) (runEnd - runStart)));
+        }
+        runStart = -1;
       }
     }
     learnCommit(m.commitUpTo(), m.ballot(), m.from());

@@ -49,12 +49,17 @@ class SimulationCampaignTest {
   /**
    * Seeds that once broke safety, kept as they are. 304857: a rebuilt replica's forgotten acceptance
    * and a peer's late acceptance of a stale Accept formed a majority beyond the rebuild's target; the
-   * rebuilt replica then voted a different value into that slot.
+   * rebuilt replica then voted a different value into that slot. 313112: a replica that learned a
+   * slot's chosen value by catch-up, without promising the ballot that chose it, got a retransmitted
+   * Accept of an older ballot with another value and stopped on an invariant check instead of
+   * ignoring that slot.
    */
   @Test
   void seedsThatOnceFailedStaySafe() {
-    SimResult result = Simulation.run(SimOptions.allFaults(304857, 3));
-    assertThat(result.ok()).as(result.report()).isTrue();
+    for (long[] run : new long[][] {{304857, 3}, {313112, 5}}) {
+      SimResult result = Simulation.run(SimOptions.allFaults(run[0], (int) run[1]));
+      assertThat(result.ok()).as(result.report()).isTrue();
+    }
   }
 
   @Test
