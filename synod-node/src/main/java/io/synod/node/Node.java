@@ -465,11 +465,9 @@ public final class Node implements AutoCloseable {
       storageFailure = e;
       return true;
     }
-    if (storageFailure == null) {
-      durableSeq.accumulateAndGet(request.seq(), Math::max);
-      persistedSeen = Math.max(persistedSeen, request.seq());
-      replica.persisted(request.seq());
-    }
+    // Reported the way the storage thread reports, through the same published progress.
+    durableSeq.accumulateAndGet(request.seq(), Math::max);
+    takeStorageProgress();
     return true;
   }
 

@@ -37,9 +37,9 @@ public record ServerConfig(
 
   /**
    * The quota in force: the configured one, or by default an eighth of the JVM's heap limit. The
-   * store lives on the heap with its indexes (about 1.6 times its bytes), the latest snapshot is
-   * kept as one array of about its size, and taking the next one needs twice that for a moment, so
-   * an eighth leaves the process room to run (etcd's default, 2 GiB, counts disk instead).
+   * store lives on the heap with its indexes on top of its bytes, the latest snapshot is kept as one
+   * array of about its size, and taking the next one needs more for a moment, so the store gets a
+   * small share of the heap (etcd's default, 2 GiB, counts disk instead).
    */
   public long effectiveQuotaBytes() {
     return quotaBytes > 0 ? quotaBytes : Runtime.getRuntime().maxMemory() / 8;

@@ -1,5 +1,6 @@
 package io.synod.bench.load;
 
+import io.synod.bench.JsonLine;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;

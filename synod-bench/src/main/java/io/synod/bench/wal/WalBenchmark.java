@@ -1,5 +1,6 @@
 package io.synod.bench.wal;
 
+import io.synod.bench.JsonLine;
 import io.synod.wal.WalConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -64,7 +65,7 @@ public final class WalBenchmark {
     clean(dir);
     Histogram floor = FloorBench.run(dir, samples);
     double floorP50Seconds = floor.getValueAtPercentile(50) / 1e9;
-    System.out.println(Json.point("floor-4k-write-fdatasync").latency(floor));
+    System.out.println(point("floor-4k-write-fdatasync").latency(floor));
 
     // The disk's own cost of one batch of C framed records, written end to end like the log does.
     double[] diskTargets = new double[counts.length];
@@ -74,7 +75,7 @@ public final class WalBenchmark {
         int batchBytes = counts[i] * FRAMED_RECORD_BYTES;
         Histogram raw = FloorBench.sequential(dir, samples, batchBytes);
         diskTargets[i] = 0.8 * counts[i] / (raw.getValueAtPercentile(50) / 1e9);
-        System.out.println(Json.point("disk-batch-write-fdatasync").put("appenders", counts[i])
+        System.out.println(point("disk-batch-write-fdatasync").put("appenders", counts[i])
             .put("write_bytes", batchBytes).latency(raw).put("p50_vs_floor", ratio(raw, floor))
             .put("disk_bound_records_per_s", diskTargets[i]));
         clean(dir);
@@ -83,7 +84,7 @@ public final class WalBenchmark {
 
     if (only.contains("direct")) {
       Histogram direct = AppendBench.direct(dir.resolve("direct"), config, samples);
-      System.out.println(Json.point("one-appender-direct").put("record_bytes", AppendBench.RECORD_BYTES)
+      System.out.println(point("one-appender-direct").put("record_bytes", AppendBench.RECORD_BYTES)
           .latency(direct).put("p50_vs_floor", ratio(direct, floor)));
       clean(dir);
     }
@@ -94,7 +95,7 @@ public final class WalBenchmark {
           warmupNanos, measureNanos);
       double issueTarget = 0.8 * appenders / floorP50Seconds;
       double target = Math.min(issueTarget, diskTargets[i]);
-      Json point = throughput(Json.point("closed-loop-callbacks").put("appenders", appenders), run)
+      JsonLine point = throughput(point("closed-loop-callbacks").put("appenders", appenders), run)
           .put("target_floor_records_per_s", issueTarget)
           .put("target_disk_records_per_s", diskTargets[i])
           .put("target_applies", issueTarget <= diskTargets[i] ? "floor" : "disk")
@@ -108,7 +109,7 @@ public final class WalBenchmark {
       int appenders = counts[i];
       AppendBench.Concurrent run = AppendBench.concurrent(dir.resolve("threads-" + appenders), config, appenders,
           warmupNanos, measureNanos);
-      Json point = throughput(Json.point("appender-threads").put("appenders", appenders), run)
+      JsonLine point = throughput(point("appender-threads").put("appenders", appenders), run)
           .put("target_floor_records_per_s", 0.8 * appenders / floorP50Seconds)
           .latency(run.nanos());
       System.out.println(appenders == 1 ? point.put("p50_vs_floor", ratio(run.nanos(), floor)) : point);
@@ -119,7 +120,7 @@ public final class WalBenchmark {
       int window = counts[i];
       AppendBench.Concurrent run = AppendBench.pipelined(dir.resolve("pipelined-" + window), config, window,
           warmupNanos, measureNanos);
-      System.out.println(throughput(Json.point("pipelined-one-thread").put("in_flight", window), run)
+      System.out.println(throughput(point("pipelined-one-thread").put("in_flight", window), run)
           .put("target_floor_records_per_s", 0.8 * window / floorP50Seconds)
           .latency(run.nanos()));
       clean(dir);
@@ -129,7 +130,7 @@ public final class WalBenchmark {
       long usable = Files.getFileStore(dir).getUsableSpace();
       long logBytes = recoveryMb > 0 ? recoveryMb << 20 : (usable > (8L << 30) ? 1L << 30 : 512L << 20);
       RecoveryBench.Result recovery = RecoveryBench.run(dir.resolve("recovery"), config, logBytes);
-      System.out.println(Json.point("recovery-scan")
+      System.out.println(point("recovery-scan")
           .put("log_mb", recovery.logBytes() >> 20)
           .put("write_mb_per_s", (recovery.logBytes() / 1048576.0) / recovery.writeSeconds())
           .put("warm_scanned_mb", recovery.warmScanned() >> 20)
@@ -142,13 +143,17 @@ public final class WalBenchmark {
     }
   }
 
-  private static Json throughput(Json point, AppendBench.Concurrent run) {
+  private static JsonLine throughput(JsonLine point, AppendBench.Concurrent run) {
     return point.put("record_bytes", AppendBench.RECORD_BYTES)
         .put("durable_records_per_s", run.records() / run.seconds())
         .put("syncs_per_s", run.syncs() / run.seconds())
         .put("records_per_sync", run.syncs() == 0 ? 0 : (double) run.records() / run.syncs())
         .put("rolls_from_spare", run.spareRolls())
         .put("rolls_inline", run.inlineRolls());
+  }
+
+  private static JsonLine point(String bench) {
+    return new JsonLine().put("bench", bench);
   }
 
   private static double ratio(Histogram measured, Histogram floor) {

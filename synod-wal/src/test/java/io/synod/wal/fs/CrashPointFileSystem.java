@@ -16,7 +16,7 @@ import java.util.function.Consumer;
  * that made a pending rename durable although the log never synced it. A listener may also act after
  * each traced operation (to close something mid-way, say) without any crash.
  */
-public final class CrashPointFileSystem implements FileSystem {
+public final class CrashPointFileSystem extends ForwardingFileSystem {
   private final SimFileSystem sim;
   private final List<String> trace = new ArrayList<>();
   private boolean armed;
@@ -26,6 +26,7 @@ public final class CrashPointFileSystem implements FileSystem {
   private Consumer<String> listener = op -> {};
 
   public CrashPointFileSystem(SimFileSystem sim) {
+    super(sim);
     this.sim = sim;
   }
 
@@ -75,57 +76,26 @@ public final class CrashPointFileSystem implements FileSystem {
 
   @Override
   public FileHandle open(Path path, boolean create) throws IOException {
-    FileHandle handle = sim.open(path, create);
-    return new FileHandle() {
+    return new Handle(sim.open(path, create)) {
       @Override
       public int write(ByteBuffer src, long position) throws IOException {
-        int written = handle.write(src, position);
+        int written = delegate.write(src, position);
         after("write@" + position, path);
         return written;
       }
 
       @Override
-      public int read(ByteBuffer dst, long position) throws IOException {
-        return handle.read(dst, position);
-      }
-
-      @Override
-      public long size() throws IOException {
-        return handle.size();
-      }
-
-      @Override
       public void truncate(long size) throws IOException {
-        handle.truncate(size);
+        delegate.truncate(size);
         after("truncate", path);
       }
 
       @Override
       public void sync() throws IOException {
-        handle.sync();
+        delegate.sync();
         after("sync", path);
       }
-
-      @Override
-      public void close() throws IOException {
-        handle.close();
-      }
     };
-  }
-
-  @Override
-  public boolean exists(Path path) {
-    return sim.exists(path);
-  }
-
-  @Override
-  public List<Path> list(Path dir) throws IOException {
-    return sim.list(dir);
-  }
-
-  @Override
-  public void createDirectories(Path dir) throws IOException {
-    sim.createDirectories(dir);
   }
 
   @Override

@@ -1,9 +1,7 @@
 package io.synod.wal.fs;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -13,8 +11,7 @@ import java.util.function.Predicate;
  * sync with an {@link IOException} (to "crash" between two steps of a protocol), or hold file syncs
  * until released (to keep a writer thread busy while a test fills its queue).
  */
-public final class FaultyFileSystem implements FileSystem {
-  private final FileSystem delegate;
+public final class FaultyFileSystem extends ForwardingFileSystem {
   private volatile boolean failDirectorySyncs;
   private volatile boolean failFileSyncs;
   private volatile CountDownLatch syncGate;
@@ -22,7 +19,7 @@ public final class FaultyFileSystem implements FileSystem {
   private final CountDownLatch syncEntered = new CountDownLatch(1);
 
   public FaultyFileSystem(FileSystem delegate) {
-    this.delegate = delegate;
+    super(delegate);
   }
 
   public void failDirectorySyncs(boolean fail) {
@@ -59,33 +56,11 @@ public final class FaultyFileSystem implements FileSystem {
 
   @Override
   public FileHandle open(Path path, boolean create) throws IOException {
-    FileHandle handle = delegate.open(path, create);
-    Path name = path;
-    return new FileHandle() {
-      @Override
-      public int write(ByteBuffer src, long position) throws IOException {
-        return handle.write(src, position);
-      }
-
-      @Override
-      public int read(ByteBuffer dst, long position) throws IOException {
-        return handle.read(dst, position);
-      }
-
-      @Override
-      public long size() throws IOException {
-        return handle.size();
-      }
-
-      @Override
-      public void truncate(long size) throws IOException {
-        handle.truncate(size);
-      }
-
+    return new Handle(delegate.open(path, create)) {
       @Override
       public void sync() throws IOException {
         CountDownLatch gate = syncGate;
-        if (gate != null && gated.test(name)) {
+        if (gate != null && gated.test(path)) {
           syncEntered.countDown();
           try {
             if (!gate.await(30, TimeUnit.SECONDS)) {
@@ -99,39 +74,9 @@ public final class FaultyFileSystem implements FileSystem {
         if (failFileSyncs) {
           throw new IOException("injected file sync failure");
         }
-        handle.sync();
-      }
-
-      @Override
-      public void close() throws IOException {
-        handle.close();
+        delegate.sync();
       }
     };
-  }
-
-  @Override
-  public boolean exists(Path path) {
-    return delegate.exists(path);
-  }
-
-  @Override
-  public List<Path> list(Path dir) throws IOException {
-    return delegate.list(dir);
-  }
-
-  @Override
-  public void createDirectories(Path dir) throws IOException {
-    delegate.createDirectories(dir);
-  }
-
-  @Override
-  public void delete(Path path) throws IOException {
-    delegate.delete(path);
-  }
-
-  @Override
-  public void atomicMove(Path from, Path to) throws IOException {
-    delegate.atomicMove(from, to);
   }
 
   @Override

@@ -1,14 +1,15 @@
-package io.synod.bench.load;
+package io.synod.bench;
 
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.HdrHistogram.Histogram;
 
-/** One flat JSON object, printed on one line. */
-final class JsonLine {
+/** One flat JSON object, printed on one line: the benchmarks' output format. */
+public final class JsonLine {
   private final Map<String, String> fields = new LinkedHashMap<>();
 
-  JsonLine put(String key, String value) {
+  public JsonLine put(String key, String value) {
     if (value == null) {
       fields.put(key, "null");
       return this;
@@ -35,18 +36,29 @@ final class JsonLine {
     return this;
   }
 
-  JsonLine put(String key, long value) {
+  public JsonLine put(String key, long value) {
     fields.put(key, Long.toString(value));
     return this;
   }
 
-  JsonLine put(String key, double value) {
+  public JsonLine put(String key, double value) {
     fields.put(key, Double.isFinite(value) ? String.format(Locale.ROOT, "%.2f", value) : "null");
     return this;
   }
 
-  JsonLine put(String key, boolean value) {
+  public JsonLine put(String key, boolean value) {
     fields.put(key, Boolean.toString(value));
+    return this;
+  }
+
+  /** Mean, p50, p99, p99.9 and max of a histogram of nanoseconds, in microseconds. */
+  public JsonLine latency(Histogram nanos) {
+    put("samples", nanos.getTotalCount());
+    put("mean_us", nanos.getMean() / 1e3);
+    put("p50_us", nanos.getValueAtPercentile(50) / 1e3);
+    put("p99_us", nanos.getValueAtPercentile(99) / 1e3);
+    put("p999_us", nanos.getValueAtPercentile(99.9) / 1e3);
+    put("max_us", nanos.getMaxValue() / 1e3);
     return this;
   }
 
