@@ -31,8 +31,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A second thread owned by this object, the preallocator, keeps one spare segment file zeroed and
  * synced ({@link SpareSegment}), so that a segment roll on the writer costs a rename, a header write
- * and two syncs instead of writing a whole segment of zeros. It waits while a spare is ready, and if
- * it falls behind or fails, rolls preallocate inline as the log does alone.
+ * and two syncs instead of writing a whole segment of zeros. It waits while a spare is ready. A roll
+ * that finds it still writing the spare waits for it rather than writing a second segment of zeros
+ * beside it; if it failed, rolls preallocate inline as the log does alone.
  *
  * <p>A failed write or sync is fatal (after a failed fsync the page cache state is unknown): every
  * pending and later append fails with the {@link IOException} (its future, or its callback), the
@@ -182,6 +183,11 @@ public final class GroupCommitLog implements AutoCloseable {
   /** Segment rolls that took the spare prepared by the preallocator. */
   public long rollsFromSpare() {
     return spare.taken();
+  }
+
+  /** Segment rolls that found the spare still being written and waited for the preallocator. */
+  public long rollsWaited() {
+    return spare.waited();
   }
 
   /** Segment rolls that found no spare ready and preallocated the segment on the writer thread. */

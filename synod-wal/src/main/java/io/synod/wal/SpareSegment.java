@@ -19,8 +19,9 @@ import java.util.concurrent.TimeUnit;
  * {@link GroupCommitLog}'s preallocator, or a test); {@link #moveTo} runs on the log's writer. The
  * spare's content is synced before it is offered, but its directory entry is not: the roll's
  * directory sync makes the renamed file durable, and a spare that a crash leaves behind is never log
- * data, so {@link Recovery} deletes it. Thread-safe; no method but {@link #awaitNeeded} and
- * {@link #awaitReady} blocks on another thread, and those only on this object's monitor.
+ * data, so {@link Recovery} deletes it. Thread-safe; no method but {@link #awaitNeeded},
+ * {@link #awaitReady} and {@link #moveTo} blocks on another thread, and those only on this object's
+ * monitor.
  */
 final class SpareSegment {
   /** Not a segment name ({@link SegmentFile#parse} refuses it), so recovery never reads it as one. */
@@ -32,6 +33,7 @@ final class SpareSegment {
   static final int SYNC_BYTES = 4 << 20;
   static final String MARK_PREPARED = "wal.spare-prepared";
   static final String MARK_ABANDONED = "wal.spare-abandoned";
+  static final String MARK_ROLL_WAITED = "wal.roll-waited-for-spare";
 
   private enum State {
     /** No spare: one is needed. */
@@ -52,6 +54,7 @@ final class SpareSegment {
   private State state = State.ABSENT;
   private long taken;
   private long missed;
+  private long waited;
 
   SpareSegment(FileSystem fs, Path dir, int segmentBytes, ByteBuffer zeros) {
     Ensure.that(segmentBytes > SegmentHeader.BYTES, "a segment holds more than its header");
@@ -124,10 +127,28 @@ final class SpareSegment {
 
   /**
    * Renames the ready spare to {@code target} (the next segment's path) and returns true, or returns
-   * false if no spare is ready, and the caller preallocates the segment itself. The rename is durable
-   * only after the caller syncs the directory. Called by the log's writer.
+   * false if no spare is ready, and the caller preallocates the segment itself. A spare that another
+   * thread is writing is waited for: what is left of it is at most a segment of zeros, which the
+   * caller would otherwise write in full, beside the preparer's. The rename is durable only after the
+   * caller syncs the directory. Called by the log's writer.
    */
   synchronized boolean moveTo(Path target) throws IOException {
+    if (state == State.PREPARING) {
+      waited++;
+      Marks.hit(MARK_ROLL_WAITED);
+      boolean interrupted = false;
+      // Bounded by the preparer: it ends READY, or ABSENT if its writing failed, or stops at close.
+      while (state == State.PREPARING) {
+        try {
+          wait();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
     if (state != State.READY) {
       missed++;
       return false;
@@ -184,6 +205,11 @@ final class SpareSegment {
   /** Rolls that took the spare. */
   synchronized long taken() {
     return taken;
+  }
+
+  /** Rolls that found the spare being written and waited for it (taken or, if it failed, missed). */
+  synchronized long waited() {
+    return waited;
   }
 
   /** Rolls that found no spare ready and preallocated inline. */

@@ -3,6 +3,7 @@ package io.synod.wal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.synod.common.Marks;
 import io.synod.wal.fs.FaultyFileSystem;
 import io.synod.wal.fs.NioFileSystem;
 import io.synod.wal.fs.SimFileSystem;
@@ -452,6 +453,59 @@ class GroupCommitLogTest {
       assertThat(log.segmentCount()).isEqualTo(4);
       assertThat(sim.list(dir)).hasSize(4).allSatisfy(path -> assertThat(isSegment(path)).isTrue());
     }
+  }
+
+  @Test
+  void aRollWaitsForTheSpareBeingWrittenInsteadOfWritingAnother() throws Exception {
+    SimFileSystem sim = new SimFileSystem(new SplittableRandom(12));
+    FaultyFileSystem fs = new FaultyFileSystem(sim);
+    WalConfig config = WalConfig.small();
+    Path dir = Path.of("/sim/wal");
+    // The preallocator's one sync of its (4 KiB) spare is held: the spare stays half made.
+    fs.closeGate(path -> !isSegment(path));
+    GroupCommitLog front = GroupCommitLog.start(SegmentedLog.open(fs, dir, config).log(), config, DurableListener.NONE);
+    try {
+      assertThat(fs.awaitSyncHeld(30, TimeUnit.SECONDS)).as("the preallocator reached its sync").isTrue();
+      // 19 records of 200 bytes fill the first segment; the 20th rolls.
+      List<CompletableFuture<Long>> firstSegment = new ArrayList<>();
+      for (int i = 0; i < 19; i++) {
+        firstSegment.add(front.append(1, new byte[200]));
+      }
+      for (CompletableFuture<Long> future : firstSegment) {
+        future.get(30, TimeUnit.SECONDS);
+      }
+      long marked = Marks.count(SpareSegment.MARK_ROLL_WAITED);
+      CompletableFuture<Long> rolling = front.append(1, new byte[200]);
+      // Event-driven: the writer announces its wait on the spare by this mark before it waits.
+      assertThat(awaitMark(SpareSegment.MARK_ROLL_WAITED, marked + 1)).as("the roll waits for the spare").isTrue();
+      assertThat(rolling).isNotDone();
+      fs.openGate();
+      assertThat(rolling.get(30, TimeUnit.SECONDS)).isEqualTo(20);
+      assertThat(front.rollsWaited()).isEqualTo(1);
+      assertThat(front.rollsFromSpare()).isEqualTo(1);
+      assertThat(front.rollsInline()).as("no second segment of zeros").isZero();
+    } finally {
+      fs.openGate();
+      front.close();
+    }
+    sim.crash();
+    try (SegmentedLog log = SegmentedLog.open(sim, dir, config).log()) {
+      assertThat(log.lastIndex()).isEqualTo(20);
+      assertThat(log.segmentCount()).isEqualTo(2);
+    }
+  }
+
+  /** Waits (bounded, polling a counter that only grows) until {@code mark} reaches {@code count}. */
+  private static boolean awaitMark(String mark, long count) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (Marks.count(mark) < count) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      Thread.onSpinWait();
+      Thread.yield();
+    }
+    return true;
   }
 
   @Test

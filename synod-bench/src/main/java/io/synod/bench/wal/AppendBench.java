@@ -21,13 +21,22 @@ final class AppendBench {
 
   private AppendBench() {}
 
+  /** Result of a run with concurrent appenders; {@code rolls} are those of the measured window. */
+  record Concurrent(int appenders, long records, long syncs, double seconds, Histogram nanos, Rolls rolls) {}
+
   /**
-   * Result of a run with concurrent appenders; {@code spareRolls} and {@code inlineRolls} count the
-   * segment rolls during the measured window that took the preallocated spare or wrote the segment's
-   * zeros on the writer thread.
+   * Segment rolls: {@code spare} took the preallocated spare ({@code waited} of them after waiting for
+   * the preallocator to finish it), {@code inline} wrote the segment's zeros on the writer thread.
    */
-  record Concurrent(int appenders, long records, long syncs, double seconds, Histogram nanos, long spareRolls,
-      long inlineRolls) {}
+  record Rolls(long spare, long waited, long inline) {
+    static Rolls of(GroupCommitLog front) {
+      return new Rolls(front.rollsFromSpare(), front.rollsWaited(), front.rollsInline());
+    }
+
+    Rolls since(Rolls before) {
+      return new Rolls(spare - before.spare, waited - before.waited, inline - before.inline);
+    }
+  }
 
   /** SegmentedLog.append + sync on the calling thread: no thread hand-off at all. */
   static Histogram direct(Path dir, WalConfig config, int samples) throws IOException {
@@ -82,16 +91,14 @@ final class AppendBench {
     }
     TimeUnit.NANOSECONDS.sleep(warmupNanos);
     long syncsBefore = front.syncCount();
-    long spareBefore = front.rollsFromSpare();
-    long inlineBefore = front.rollsInline();
+    Rolls rollsBefore = Rolls.of(front);
     long start = System.nanoTime();
     recording.set(true);
     TimeUnit.NANOSECONDS.sleep(measureNanos);
     recording.set(false);
     double seconds = (System.nanoTime() - start) / 1e9;
     long syncs = front.syncCount() - syncsBefore;
-    long spareRolls = front.rollsFromSpare() - spareBefore;
-    long inlineRolls = front.rollsInline() - inlineBefore;
+    Rolls rolls = Rolls.of(front).since(rollsBefore);
     stop.set(true);
     for (Thread thread : threads) {
       thread.join(TimeUnit.SECONDS.toMillis(60));
@@ -103,7 +110,7 @@ final class AppendBench {
       all.add(perThread.get(t));
       records += counts[t];
     }
-    return new Concurrent(appenders, records, syncs, seconds, all, spareRolls, inlineRolls);
+    return new Concurrent(appenders, records, syncs, seconds, all, rolls);
   }
 
   /**
@@ -123,14 +130,12 @@ final class AppendBench {
     long end = System.nanoTime() + warmupNanos + measureNanos;
     long measureFrom = System.nanoTime() + warmupNanos;
     long syncsBefore = 0;
-    long spareBefore = 0;
-    long inlineBefore = 0;
+    Rolls rollsBefore = null;
     long start = 0;
     while (System.nanoTime() < end) {
       if (!recording.get() && System.nanoTime() >= measureFrom) {
         syncsBefore = front.syncCount();
-        spareBefore = front.rollsFromSpare();
-        inlineBefore = front.rollsInline();
+        rollsBefore = Rolls.of(front);
         start = System.nanoTime();
         recording.set(true);
       }
@@ -153,10 +158,9 @@ final class AppendBench {
     recording.set(false);
     double seconds = (System.nanoTime() - start) / 1e9;
     long syncs = front.syncCount() - syncsBefore;
-    long spareRolls = front.rollsFromSpare() - spareBefore;
-    long inlineRolls = front.rollsInline() - inlineBefore;
+    Rolls rolls = Rolls.of(front).since(rollsBefore);
     front.close();
-    return new Concurrent(window, records[0], syncs, seconds, nanos, spareRolls, inlineRolls);
+    return new Concurrent(window, records[0], syncs, seconds, nanos, rolls);
   }
 
   static byte[] payload() {

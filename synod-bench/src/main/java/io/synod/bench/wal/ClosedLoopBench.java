@@ -36,16 +36,14 @@ final class ClosedLoopBench {
     }
     TimeUnit.NANOSECONDS.sleep(warmupNanos);
     long syncsBefore = front.syncCount();
-    long spareBefore = front.rollsFromSpare();
-    long inlineBefore = front.rollsInline();
+    AppendBench.Rolls rollsBefore = AppendBench.Rolls.of(front);
     long start = System.nanoTime();
     loop.recording = true;
     TimeUnit.NANOSECONDS.sleep(measureNanos);
     loop.recording = false;
     double seconds = (System.nanoTime() - start) / 1e9;
     long syncs = front.syncCount() - syncsBefore;
-    long spareRolls = front.rollsFromSpare() - spareBefore;
-    long inlineRolls = front.rollsInline() - inlineBefore;
+    AppendBench.Rolls rolls = AppendBench.Rolls.of(front).since(rollsBefore);
     loop.stopping = true;
     boolean drained = loop.idle.await(60, TimeUnit.SECONDS);
     front.close();
@@ -53,7 +51,7 @@ final class ClosedLoopBench {
       throw new IOException("closed loop did not end cleanly", loop.error.get());
     }
     // close() joined the writer thread, so its plain writes to the loop are visible here.
-    return new AppendBench.Concurrent(appenders, loop.records, syncs, seconds, loop.nanos, spareRolls, inlineRolls);
+    return new AppendBench.Concurrent(appenders, loop.records, syncs, seconds, loop.nanos, rolls);
   }
 
   /** State shared by the appenders; touched only on the writer thread while the loop runs. */

@@ -148,8 +148,9 @@ public final class WalBenchmark {
         .put("durable_records_per_s", run.records() / run.seconds())
         .put("syncs_per_s", run.syncs() / run.seconds())
         .put("records_per_sync", run.syncs() == 0 ? 0 : (double) run.records() / run.syncs())
-        .put("rolls_from_spare", run.spareRolls())
-        .put("rolls_inline", run.inlineRolls());
+        .put("rolls_from_spare", run.rolls().spare())
+        .put("rolls_waited_for_spare", run.rolls().waited())
+        .put("rolls_inline", run.rolls().inline());
   }
 
   private static JsonLine point(String bench) {
