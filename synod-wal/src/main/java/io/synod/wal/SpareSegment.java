@@ -30,7 +30,7 @@ final class SpareSegment {
    * The spare is written and synced in pieces of this size, so its write-back never puts more than
    * this much ahead of the writer's own fdatasync in the disk's queue.
    */
-  static final int SYNC_BYTES = 4 << 20;
+  static final int SYNC_BYTES = 16 << 20;
   static final String MARK_PREPARED = "wal.spare-prepared";
   static final String MARK_ABANDONED = "wal.spare-abandoned";
   static final String MARK_ROLL_WAITED = "wal.roll-waited-for-spare";

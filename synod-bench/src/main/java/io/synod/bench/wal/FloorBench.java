@@ -6,6 +6,11 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -17,8 +22,14 @@ import org.HdrHistogram.Histogram;
 final class FloorBench {
   static final int BLOCK_BYTES = 4096;
   private static final long FILE_BYTES = 64L << 20;
+  /** Like {@code SpareSegment}: zeros in pieces of 1 MiB, synced every 16 MiB, 64 MiB per file. */
+  private static final int ZERO_CHUNK_BYTES = 1 << 20;
+  private static final long ZERO_SYNC_BYTES = 16L << 20;
 
   private FloorBench() {}
+
+  /** Batch latencies and the rates the disk sustained while zeros were written beside them. */
+  record WithZeros(Histogram nanos, double writesPerSecond, double zeroBytesPerSecond) {}
 
   /** The floor: aligned 4 KiB writes, each followed by fdatasync. */
   static Histogram run(Path dir, int samples) throws IOException {
@@ -33,7 +44,89 @@ final class FloorBench {
     return measure(dir, samples, writeBytes);
   }
 
+  /**
+   * {@link #sequential}, while a second thread writes as many bytes of zeros as the batches wrote
+   * into other files, the way the log's preallocator prepares the next segment: the disk doing just
+   * the writes a log preallocated with zeros must do, with no log code in the way. The zeros are
+   * paced to the batches (at most 1 MiB ahead), the evenest spread of that load there is.
+   */
+  static WithZeros withPreallocation(Path dir, int samples, int writeBytes) throws IOException {
+    AtomicLong batchBytes = new AtomicLong();
+    AtomicLong zeroBytes = new AtomicLong();
+    AtomicReference<Throwable> failed = new AtomicReference<>();
+    AtomicBoolean stop = new AtomicBoolean();
+    Thread zeroer = new Thread(() -> {
+      try {
+        writeZeros(dir, batchBytes, zeroBytes, stop);
+      } catch (IOException | RuntimeException e) {
+        failed.set(e);
+      }
+    }, "floor-bench-zeros");
+    zeroer.setDaemon(true);
+    long[] window = new long[2];
+    Histogram nanos;
+    zeroer.start();
+    try {
+      nanos = measure(dir, samples, writeBytes, batchBytes, window);
+    } finally {
+      // Not an interrupt: that would close the channel under the write.
+      stop.set(true);
+      try {
+        zeroer.join(TimeUnit.SECONDS.toMillis(60));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (failed.get() != null) {
+      throw new IOException("writing zeros failed", failed.get());
+    }
+    double seconds = (window[1] - window[0]) / 1e9;
+    long zeros = zeroBytes.get();
+    return new WithZeros(nanos, nanos.getTotalCount() / seconds, zeros / seconds);
+  }
+
+  /** Writes 64 MiB zero files one after another, never more than 1 MiB ahead of {@code paceBytes}. */
+  private static void writeZeros(Path dir, AtomicLong paceBytes, AtomicLong written, AtomicBoolean stop)
+      throws IOException {
+    ByteBuffer zeros = ByteBuffer.allocateDirect(ZERO_CHUNK_BYTES);
+    Path file = dir.resolve("zeros.dat");
+    try {
+      while (!stop.get()) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING)) {
+          long synced = 0;
+          for (long pos = 0; pos < FILE_BYTES && !stop.get(); pos += ZERO_CHUNK_BYTES) {
+            while (written.get() >= paceBytes.get() + ZERO_CHUNK_BYTES && !stop.get()) {
+              LockSupport.parkNanos(50_000);
+            }
+            zeros.clear();
+            while (zeros.hasRemaining()) {
+              ch.write(zeros, pos + zeros.position());
+            }
+            written.addAndGet(ZERO_CHUNK_BYTES);
+            if (pos + ZERO_CHUNK_BYTES - synced >= ZERO_SYNC_BYTES) {
+              ch.force(false);
+              synced = pos + ZERO_CHUNK_BYTES;
+            }
+          }
+          ch.force(false);
+        }
+      }
+    } finally {
+      Files.deleteIfExists(file);
+    }
+  }
+
   private static Histogram measure(Path dir, int samples, int writeBytes) throws IOException {
+    return measure(dir, samples, writeBytes, new AtomicLong(), new long[2]);
+  }
+
+  /**
+   * Adds each write's bytes to {@code written}, and puts the start and end of the recorded samples
+   * in {@code window}.
+   */
+  private static Histogram measure(Path dir, int samples, int writeBytes, AtomicLong written, long[] window)
+      throws IOException {
     Path file = dir.resolve("floor.dat");
     Histogram nanos = new Histogram(60_000_000_000L, 3);
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
@@ -63,9 +156,14 @@ final class FloorBench {
         ch.force(false);
         long took = System.nanoTime() - start;
         position += writeBytes;
+        written.addAndGet(writeBytes);
         // The first tenth warms up the JIT and the disk's queue; it is not recorded.
+        if (i == samples / 10) {
+          window[0] = start;
+        }
         if (i >= samples / 10) {
           nanos.recordValue(took);
+          window[1] = start + took;
         }
       }
     } finally {
