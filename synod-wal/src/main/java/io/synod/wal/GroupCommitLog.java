@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A second thread owned by this object, the preallocator, keeps one spare segment file zeroed and
  * synced ({@link SpareSegment}), so that a segment roll on the writer costs a rename, a header write
- * and two syncs instead of writing a whole segment of zeros. It waits while a spare is ready. A roll
+ * and two syncs instead of writing a whole segment of zeros. It waits while a spare is ready, and
+ * writes the spare paced by the log, a quarter of a segment ahead of the active segment's fill
+ * ({@link SpareSegment#prepare(boolean)}), so its zeros do not reach the disk in one burst. A roll
  * that finds it still writing the spare waits for it rather than writing a second segment of zeros
  * beside it; if it failed, rolls preallocate inline as the log does alone.
  *
@@ -242,7 +244,7 @@ public final class GroupCommitLog implements AutoCloseable {
   private void preallocate() {
     try {
       while (spare.awaitNeeded()) {
-        spare.prepare();
+        spare.prepare(true);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -78,6 +78,7 @@ public final class SegmentedLog implements AutoCloseable {
     this.zeros = zeros;
     this.reader = reader;
     this.spare = new SpareSegment(fs, dir, config.segmentBytes(), zeros);
+    this.spare.logReached(recovered.activeEndOffset());
     this.active = recovered.active();
     this.activeCapacityBytes = recovered.activeCapacityBytes();
     this.writeOffset = recovered.activeEndOffset();
@@ -400,6 +401,7 @@ public final class SegmentedLog implements AutoCloseable {
     if (segments.size() == 1) {
       firstIndex = first;
     }
+    spare.logReached(writeOffset);
     LOG.debug("started segment {}{}", segment.path(), fromSpare ? " from the spare" : "");
   }
 
@@ -422,6 +424,7 @@ public final class SegmentedLog implements AutoCloseable {
       flushedOffset += active.write(writeBuffer, flushedOffset);
     }
     writeBuffer.clear();
+    spare.logReached(flushedOffset);
     Ensure.that(flushedOffset == writeOffset, "everything buffered was written");
     Ensure.that(flushedOffset <= activeCapacityBytes, "writes stay inside the segment");
   }
@@ -439,6 +442,7 @@ public final class SegmentedLog implements AutoCloseable {
       flushedOffset += active.write(frame, flushedOffset);
     }
     Ensure.that(flushedOffset == writeOffset + frameBytes, "the large record was written whole");
+    spare.logReached(flushedOffset);
   }
 
   private void checkUsable() throws IOException {

@@ -5,6 +5,7 @@ import io.synod.common.Marks;
 import io.synod.wal.fs.FileHandle;
 import io.synod.wal.fs.FileSystem;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -27,8 +28,11 @@ final class SpareSegment {
   /** Not a segment name ({@link SegmentFile#parse} refuses it), so recovery never reads it as one. */
   static final String NAME = "next-segment.spare";
   /**
-   * The spare is written and synced in pieces of this size, so its write-back never puts more than
-   * this much ahead of the writer's own fdatasync in the disk's queue.
+   * The spare is synced every this many bytes, so its write-back never puts more than this much
+   * ahead of the writer's own fdatasync in the disk's queue. Measured at 256 closed-loop appenders
+   * (docs/BENCHMARKS.md): syncing every 4 MiB gave the log's records a p99 of 2.4 ms, every 64 MiB
+   * 0.4-0.5 ms but a maximum of 28-31 ms at 16 and 64 appenders (the one large sync), every
+   * 16 MiB 0.5-0.6 ms and 9-15 ms.
    */
   static final int SYNC_BYTES = 16 << 20;
   static final String MARK_PREPARED = "wal.spare-prepared";
@@ -55,6 +59,10 @@ final class SpareSegment {
   private long taken;
   private long missed;
   private long waited;
+  /** Bytes of the active segment the log has handed to the file system; set by the log's writer. */
+  private volatile long logFill;
+  /** A paced preparer waiting for the log to reach this fill; Long.MAX_VALUE when none waits. */
+  private volatile long wakeAtFill = Long.MAX_VALUE;
 
   SpareSegment(FileSystem fs, Path dir, int segmentBytes, ByteBuffer zeros) {
     Ensure.that(segmentBytes > SegmentHeader.BYTES, "a segment holds more than its header");
@@ -71,13 +79,26 @@ final class SpareSegment {
   }
 
   /**
+   * Writes and syncs the spare at once if none is ready or being written; see {@link #prepare(boolean)}.
+   */
+  boolean prepare() throws IOException {
+    return prepare(false);
+  }
+
+  /**
    * Writes and syncs the spare if none is ready or being written; stops early, leaving no spare, if
    * {@link #close()} is called meanwhile. Blocks the calling thread on I/O.
+   *
+   * <p>{@code paced}: the spare is written only a quarter of a segment ahead of the active
+   * segment's fill ({@link #logReached}), so its zeros reach the disk spread over the time the log
+   * takes to fill the segment rather than in one burst that every sync of the log waits behind. It
+   * is still complete before the log needs it, as long as the disk can write the zeros as fast as
+   * the log writes records. Waits for the log to advance; only a thread of its own should pace.
    *
    * @return whether a spare is ready when this returns
    * @throws IOException if writing it failed; there is no spare then, and rolls preallocate inline
    */
-  boolean prepare() throws IOException {
+  boolean prepare(boolean paced) throws IOException {
     synchronized (this) {
       if (state != State.ABSENT) {
         return state == State.READY;
@@ -86,7 +107,7 @@ final class SpareSegment {
     }
     boolean written = false;
     try {
-      written = writeZeros();
+      written = writeZeros(paced);
     } finally {
       synchronized (this) {
         if (state == State.PREPARING) {
@@ -99,13 +120,17 @@ final class SpareSegment {
     return written;
   }
 
-  private boolean writeZeros() throws IOException {
+  private boolean writeZeros(boolean paced) throws IOException {
+    long lead = Math.max(zeros.capacity(), segmentBytes / 4);
     try (FileHandle handle = fs.open(path, true)) {
       // A spare abandoned earlier, or left by a crash, may hold anything: start from empty.
       handle.truncate(0);
       long position = 0;
       long syncedTo = 0;
       while (position < segmentBytes) {
+        if (paced && position >= lead) {
+          awaitLogFill(position - lead);
+        }
         if (isClosed()) {
           return false;
         }
@@ -161,6 +186,35 @@ final class SpareSegment {
     fs.atomicMove(path, target);
     taken++;
     return true;
+  }
+
+  /**
+   * The log's writer reports that the active segment holds {@code offset} bytes written (after a
+   * flush, and at a roll). Costs two volatile accesses unless a paced preparer waits for it.
+   */
+  void logReached(long offset) {
+    logFill = offset;
+    if (offset >= wakeAtFill) {
+      synchronized (this) {
+        notifyAll();
+      }
+    }
+  }
+
+  /** A paced preparer waits until the active segment holds {@code fill} bytes, or the spare closes. */
+  private synchronized void awaitLogFill(long fill) throws InterruptedIOException {
+    // Set before the fill is read again: a writer that reports after this read sees it and wakes us.
+    wakeAtFill = fill;
+    try {
+      while (logFill < fill && state != State.CLOSED) {
+        wait();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while pacing the spare");
+    } finally {
+      wakeAtFill = Long.MAX_VALUE;
+    }
   }
 
   /**

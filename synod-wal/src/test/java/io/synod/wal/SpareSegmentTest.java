@@ -16,8 +16,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 
@@ -268,6 +270,83 @@ class SpareSegmentTest {
     assertThat(fs.trace().stream().filter(op -> op.startsWith("sync")).count()).isEqualTo(4);
     assertThat(fs.trace().get(fs.trace().size() - 1)).isEqualTo("sync " + SpareSegment.NAME);
     assertThat(sim.sizeOf(spare.path())).isEqualTo(segmentBytes);
+  }
+
+  @Test
+  void aPacedSpareStaysAQuarterSegmentAheadOfTheLog() throws Exception {
+    SimFileSystem sim = new SimFileSystem(new SplittableRandom(7));
+    CrashPointFileSystem fs = new CrashPointFileSystem(sim);
+    sim.createDirectories(DIR);
+    int chunk = 1 << 20;
+    int segmentBytes = 4 * chunk;
+    SpareSegment spare = new SpareSegment(fs, DIR, segmentBytes, ByteBuffer.allocateDirect(chunk));
+    List<String> writes = Collections.synchronizedList(new ArrayList<>());
+    fs.listen(op -> {
+      if (op.startsWith("write")) {
+        writes.add(op);
+      }
+    });
+    fs.arm(Integer.MAX_VALUE, null);
+    AtomicReference<Object> outcome = new AtomicReference<>();
+    Thread preparer = new Thread(() -> {
+      try {
+        outcome.set(spare.prepare(true));
+      } catch (IOException | RuntimeException e) {
+        outcome.set(e);
+      }
+    });
+    preparer.start();
+    // The log has written nothing: the spare may be one quarter (a chunk) ahead of offset 0, so the
+    // preparer writes [0, 2 MiB) and waits before the chunk at 2 MiB.
+    awaitWaiting(preparer);
+    assertThat(writes).containsExactly("write@0 " + SpareSegment.NAME, "write@" + chunk + " " + SpareSegment.NAME);
+    spare.logReached(chunk);
+    awaitWaiting(preparer, 3, writes);
+    assertThat(writes).hasSize(3).endsWith("write@" + 2 * chunk + " " + SpareSegment.NAME);
+    assertThat(spare.isReady()).isFalse();
+    // The log filled its segment: nothing holds the preparer back any more.
+    spare.logReached(segmentBytes);
+    preparer.join(30_000);
+    assertThat(outcome.get()).isEqualTo(true);
+    assertThat(writes).hasSize(4);
+    assertThat(spare.isReady()).isTrue();
+
+    // A paced preparer waiting for the log stops when the spare closes, leaving no spare.
+    assertThat(spare.moveTo(segmentPath(DIR, 1))).isTrue();
+    spare.logReached(SegmentHeader.BYTES);
+    writes.clear();
+    Thread abandoned = new Thread(() -> {
+      try {
+        outcome.set(spare.prepare(true));
+      } catch (IOException | RuntimeException e) {
+        outcome.set(e);
+      }
+    });
+    abandoned.start();
+    awaitWaiting(abandoned);
+    spare.close();
+    abandoned.join(30_000);
+    assertThat(outcome.get()).isEqualTo(false);
+    assertThat(spare.isReady()).isFalse();
+  }
+
+  /** Waits (bounded) until {@code thread} waits on a monitor: the paced preparer waiting for the log. */
+  private static void awaitWaiting(Thread thread) throws InterruptedException {
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (thread.getState() != Thread.State.WAITING) {
+      assertThat(thread.isAlive()).as("the preparer is still running").isTrue();
+      assertThat(System.nanoTime()).as("the preparer waits within 30 s").isLessThan(deadline);
+      Thread.sleep(1);
+    }
+  }
+
+  /** Waits (bounded) until {@code writes} holds {@code count} writes and {@code thread} waits again. */
+  private static void awaitWaiting(Thread thread, int count, List<String> writes) throws InterruptedException {
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (writes.size() < count || thread.getState() != Thread.State.WAITING) {
+      assertThat(System.nanoTime()).as("the preparer wrote and waits again within 30 s").isLessThan(deadline);
+      Thread.sleep(1);
+    }
   }
 
   @Test

@@ -23,7 +23,11 @@ import org.HdrHistogram.Histogram;
  * [--only LIST] [--appenders C,...] [--segment-mb M]};
  * the directory defaults to {@code ./target/wal-bench} and is emptied first. {@code LIST} is a
  * comma-separated subset of {@code disk,direct,closed,threads,pipelined,recovery}; the floor is
- * always measured, since every target is stated against it. {@code --appenders} replaces the
+ * always measured, since every target is stated against it. Before the closed loop, for each C, the
+ * disk's own rate for C-record batches is measured twice: alone, and beside a second writer putting
+ * the same bytes of zeros into other files (what the preallocator does for the next segment). The
+ * closed loop's target is the smallest of 0.8 × C / floor p50, 0.8 × C / p50 of the lone batch and
+ * 0.8 × the batches' rate beside the zeros; each comparison is printed. {@code --appenders} replaces the
  * appender counts (and in-flight windows) 1,16,64,256; {@code --segment-mb} the segment size of
  * {@code WalConfig.defaults()} (a segment larger than what a point writes shows it without rolls,
  * given a warm-up long enough for the first segment's preallocation). Throughput points print how
@@ -85,7 +89,8 @@ public final class WalBenchmark {
       }
       if (only.contains("closed")) {
         int batchBytes = counts[i] * FRAMED_RECORD_BYTES;
-        FloorBench.WithZeros raw = FloorBench.withPreallocation(dir, samples, batchBytes);
+        // Five times the samples: the two writers' interplay varies more than a lone writer's.
+        FloorBench.WithZeros raw = FloorBench.withPreallocation(dir, 5 * samples, batchBytes);
         preallocTargets[i] = 0.8 * counts[i] * raw.writesPerSecond();
         System.out.println(point("disk-batch-write-fdatasync-beside-zeros").put("appenders", counts[i])
             .put("write_bytes", batchBytes).put("writes_per_s", raw.writesPerSecond())
