@@ -43,6 +43,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class GroupCommitLog implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GroupCommitLog.class);
+  /** The writer returns the queue's bounds for this many appended records at a time. */
+  private static final int RELEASE_EVERY = 64;
 
   private sealed interface Request permits Append, Trim, Stop {}
 
@@ -278,6 +280,8 @@ public final class GroupCommitLog implements AutoCloseable {
         queue.takeBatch(batch, config.queueRecordsMax() + 2);
         long first = log.lastIndex() + 1;
         int appended = 0;
+        int unreleased = 0;
+        long unreleasedBytes = 0;
         for (int i = 0; i < batch.size(); i++) {
           Request request = batch.get(i);
           Ensure.that(!stop, "nothing is queued after Stop");
@@ -285,9 +289,16 @@ public final class GroupCommitLog implements AutoCloseable {
             long index = log.append(a.type(), a.payload());
             Ensure.that(index == first + appended, "indexes are dense in queue order");
             appended++;
-            // Released record by record: with a large batch, waiting for its end would keep the
-            // queue looking full to appenders while the writer is busy copying.
-            queue.release(1, a.payload().length);
+            // Released every RELEASE_EVERY records: with a large batch, waiting for its end would
+            // keep the queue looking full to appenders while the writer is busy copying, and a
+            // release per record costs two atomic additions each.
+            unreleased++;
+            unreleasedBytes += a.payload().length;
+            if (unreleased == RELEASE_EVERY) {
+              queue.release(unreleased, unreleasedBytes);
+              unreleased = 0;
+              unreleasedBytes = 0;
+            }
           } else if (request instanceof Trim t) {
             queue.release(1, 0);
             log.trimBefore(t.index());
@@ -296,6 +307,9 @@ public final class GroupCommitLog implements AutoCloseable {
           } else {
             stop = true;
           }
+        }
+        if (unreleased > 0) {
+          queue.release(unreleased, unreleasedBytes);
         }
         if (appended > 0) {
           makeDurable(first, appended, batch);
