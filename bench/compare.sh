@@ -68,7 +68,7 @@ retention=10000
 
 # The server JVMs of Synod and ZooKeeper get the same heap and collector (Synod keeps its store
 # and every retained revision on the heap); the load generator gets 512 MiB.
-export JAVA_SERVER_OPTS="-Xmx2g -XX:+UseSerialGC"
+export JAVA_SERVER_OPTS="${JAVA_SERVER_OPTS:--Xmx2g -XX:+UseSerialGC}"
 JAVA_CLIENT_OPTS="-Xmx512m -XX:+UseSerialGC"
 
 SYNOD_ENDPOINTS="127.0.0.1:2379,127.0.0.1:22379,127.0.0.1:32379"

@@ -12,6 +12,7 @@ import io.synod.wal.AtomicFile;
 import io.synod.wal.SegmentedLog;
 import io.synod.wal.Snapshot;
 import io.synod.wal.SnapshotStore;
+import io.synod.wal.SparePreallocator;
 import io.synod.wal.WalConfig;
 import io.synod.wal.fs.FileSystem;
 import java.io.IOException;
@@ -54,6 +55,8 @@ public final class ReplicaStorage implements AutoCloseable {
   private boolean rebuilding;
   private boolean rebuiltWritten;
   private boolean trimPending;
+  /** Started by {@link #startPreallocator()}; null when the caller drives rolls alone (the simulator). */
+  private SparePreallocator preallocator;
 
   /** A storage opened, and the state the replica restarts from. */
   public record Opened(ReplicaStorage storage, DurableState state) {}
@@ -272,8 +275,24 @@ public final class ReplicaStorage implements AutoCloseable {
     return log.directory();
   }
 
+  /**
+   * Starts a thread that prepares the log's next segment ahead of its roll, so that a roll renames a
+   * file instead of writing a segment of zeros on the storage thread. A running node calls it; the
+   * simulator does not, and drives every roll on its one thread. {@link #close()} stops it.
+   */
+  public void startPreallocator() {
+    Ensure.that(preallocator == null, "the preallocator is started once");
+    preallocator = SparePreallocator.start(log);
+  }
+
   @Override
   public void close() throws IOException {
-    log.close();
+    try {
+      log.close();
+    } finally {
+      if (preallocator != null) {
+        preallocator.close();
+      }
+    }
   }
 }

@@ -61,6 +61,8 @@ final class StorageWorker implements AutoCloseable {
     this.batchMax = queueMax;
     this.thread = new Thread(this::run, name);
     this.thread.setDaemon(true);
+    // Segment rolls then take a spare prepared beside the storage thread instead of stalling it.
+    storage.startPreallocator();
     this.thread.start();
   }
 

@@ -2,6 +2,7 @@ package io.synod.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.synod.common.Marks;
 import io.synod.paxos.Ballot;
 import io.synod.paxos.Batch;
 import io.synod.paxos.Configuration;
@@ -68,5 +69,50 @@ class StorageWorkerTest {
     DurableState state = ReplicaStorage.open(fs, DIR, CONFIG, WalConfig.small()).state();
     assertThat(state.entries()).extracting(Entry::slot).containsExactly(1L, 2L);
     assertThat(state.promised()).isEqualTo(BALLOT);
+  }
+
+  @Test
+  void segmentRollsTakeTheSparePreparedBesideTheStorageThread() throws Exception {
+    SimFileSystem fs = new SimFileSystem(new SplittableRandom(2));
+    ReplicaStorage storage = ReplicaStorage.open(fs, DIR, CONFIG, WalConfig.small()).storage();
+    long prepared = Marks.count("wal.spare-prepared");
+    long fromSpare = Marks.count("wal.roll-from-spare");
+    StorageWorker worker = new StorageWorker(storage, 16, new StorageWorker.Listener() {
+      @Override
+      public void persisted(long seq) {}
+
+      @Override
+      public void snapshotStored(SnapshotHandle handle, byte[] data) {}
+
+      @Override
+      public void failed(IOException error) {}
+    }, "test-storage");
+    int slots = 0;
+    try {
+      assertThat(awaitMark("wal.spare-prepared", prepared + 1)).as("the worker prepares a spare").isTrue();
+      // 4 KiB segments: a few dozen entries roll into the next one.
+      while (Marks.count("wal.roll-from-spare") == fromSpare && slots < 1_000) {
+        slots++;
+        assertThat(worker.tryPersistInline(entryAt(slots, slots))).isTrue();
+      }
+      assertThat(Marks.count("wal.roll-from-spare")).as("a roll took the spare").isGreaterThan(fromSpare);
+    } finally {
+      worker.close();
+    }
+    fs.crash();
+    DurableState state = ReplicaStorage.open(fs, DIR, CONFIG, WalConfig.small()).state();
+    assertThat(state.entries()).hasSize(slots);
+  }
+
+  /** Waits (bounded) until the counter {@code mark}, which only grows, reaches {@code count}. */
+  private static boolean awaitMark(String mark, long count) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (Marks.count(mark) < count) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      Thread.sleep(1);
+    }
+    return true;
   }
 }

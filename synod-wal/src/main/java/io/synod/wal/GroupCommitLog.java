@@ -61,7 +61,7 @@ public final class GroupCommitLog implements AutoCloseable {
   private final WriterQueue<Request> queue;
   private final AtomicLong syncs = new AtomicLong();
   private final Thread writer;
-  private final Thread preallocator;
+  private final SparePreallocator preallocator;
   private final SpareSegment spare;
   private volatile long durableIndex;
   private volatile Throwable failure;
@@ -78,8 +78,8 @@ public final class GroupCommitLog implements AutoCloseable {
     // A daemon, so a host that forgets close() can still exit; durability rests on the futures anyway.
     this.writer.setDaemon(true);
     this.spare = log.spare();
-    this.preallocator = new Thread(this::preallocate, "synod-wal-preallocator-" + log.directory().getFileName());
-    this.preallocator.setDaemon(true);
+    // Last: it starts a thread, which touches only the log's spare.
+    this.preallocator = SparePreallocator.start(log);
   }
 
   /**
@@ -91,7 +91,6 @@ public final class GroupCommitLog implements AutoCloseable {
     Ensure.notNull(listener, "listener");
     GroupCommitLog front = new GroupCommitLog(log, config.validate(), listener);
     front.writer.start();
-    front.preallocator.start();
     return front;
   }
 
@@ -220,9 +219,6 @@ public final class GroupCommitLog implements AutoCloseable {
     try {
       // The writer first, so that rolls while it drains the queue may still take a spare.
       TimeUnit.NANOSECONDS.timedJoin(writer, config.closeTimeoutNanos());
-      // The writer closed the spare with the log; closed again in case it is stuck.
-      spare.close();
-      TimeUnit.NANOSECONDS.timedJoin(preallocator, config.closeTimeoutNanos());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while closing the write-ahead log", e);
@@ -230,29 +226,11 @@ public final class GroupCommitLog implements AutoCloseable {
     if (writer.isAlive()) {
       throw new IOException("write-ahead log writer did not stop within " + config.closeTimeoutNanos() + " ns");
     }
-    if (preallocator.isAlive()) {
-      throw new IOException("write-ahead log preallocator did not stop within " + config.closeTimeoutNanos() + " ns");
-    }
+    // The writer closed the spare with the log; closed again in case it is stuck.
+    preallocator.close(config.closeTimeoutNanos(), TimeUnit.NANOSECONDS);
     Throwable failed = failure;
     if (failed != null) {
       throw new IOException("write-ahead log " + log.directory() + " failed", failed);
-    }
-  }
-
-  /**
-   * The preallocator's loop: prepares a spare whenever none is ready, until the spare is closed.
-   * Stops at the first failure, since a spare only saves time: rolls then preallocate inline.
-   */
-  private void preallocate() {
-    try {
-      while (spare.awaitNeeded()) {
-        spare.prepare(true);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (IOException | RuntimeException e) {
-      LOG.warn("preparing a spare segment for {} failed; segments are preallocated inline from now on",
-          log.directory(), e);
     }
   }
 
@@ -263,8 +241,7 @@ public final class GroupCommitLog implements AutoCloseable {
 
   /** Package-private for tests: waits (bounded) for the preallocator thread to end; whether it did. */
   boolean awaitPreallocatorEnd(long timeout, TimeUnit unit) throws InterruptedException {
-    unit.timedJoin(preallocator, timeout);
-    return !preallocator.isAlive();
+    return preallocator.awaitEnd(timeout, unit);
   }
 
   /** Package-private for tests, which wait for a spare to be ready instead of sleeping. */
