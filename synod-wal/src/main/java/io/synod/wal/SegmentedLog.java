@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One writer, explicit and synchronous: {@link #append} hands a record to a bounded write buffer
  * (written to the file when the buffer fills), {@link #sync} writes what is buffered and makes
- * everything appended durable. Nothing here starts a thread or reads a clock, so the simulator can
+ * everything appended durable. Each write ends on a page boundary, completed with zeros
+ * ({@link #PAGE_BYTES}). Nothing here starts a thread or reads a clock, so the simulator can
  * drive it step by step; {@link GroupCommitLog} is the thread-safe front for a real node. Not
  * thread-safe: use it from one thread at a time.
  *
@@ -39,6 +40,14 @@ public final class SegmentedLog implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SegmentedLog.class);
   /** Zeros for preallocating segments and cutting torn tails. */
   private static final int ZERO_CHUNK_BYTES = 1 << 20;
+  /**
+   * Every write ends at a boundary of this size (or the segment's end), completed with the zeros that
+   * are on disk there anyway: a write that ends inside a page the kernel has not cached makes it read
+   * the page from disk first, and a spare written around the page cache has none of its pages cached.
+   * The next write starts where the records end, so the zeros are overwritten and no record byte is
+   * ever written twice.
+   */
+  static final int PAGE_BYTES = 4096;
   static final String MARK_ROLL_FROM_SPARE = "wal.roll-from-spare";
 
   /** An opened log and what recovery found on the way. */
@@ -74,7 +83,9 @@ public final class SegmentedLog implements AutoCloseable {
     this.dir = dir;
     this.config = config;
     this.segments = recovered.segments();
-    this.writeBuffer = ByteBuffer.allocateDirect(config.writeBufferBytes());
+    // A page more than the records need, for the zeros that complete a write's last page.
+    this.writeBuffer = ByteBuffer.allocateDirect(config.writeBufferBytes() + PAGE_BYTES);
+    this.writeBuffer.limit(config.writeBufferBytes());
     this.zeros = zeros;
     this.reader = reader;
     this.spare = new SpareSegment(fs, dir, config.segmentBytes(), zeros);
@@ -100,7 +111,10 @@ public final class SegmentedLog implements AutoCloseable {
     Ensure.notNull(fs, "fs");
     Ensure.notNull(dir, "dir");
     config.validate();
-    ByteBuffer zeros = ByteBuffer.allocateDirect(Math.min(ZERO_CHUNK_BYTES, config.segmentBytes()));
+    // Page-aligned, so that the spare's zeros can be written around the page cache.
+    int zeroBytes = Math.min(ZERO_CHUNK_BYTES, config.segmentBytes());
+    int rounded = (zeroBytes + PAGE_BYTES - 1) & -PAGE_BYTES;
+    ByteBuffer zeros = ByteBuffer.allocateDirect(rounded + PAGE_BYTES).alignedSlice(PAGE_BYTES).limit(zeroBytes).slice();
     // Records are decoded up to what the read buffer holds, not only up to recordBytesMax: lowering
     // that limit in a later run must not turn records written under the old one into "corruption".
     SegmentReader reader = new SegmentReader(config.readBufferBytes(), config.readBufferBytes() - Frame.HEADER_BYTES);
@@ -366,7 +380,9 @@ public final class SegmentedLog implements AutoCloseable {
     boolean fromSpare = useSpare && spare.moveTo(segment.path());
     FileHandle handle = fs.open(segment.path(), !fromSpare);
     try {
-      ByteBuffer header = new SegmentHeader(first, config.segmentBytes()).encode();
+      // The header and the zeros after it to the end of its page (see PAGE_BYTES).
+      ByteBuffer header = ByteBuffer.allocate(Math.min(PAGE_BYTES, config.segmentBytes()));
+      header.put(new SegmentHeader(first, config.segmentBytes()).encode()).clear();
       if (fromSpare) {
         // The spare's zeros were synced before it was offered, so only the header is new. A crash
         // before the header is durable leaves a headerless newest segment of zeros (if the rename
@@ -414,19 +430,29 @@ public final class SegmentedLog implements AutoCloseable {
     return end;
   }
 
-  /** Hands the write buffer to the file system. */
+  /** Hands the write buffer to the file system, completed with zeros to the end of its last page. */
   private void flush() throws IOException {
     if (writeBuffer.position() == 0) {
       return;
     }
+    writeBuffer.limit(writeBuffer.capacity());
+    writeBuffer.put(zeros.duplicate().clear().limit(paddingAfter(writeOffset)));
     writeBuffer.flip();
+    long position = flushedOffset;
     while (writeBuffer.hasRemaining()) {
-      flushedOffset += active.write(writeBuffer, flushedOffset);
+      position += active.write(writeBuffer, position);
     }
-    writeBuffer.clear();
+    writeBuffer.clear().limit(config.writeBufferBytes());
+    flushedOffset = writeOffset;
     spare.logReached(flushedOffset);
-    Ensure.that(flushedOffset == writeOffset, "everything buffered was written");
-    Ensure.that(flushedOffset <= activeCapacityBytes, "writes stay inside the segment");
+    Ensure.that(position == writeOffset + paddingAfter(writeOffset), "everything buffered was written, and its padding");
+    Ensure.that(position <= activeCapacityBytes, "writes stay inside the segment");
+  }
+
+  /** Zero bytes from {@code end} to the end of its page, or of the segment if that comes first. */
+  private int paddingAfter(long end) {
+    long pageEnd = (end + PAGE_BYTES - 1) & -PAGE_BYTES;
+    return (int) (Math.min(pageEnd, activeCapacityBytes) - end);
   }
 
   /**
@@ -435,13 +461,16 @@ public final class SegmentedLog implements AutoCloseable {
    */
   private void writeLargeFrame(int type, byte[] payload, int frameBytes) throws IOException {
     Ensure.that(writeBuffer.position() == 0, "the buffer was flushed before a large record");
-    ByteBuffer frame = ByteBuffer.allocate(frameBytes);
+    int padding = paddingAfter(writeOffset + frameBytes);
+    ByteBuffer frame = ByteBuffer.allocate(frameBytes + padding);
     Frame.putHeader(frame, type, payload, crc);
-    frame.put(payload).flip();
+    frame.put(payload).position(frameBytes + padding).flip();
+    long position = flushedOffset;
     while (frame.hasRemaining()) {
-      flushedOffset += active.write(frame, flushedOffset);
+      position += active.write(frame, position);
     }
-    Ensure.that(flushedOffset == writeOffset + frameBytes, "the large record was written whole");
+    flushedOffset += frameBytes;
+    Ensure.that(position == flushedOffset + padding, "the large record was written whole, and its padding");
     spare.logReached(flushedOffset);
   }
 

@@ -277,9 +277,10 @@ class SpareSegmentTest {
     SimFileSystem sim = new SimFileSystem(new SplittableRandom(7));
     CrashPointFileSystem fs = new CrashPointFileSystem(sim);
     sim.createDirectories(DIR);
-    int chunk = 1 << 20;
-    int segmentBytes = 4 * chunk;
-    SpareSegment spare = new SpareSegment(fs, DIR, segmentBytes, ByteBuffer.allocateDirect(chunk));
+    int piece = SpareSegment.PIECE_BYTES;
+    int segmentBytes = 16 * piece;
+    int quarter = segmentBytes / 4;
+    SpareSegment spare = new SpareSegment(fs, DIR, segmentBytes, ByteBuffer.allocateDirect(piece));
     List<String> writes = Collections.synchronizedList(new ArrayList<>());
     fs.listen(op -> {
       if (op.startsWith("write")) {
@@ -296,19 +297,19 @@ class SpareSegmentTest {
       }
     });
     preparer.start();
-    // The log has written nothing: the spare may be one quarter (a chunk) ahead of offset 0, so the
-    // preparer writes [0, 2 MiB) and waits before the chunk at 2 MiB.
+    // The log has written nothing: the piece at a quarter segment is the last one the preparer may
+    // write, so it writes the pieces at 0 .. quarter and waits before the next.
     awaitWaiting(preparer);
-    assertThat(writes).containsExactly("write@0 " + SpareSegment.NAME, "write@" + chunk + " " + SpareSegment.NAME);
-    spare.logReached(chunk);
-    awaitWaiting(preparer, 3, writes);
-    assertThat(writes).hasSize(3).endsWith("write@" + 2 * chunk + " " + SpareSegment.NAME);
+    assertThat(writes).hasSize(quarter / piece + 1).endsWith("write@" + quarter + " " + SpareSegment.NAME);
+    spare.logReached(piece);
+    awaitWaiting(preparer, quarter / piece + 2, writes);
+    assertThat(writes).hasSize(quarter / piece + 2).endsWith("write@" + (quarter + piece) + " " + SpareSegment.NAME);
     assertThat(spare.isReady()).isFalse();
     // The log filled its segment: nothing holds the preparer back any more.
     spare.logReached(segmentBytes);
     preparer.join(30_000);
     assertThat(outcome.get()).isEqualTo(true);
-    assertThat(writes).hasSize(4);
+    assertThat(writes).hasSize(segmentBytes / piece);
     assertThat(spare.isReady()).isTrue();
 
     // A paced preparer waiting for the log stops when the spare closes, leaving no spare.

@@ -20,6 +20,18 @@ public interface FileSystem {
    */
   FileHandle open(Path path, boolean create) throws IOException;
 
+  /**
+   * Opens {@code path} like {@code open(path, true)}, for writes that bypass the page cache where
+   * the platform can (O_DIRECT): for a file written once in large pieces, such as a segment of zeros,
+   * whose pages would only crowd the cache and whose write-back would compete with the log's own.
+   * Every write through the handle must then start at an offset, and come from a direct buffer at an
+   * address, aligned to 4096 bytes, with a length that is a multiple of 4096. Where the platform
+   * cannot bypass the cache the file is opened normally; that is also the default.
+   */
+  default FileHandle openUncached(Path path) throws IOException {
+    return open(path, true);
+  }
+
   /** Whether a file or directory exists at {@code path} right now (durable or not). */
   boolean exists(Path path);
 

@@ -1,5 +1,6 @@
 package io.synod.wal.fs;
 
+import com.sun.nio.file.ExtendedOpenOption;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -28,6 +29,17 @@ public final class NioFileSystem implements FileSystem {
         ? FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE)
         : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
     return new NioFileHandle(channel);
+  }
+
+  @Override
+  public FileHandle openUncached(Path path) throws IOException {
+    try {
+      return new NioFileHandle(FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
+          StandardOpenOption.CREATE, ExtendedOpenOption.DIRECT));
+    } catch (UnsupportedOperationException | IOException e) {
+      // A file system without O_DIRECT (tmpfs refuses it with EINVAL): the page cache it is.
+      return open(path, true);
+    }
   }
 
   @Override

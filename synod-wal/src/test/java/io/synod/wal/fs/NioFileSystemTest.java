@@ -33,6 +33,34 @@ class NioFileSystemTest {
   }
 
   @Test
+  void aFileOpenedAroundThePageCacheTakesAlignedWritesAndReadsBackNormally() throws IOException {
+    FileSystem fs = NioFileSystem.INSTANCE;
+    Path file = tmp.resolve("uncached");
+    ByteBuffer block = ByteBuffer.allocateDirect(3 * 4096).alignedSlice(4096).limit(8192).slice();
+    for (int i = 0; i < block.capacity(); i++) {
+      block.put(i, (byte) (i * 7));
+    }
+    try (FileHandle h = fs.openUncached(file)) {
+      int written = 0;
+      while (block.hasRemaining()) {
+        written += h.write(block, 4096 + block.position());
+      }
+      assertThat(written).isEqualTo(8192);
+      h.sync();
+      assertThat(h.size()).isEqualTo(4096 + 8192);
+    }
+    try (FileHandle h = fs.open(file, false)) {
+      ByteBuffer dst = ByteBuffer.allocate(8192);
+      while (dst.hasRemaining()) {
+        assertThat(h.read(dst, 4096 + dst.position())).isPositive();
+      }
+      for (int i = 0; i < 8192; i++) {
+        assertThat(dst.get(i)).isEqualTo((byte) (i * 7));
+      }
+    }
+  }
+
+  @Test
   void listsSortedMovesAndDeletes() throws IOException {
     FileSystem fs = NioFileSystem.INSTANCE;
     fs.open(tmp.resolve("b"), true).close();
