@@ -182,6 +182,11 @@ final class SpareSegment {
     if (state == State.PREPARING) {
       waited++;
       Marks.hit(MARK_ROLL_WAITED);
+      // A paced preparer may be waiting for this very log to fill its segment, which it will not
+      // do while it waits here (a large record can roll a segment long before it is full): release
+      // the pacing. The roll's startSegment reports the new segment's fill and resets it.
+      logFill = Long.MAX_VALUE;
+      notifyAll();
       boolean interrupted = false;
       // Bounded by the preparer: it ends READY, or ABSENT if its writing failed, or stops at close.
       while (state == State.PREPARING) {

@@ -312,8 +312,37 @@ class SpareSegmentTest {
     assertThat(writes).hasSize(segmentBytes / piece);
     assertThat(spare.isReady()).isTrue();
 
-    // A paced preparer waiting for the log stops when the spare closes, leaving no spare.
+    // A roll that comes while a paced preparer waits for the log (a large record rolls a segment
+    // early) releases the pacing and takes the spare once it is finished.
     assertThat(spare.moveTo(segmentPath(DIR, 1))).isTrue();
+    spare.logReached(SegmentHeader.BYTES);
+    writes.clear();
+    Thread paced = new Thread(() -> {
+      try {
+        outcome.set(spare.prepare(true));
+      } catch (IOException | RuntimeException e) {
+        outcome.set(e);
+      }
+    });
+    paced.start();
+    awaitWaiting(paced);
+    AtomicReference<Object> moved = new AtomicReference<>();
+    Thread roll = new Thread(() -> {
+      try {
+        moved.set(spare.moveTo(segmentPath(DIR, 2)));
+      } catch (IOException | RuntimeException e) {
+        moved.set(e);
+      }
+    });
+    roll.start();
+    roll.join(30_000);
+    assertThat(roll.isAlive()).as("the roll did not wait forever for a preparer waiting for it").isFalse();
+    assertThat(moved.get()).isEqualTo(true);
+    paced.join(30_000);
+    assertThat(outcome.get()).isEqualTo(true);
+    assertThat(writes).hasSize(segmentBytes / piece);
+
+    // A paced preparer waiting for the log stops when the spare closes, leaving no spare.
     spare.logReached(SegmentHeader.BYTES);
     writes.clear();
     Thread abandoned = new Thread(() -> {
