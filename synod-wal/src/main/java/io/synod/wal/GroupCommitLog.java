@@ -224,7 +224,14 @@ public final class GroupCommitLog implements AutoCloseable {
       throw new IOException("interrupted while closing the write-ahead log", e);
     }
     if (writer.isAlive()) {
-      throw new IOException("write-ahead log writer did not stop within " + config.closeTimeoutNanos() + " ns");
+      IOException stuck =
+          new IOException("write-ahead log writer did not stop within " + config.closeTimeoutNanos() + " ns");
+      try {
+        preallocator.close(config.closeTimeoutNanos(), TimeUnit.NANOSECONDS);
+      } catch (IOException e) {
+        stuck.addSuppressed(e);
+      }
+      throw stuck;
     }
     // The writer closed the spare with the log; closed again in case it is stuck.
     preallocator.close(config.closeTimeoutNanos(), TimeUnit.NANOSECONDS);
