@@ -23,11 +23,12 @@ import org.HdrHistogram.Histogram;
  * [--only LIST] [--appenders C,...] [--segment-mb M]};
  * the directory defaults to {@code ./target/wal-bench} and is emptied first. {@code LIST} is a
  * comma-separated subset of {@code disk,direct,closed,threads,pipelined,recovery}; the floor is
- * always measured, since every target is stated against it. Before the closed loop, for each C, the
- * disk's own rate for C-record batches is measured twice: alone, and beside a second writer putting
- * the same bytes of zeros into other files (what the preallocator does for the next segment). The
- * closed loop's target is the smallest of 0.8 × C / floor p50, 0.8 × C / p50 of the lone batch and
- * 0.8 × the batches' rate beside the zeros; each comparison is printed. {@code --appenders} replaces the
+ * always measured, since every target is stated against it. Right before and right after each
+ * closed-loop point, the disk's own rate for C-record batches is measured two ways: alone, and
+ * beside a second writer putting the same bytes of zeros into other files (what the preallocator
+ * does for the next segment). The closed loop's target is the smallest of 0.8 × C / floor p50,
+ * 0.8 × C / p50 of the lone batch and 0.8 × the batches' rate beside the zeros, the last two as the
+ * mean of the measurements before and after; each comparison is printed. {@code --appenders} replaces the
  * appender counts (and in-flight windows) 1,16,64,256; {@code --segment-mb} the segment size of
  * {@code WalConfig.defaults()} (a segment larger than what a point writes shows it without rolls,
  * given a warm-up long enough for the first segment's preallocation). Throughput points print how
@@ -73,31 +74,11 @@ public final class WalBenchmark {
 
     // The disk's own cost of one batch of C framed records, written end to end like the log does;
     // and the rate it sustains for such batches while the same bytes of zeros go to the next segment.
-    double[] diskTargets = new double[counts.length];
-    double[] preallocTargets = new double[counts.length];
-    for (int i = 0; i < counts.length; i++) {
-      diskTargets[i] = Double.POSITIVE_INFINITY;
-      preallocTargets[i] = Double.POSITIVE_INFINITY;
-      if (only.contains("disk") || only.contains("closed")) {
-        int batchBytes = counts[i] * FRAMED_RECORD_BYTES;
-        Histogram raw = FloorBench.sequential(dir, samples, batchBytes);
-        diskTargets[i] = 0.8 * counts[i] / (raw.getValueAtPercentile(50) / 1e9);
-        System.out.println(point("disk-batch-write-fdatasync").put("appenders", counts[i])
-            .put("write_bytes", batchBytes).latency(raw).put("p50_vs_floor", ratio(raw, floor))
-            .put("disk_bound_records_per_s", diskTargets[i]));
-        clean(dir);
-      }
-      if (only.contains("closed")) {
-        int batchBytes = counts[i] * FRAMED_RECORD_BYTES;
-        // Five times the samples: the two writers' interplay varies more than a lone writer's.
-        FloorBench.WithZeros raw = FloorBench.withPreallocation(dir, 5 * samples, batchBytes);
-        preallocTargets[i] = 0.8 * counts[i] * raw.writesPerSecond();
-        System.out.println(point("disk-batch-write-fdatasync-beside-zeros").put("appenders", counts[i])
-            .put("write_bytes", batchBytes).put("writes_per_s", raw.writesPerSecond())
-            .put("zero_mb_per_s", raw.zeroBytesPerSecond() / 1e6)
-            .put("records_per_s", counts[i] * raw.writesPerSecond()).latency(raw.nanos())
-            .put("prealloc_bound_records_per_s", preallocTargets[i]));
-        clean(dir);
+    // With the closed loop, both are measured again right after its point (the disk's speed drifts
+    // over minutes), and its targets come from the mean of the two measurements.
+    if (only.contains("disk") && !only.contains("closed")) {
+      for (int count : counts) {
+        measureBounds(dir, samples, count, floor, "alone");
       }
     }
 
@@ -110,17 +91,21 @@ public final class WalBenchmark {
 
     for (int i = 0; i < counts.length && only.contains("closed"); i++) {
       int appenders = counts[i];
+      Bounds before = measureBounds(dir, samples, appenders, floor, "before");
       AppendBench.Concurrent run = ClosedLoopBench.run(dir.resolve("closed-" + appenders), config, appenders,
           warmupNanos, measureNanos);
+      Bounds after = measureBounds(dir, samples, appenders, floor, "after");
       double issueTarget = 0.8 * appenders / floorP50Seconds;
-      double withoutZeros = Math.min(issueTarget, diskTargets[i]);
-      double target = Math.min(withoutZeros, preallocTargets[i]);
+      double diskTarget = (before.disk() + after.disk()) / 2;
+      double zerosTarget = (before.besideZeros() + after.besideZeros()) / 2;
+      double withoutZeros = Math.min(issueTarget, diskTarget);
+      double target = Math.min(withoutZeros, zerosTarget);
       double rate = run.records() / run.seconds();
-      String applies = target == issueTarget ? "floor" : target == diskTargets[i] ? "disk" : "disk-beside-zeros";
+      String applies = target == issueTarget ? "floor" : target == diskTarget ? "disk" : "disk-beside-zeros";
       JsonLine point = throughput(point("closed-loop-callbacks").put("appenders", appenders), run)
           .put("target_floor_records_per_s", issueTarget)
-          .put("target_disk_records_per_s", diskTargets[i])
-          .put("target_disk_beside_zeros_records_per_s", preallocTargets[i])
+          .put("target_disk_records_per_s", diskTarget)
+          .put("target_disk_beside_zeros_records_per_s", zerosTarget)
           .put("target_applies", applies)
           .put("target_met", rate >= target ? "yes" : "no")
           .put("of_target", rate / target)
@@ -167,6 +152,34 @@ public final class WalBenchmark {
           .put("cold_mb_per_s", (recovery.coldScanned() / 1048576.0) / recovery.coldSeconds()));
       clean(dir);
     }
+  }
+
+  /** The disk-bound and beside-zeros targets for C appenders, from one measurement of each. */
+  private record Bounds(double disk, double besideZeros) {}
+
+  /**
+   * Measures the disk batch of C framed records alone and beside zeros, prints both points (tagged
+   * {@code when}), and returns the targets they give: 0.8 × C / p50 and 0.8 × C × batches/s.
+   */
+  private static Bounds measureBounds(Path dir, int samples, int appenders, Histogram floor, String when)
+      throws IOException {
+    int batchBytes = appenders * FRAMED_RECORD_BYTES;
+    Histogram alone = FloorBench.sequential(dir, samples, batchBytes);
+    double disk = 0.8 * appenders / (alone.getValueAtPercentile(50) / 1e9);
+    System.out.println(point("disk-batch-write-fdatasync").put("appenders", appenders).put("when", when)
+        .put("write_bytes", batchBytes).latency(alone).put("p50_vs_floor", ratio(alone, floor))
+        .put("disk_bound_records_per_s", disk));
+    clean(dir);
+    // Five times the samples: the two writers' interplay varies more than a lone writer's.
+    FloorBench.WithZeros beside = FloorBench.withPreallocation(dir, 5 * samples, batchBytes);
+    double besideZeros = 0.8 * appenders * beside.writesPerSecond();
+    System.out.println(point("disk-batch-write-fdatasync-beside-zeros").put("appenders", appenders)
+        .put("when", when).put("write_bytes", batchBytes).put("writes_per_s", beside.writesPerSecond())
+        .put("zero_mb_per_s", beside.zeroBytesPerSecond() / 1e6)
+        .put("records_per_s", appenders * beside.writesPerSecond()).latency(beside.nanos())
+        .put("prealloc_bound_records_per_s", besideZeros));
+    clean(dir);
+    return new Bounds(disk, besideZeros);
   }
 
   private static JsonLine throughput(JsonLine point, AppendBench.Concurrent run) {
