@@ -7,19 +7,13 @@ import io.synod.paxos.Ballot;
 import io.synod.paxos.Message;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.util.Map;
+import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class PeerTransportTest {
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
-  }
-
   private static PeerTransport.Config config(int self, int selfPort, int peer, int peerPort) {
     InetAddress lo = InetAddress.getLoopbackAddress();
     return new PeerTransport.Config(self, new InetSocketAddress(lo, selfPort),
@@ -44,8 +38,9 @@ class PeerTransportTest {
 
   @Test
   void deliversFramesInOrderAndReconnectsAfterThePeerRestarts() throws Exception {
-    int p1 = freePort();
-    int p2 = freePort();
+    List<Integer> ports = TestPorts.free(2);
+    int p1 = ports.get(0);
+    int p2 = ports.get(1);
     LinkedBlockingQueue<NodeMessage> inbox2 = new LinkedBlockingQueue<>();
     LinkedBlockingQueue<NodeMessage> inbox1 = new LinkedBlockingQueue<>();
     try (PeerTransport t1 = new PeerTransport(config(1, p1, 2, p2), inbox1::add)) {

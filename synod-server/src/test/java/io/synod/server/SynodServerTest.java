@@ -16,8 +16,6 @@ import io.etcd.jetcd.api.TxnResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,12 +34,6 @@ class SynodServerTest {
   private KVGrpc.KVBlockingStub leaderless;
   private KVGrpc.KVBlockingStub follower;
 
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
-  }
-
   private static ByteString b(String s) {
     return ByteString.copyFrom(s, StandardCharsets.UTF_8);
   }
@@ -53,9 +45,10 @@ class SynodServerTest {
 
   private void startCluster(long quotaBytes, long retention) throws Exception {
     StringBuilder spec = new StringBuilder();
+    List<Integer> ports = TestPorts.free(6);
     for (int id = 1; id <= 3; id++) {
-      spec.append(id == 1 ? "" : ",").append(id).append("=127.0.0.1:").append(freePort())
-          .append("/127.0.0.1:").append(freePort());
+      spec.append(id == 1 ? "" : ",").append(id).append("=127.0.0.1:").append(ports.get(2 * id - 2))
+          .append("/127.0.0.1:").append(ports.get(2 * id - 1));
     }
     List<Member> members = Member.parseAll(spec.toString());
     for (Member m : members) {
