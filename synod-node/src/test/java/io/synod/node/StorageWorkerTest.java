@@ -10,6 +10,7 @@ import io.synod.paxos.DurableState;
 import io.synod.paxos.Entry;
 import io.synod.paxos.PersistRequest;
 import io.synod.paxos.SnapshotHandle;
+import io.synod.wal.MarkAwait;
 import io.synod.wal.WalConfig;
 import io.synod.wal.fs.SimFileSystem;
 import java.io.IOException;
@@ -89,7 +90,7 @@ class StorageWorkerTest {
     }, "test-storage");
     int slots = 0;
     try {
-      assertThat(awaitMark("wal.spare-prepared", prepared + 1)).as("the worker prepares a spare").isTrue();
+      assertThat(MarkAwait.reached("wal.spare-prepared", prepared + 1)).as("the worker prepares a spare").isTrue();
       // 4 KiB segments: a few dozen entries roll into the next one.
       while (Marks.count("wal.roll-from-spare") == fromSpare && slots < 1_000) {
         slots++;
@@ -102,17 +103,5 @@ class StorageWorkerTest {
     fs.crash();
     DurableState state = ReplicaStorage.open(fs, DIR, CONFIG, WalConfig.small()).state();
     assertThat(state.entries()).hasSize(slots);
-  }
-
-  /** Waits (bounded) until the counter {@code mark}, which only grows, reaches {@code count}. */
-  private static boolean awaitMark(String mark, long count) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (Marks.count(mark) < count) {
-      if (System.nanoTime() > deadline) {
-        return false;
-      }
-      Thread.sleep(1);
-    }
-    return true;
   }
 }

@@ -29,13 +29,9 @@ import org.slf4j.LoggerFactory;
  * an append beyond the bound <b>fails at once</b> with {@link WalQueueFullException} and queues
  * nothing. It never blocks, so an event loop calling it cannot stall on the disk.
  *
- * <p>A second thread owned by this object, the preallocator, keeps one spare segment file zeroed and
- * synced ({@link SpareSegment}), so that a segment roll on the writer costs a rename, a header write
- * and two syncs instead of writing a whole segment of zeros. It waits while a spare is ready, and
- * writes the spare paced by the log, a quarter of a segment ahead of the active segment's fill
- * ({@link SpareSegment#prepare(boolean)}), so its zeros do not reach the disk in one burst. A roll
- * that finds it still writing the spare waits for it rather than writing a second segment of zeros
- * beside it; if it failed, rolls preallocate inline as the log does alone.
+ * <p>A second thread owned by this object, a {@link SparePreallocator}, keeps the next segment
+ * ready as a spare, so that a segment roll on the writer costs a rename, a header write and two
+ * syncs instead of writing a whole segment of zeros.
  *
  * <p>A failed write or sync is fatal (after a failed fsync the page cache state is unknown): every
  * pending and later append fails with the {@link IOException} (its future, or its callback), the
@@ -223,18 +219,21 @@ public final class GroupCommitLog implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while closing the write-ahead log", e);
     }
-    if (writer.isAlive()) {
-      IOException stuck =
-          new IOException("write-ahead log writer did not stop within " + config.closeTimeoutNanos() + " ns");
-      try {
-        preallocator.close(config.closeTimeoutNanos(), TimeUnit.NANOSECONDS);
-      } catch (IOException e) {
-        stuck.addSuppressed(e);
+    IOException stuck = writer.isAlive()
+        ? new IOException("write-ahead log writer did not stop within " + config.closeTimeoutNanos() + " ns")
+        : null;
+    try {
+      // The writer closed the spare with the log; closed again in case the writer is stuck.
+      preallocator.close(config.closeTimeoutNanos(), TimeUnit.NANOSECONDS);
+    } catch (IOException e) {
+      if (stuck == null) {
+        throw e;
       }
+      stuck.addSuppressed(e);
+    }
+    if (stuck != null) {
       throw stuck;
     }
-    // The writer closed the spare with the log; closed again in case it is stuck.
-    preallocator.close(config.closeTimeoutNanos(), TimeUnit.NANOSECONDS);
     Throwable failed = failure;
     if (failed != null) {
       throw new IOException("write-ahead log " + log.directory() + " failed", failed);

@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * a segment is preallocated with zeros and synced before it is used, every segment but the newest
  * was synced in full before the next one was created, and every byte range of a segment is written
  * once with records (a write may also end with zeros up to its page's end, which are what the
- * segment held there already, and which the next write replaces with records). So after a crash only the newest segment can hold unsynced data, and what a crash does to
- * unsynced data is lose it (zeros) or keep a prefix of the last write. Therefore, in the newest
+ * segment held there already, and which the next write replaces with records). So after a crash
+ * only the newest segment can hold unsynced data, and what a crash does to unsynced data is lose it
+ * (zeros) or keep a prefix of the last write. Therefore, in the newest
  * segment, after the last intact record:
  *
  * <ul>

@@ -113,8 +113,9 @@ public final class SegmentedLog implements AutoCloseable {
     config.validate();
     // Page-aligned, so that the spare's zeros can be written around the page cache.
     int zeroBytes = Math.min(ZERO_CHUNK_BYTES, config.segmentBytes());
-    int rounded = (zeroBytes + PAGE_BYTES - 1) & -PAGE_BYTES;
-    ByteBuffer zeros = ByteBuffer.allocateDirect(rounded + PAGE_BYTES).alignedSlice(PAGE_BYTES).limit(zeroBytes).slice();
+    // Rounded up and a page more: the aligned slice loses up to a page at each end.
+    ByteBuffer zeros = ByteBuffer.allocateDirect((int) pageEnd(zeroBytes) + PAGE_BYTES)
+        .alignedSlice(PAGE_BYTES).limit(zeroBytes).slice();
     // Records are decoded up to what the read buffer holds, not only up to recordBytesMax: lowering
     // that limit in a later run must not turn records written under the old one into "corruption".
     SegmentReader reader = new SegmentReader(config.readBufferBytes(), config.readBufferBytes() - Frame.HEADER_BYTES);
@@ -435,24 +436,31 @@ public final class SegmentedLog implements AutoCloseable {
     if (writeBuffer.position() == 0) {
       return;
     }
+    int padding = paddingAfter(writeOffset);
     writeBuffer.limit(writeBuffer.capacity());
-    writeBuffer.put(zeros.duplicate().clear().limit(paddingAfter(writeOffset)));
+    writeBuffer.put(zeros.duplicate().clear().limit(padding));
     writeBuffer.flip();
-    long position = flushedOffset;
-    while (writeBuffer.hasRemaining()) {
-      position += active.write(writeBuffer, position);
-    }
+    long end = writeFully(active, writeBuffer, flushedOffset);
     writeBuffer.clear().limit(config.writeBufferBytes());
-    flushedOffset = writeOffset;
-    spare.logReached(flushedOffset);
-    Ensure.that(position == writeOffset + paddingAfter(writeOffset), "everything buffered was written, and its padding");
-    Ensure.that(position <= activeCapacityBytes, "writes stay inside the segment");
+    flushedTo(end - padding);
+    Ensure.that(flushedOffset == writeOffset, "everything buffered was written");
+  }
+
+  /** A write ended at {@code recordsEnd} plus its padding: the records up to it are handed over. */
+  private void flushedTo(long recordsEnd) {
+    Ensure.that(recordsEnd <= activeCapacityBytes, "writes stay inside the segment");
+    flushedOffset = recordsEnd;
+    spare.logReached(recordsEnd);
   }
 
   /** Zero bytes from {@code end} to the end of its page, or of the segment if that comes first. */
   private int paddingAfter(long end) {
-    long pageEnd = (end + PAGE_BYTES - 1) & -PAGE_BYTES;
-    return (int) (Math.min(pageEnd, activeCapacityBytes) - end);
+    return (int) (Math.min(pageEnd(end), activeCapacityBytes) - end);
+  }
+
+  /** {@code offset} rounded up to a page boundary. */
+  private static long pageEnd(long offset) {
+    return (offset + PAGE_BYTES - 1) & -PAGE_BYTES;
   }
 
   /**
@@ -465,13 +473,8 @@ public final class SegmentedLog implements AutoCloseable {
     ByteBuffer frame = ByteBuffer.allocate(frameBytes + padding);
     Frame.putHeader(frame, type, payload, crc);
     frame.put(payload).position(frameBytes + padding).flip();
-    long position = flushedOffset;
-    while (frame.hasRemaining()) {
-      position += active.write(frame, position);
-    }
-    flushedOffset += frameBytes;
-    Ensure.that(position == flushedOffset + padding, "the large record was written whole, and its padding");
-    spare.logReached(flushedOffset);
+    flushedTo(writeFully(active, frame, flushedOffset) - padding);
+    Ensure.that(flushedOffset == writeOffset + frameBytes, "the large record was written whole");
   }
 
   private void checkUsable() throws IOException {

@@ -78,7 +78,8 @@ public final class SparePreallocator implements AutoCloseable {
     spare.close();
     try {
       if (!awaitEnd(timeout, unit)) {
-        throw new IOException("spare preallocator " + thread.getName() + " did not stop within " + timeout + " " + unit);
+        throw new IOException(
+            "spare preallocator " + thread.getName() + " did not stop within " + timeout + " " + unit);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -477,7 +477,8 @@ class GroupCommitLogTest {
       long marked = Marks.count(SpareSegment.MARK_ROLL_WAITED);
       CompletableFuture<Long> rolling = front.append(1, new byte[200]);
       // Event-driven: the writer announces its wait on the spare by this mark before it waits.
-      assertThat(awaitMark(SpareSegment.MARK_ROLL_WAITED, marked + 1)).as("the roll waits for the spare").isTrue();
+      assertThat(MarkAwait.reached(SpareSegment.MARK_ROLL_WAITED, marked + 1)).as("the roll waits for the spare")
+          .isTrue();
       assertThat(rolling).isNotDone();
       fs.openGate();
       assertThat(rolling.get(30, TimeUnit.SECONDS)).isEqualTo(20);
@@ -493,19 +494,6 @@ class GroupCommitLogTest {
       assertThat(log.lastIndex()).isEqualTo(20);
       assertThat(log.segmentCount()).isEqualTo(2);
     }
-  }
-
-  /** Waits (bounded, polling a counter that only grows) until {@code mark} reaches {@code count}. */
-  private static boolean awaitMark(String mark, long count) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (Marks.count(mark) < count) {
-      if (System.nanoTime() > deadline) {
-        return false;
-      }
-      Thread.onSpinWait();
-      Thread.yield();
-    }
-    return true;
   }
 
   @Test

@@ -289,20 +289,13 @@ class SpareSegmentTest {
     });
     fs.arm(Integer.MAX_VALUE, null);
     AtomicReference<Object> outcome = new AtomicReference<>();
-    Thread preparer = new Thread(() -> {
-      try {
-        outcome.set(spare.prepare(true));
-      } catch (IOException | RuntimeException e) {
-        outcome.set(e);
-      }
-    });
-    preparer.start();
+    Thread preparer = started(() -> spare.prepare(true), outcome);
     // The log has written nothing: the piece at a quarter segment is the last one the preparer may
     // write, so it writes the pieces at 0 .. quarter and waits before the next.
-    awaitWaiting(preparer);
+    awaitWaiting(preparer, writes, 0);
     assertThat(writes).hasSize(quarter / piece + 1).endsWith("write@" + quarter + " " + SpareSegment.NAME);
     spare.logReached(piece);
-    awaitWaiting(preparer, quarter / piece + 2, writes);
+    awaitWaiting(preparer, writes, quarter / piece + 2);
     assertThat(writes).hasSize(quarter / piece + 2).endsWith("write@" + (quarter + piece) + " " + SpareSegment.NAME);
     assertThat(spare.isReady()).isFalse();
     // The log filled its segment: nothing holds the preparer back any more.
@@ -317,24 +310,10 @@ class SpareSegmentTest {
     assertThat(spare.moveTo(segmentPath(DIR, 1))).isTrue();
     spare.logReached(SegmentHeader.BYTES);
     writes.clear();
-    Thread paced = new Thread(() -> {
-      try {
-        outcome.set(spare.prepare(true));
-      } catch (IOException | RuntimeException e) {
-        outcome.set(e);
-      }
-    });
-    paced.start();
-    awaitWaiting(paced);
+    Thread paced = started(() -> spare.prepare(true), outcome);
+    awaitWaiting(paced, writes, 0);
     AtomicReference<Object> moved = new AtomicReference<>();
-    Thread roll = new Thread(() -> {
-      try {
-        moved.set(spare.moveTo(segmentPath(DIR, 2)));
-      } catch (IOException | RuntimeException e) {
-        moved.set(e);
-      }
-    });
-    roll.start();
+    Thread roll = started(() -> spare.moveTo(segmentPath(DIR, 2)), moved);
     roll.join(30_000);
     assertThat(roll.isAlive()).as("the roll did not wait forever for a preparer waiting for it").isFalse();
     assertThat(moved.get()).isEqualTo(true);
@@ -345,36 +324,41 @@ class SpareSegmentTest {
     // A paced preparer waiting for the log stops when the spare closes, leaving no spare.
     spare.logReached(SegmentHeader.BYTES);
     writes.clear();
-    Thread abandoned = new Thread(() -> {
-      try {
-        outcome.set(spare.prepare(true));
-      } catch (IOException | RuntimeException e) {
-        outcome.set(e);
-      }
-    });
-    abandoned.start();
-    awaitWaiting(abandoned);
+    Thread abandoned = started(() -> spare.prepare(true), outcome);
+    awaitWaiting(abandoned, writes, 0);
     spare.close();
     abandoned.join(30_000);
     assertThat(outcome.get()).isEqualTo(false);
     assertThat(spare.isReady()).isFalse();
   }
 
-  /** Waits (bounded) until {@code thread} waits on a monitor: the paced preparer waiting for the log. */
-  private static void awaitWaiting(Thread thread) throws InterruptedException {
-    long deadline = System.nanoTime() + 30_000_000_000L;
-    while (thread.getState() != Thread.State.WAITING) {
-      assertThat(thread.isAlive()).as("the preparer is still running").isTrue();
-      assertThat(System.nanoTime()).as("the preparer waits within 30 s").isLessThan(deadline);
-      Thread.sleep(1);
-    }
+  /** A call that may throw, run by {@link #started}. */
+  private interface Call {
+    Object call() throws IOException;
   }
 
-  /** Waits (bounded) until {@code writes} holds {@code count} writes and {@code thread} waits again. */
-  private static void awaitWaiting(Thread thread, int count, List<String> writes) throws InterruptedException {
+  /** Runs {@code call} on a new thread, which puts its result, or what it threw, in {@code outcome}. */
+  private static Thread started(Call call, AtomicReference<Object> outcome) {
+    Thread thread = new Thread(() -> {
+      try {
+        outcome.set(call.call());
+      } catch (IOException | RuntimeException e) {
+        outcome.set(e);
+      }
+    });
+    thread.start();
+    return thread;
+  }
+
+  /**
+   * Waits (bounded) until {@code writes} holds at least {@code count} writes and {@code thread} waits
+   * on a monitor: the paced preparer waiting for the log.
+   */
+  private static void awaitWaiting(Thread thread, List<String> writes, int count) throws InterruptedException {
     long deadline = System.nanoTime() + 30_000_000_000L;
     while (writes.size() < count || thread.getState() != Thread.State.WAITING) {
-      assertThat(System.nanoTime()).as("the preparer wrote and waits again within 30 s").isLessThan(deadline);
+      assertThat(thread.isAlive()).as("the preparer is still running").isTrue();
+      assertThat(System.nanoTime()).as("the preparer writes and waits within 30 s").isLessThan(deadline);
       Thread.sleep(1);
     }
   }

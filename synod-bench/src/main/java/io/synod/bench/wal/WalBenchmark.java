@@ -74,8 +74,8 @@ public final class WalBenchmark {
 
     // The disk's own cost of one batch of C framed records, written end to end like the log does;
     // and the rate it sustains for such batches while the same bytes of zeros go to the next segment.
-    // With the closed loop, both are measured again right after its point (the disk's speed drifts
-    // over minutes), and its targets come from the mean of the two measurements.
+    // With the closed loop they are measured right before and after each of its points instead (the
+    // disk's speed drifts over minutes), and its targets come from the mean of the two.
     if (only.contains("disk") && !only.contains("closed")) {
       for (int count : counts) {
         measureBounds(dir, samples, count, floor, "alone");
