@@ -22,17 +22,23 @@ import org.slf4j.LoggerFactory;
  * <p>The rule that separates a crash from corruption follows from how {@link SegmentedLog} writes:
  * a segment is preallocated with zeros and synced before it is used, every segment but the newest
  * was synced in full before the next one was created, and every byte range of a segment is written
- * once with records (a write may also end with zeros up to its page's end, which are what the
- * segment held there already, and which the next write replaces with records). So after a crash
- * only the newest segment can hold unsynced data, and what a crash does to unsynced data is lose it
- * (zeros) or keep a prefix of the last write. Therefore, in the newest
- * segment, after the last intact record:
+ * with records once, apart from whole pages: a write runs from the start of the page the previous
+ * write ended in (rewriting that page's records unchanged) to the end of the page its own records
+ * end in (completed with the zeros the segment held there already, which the next write replaces
+ * with records). So after a crash only the newest segment can hold unsynced data, and what a crash
+ * does to unsynced writes is lose them (zeros), keep them, or keep a prefix of the last one. A lost
+ * write followed by a kept one leaves zeros up to the page where the kept write starts, then the
+ * end of the lost write's last record (rewritten by the kept write), then the kept write's records.
+ * Therefore, in the newest segment, after the last intact record:
  *
  * <ul>
  *   <li>zeros, or a damaged record followed by nothing valid, is a torn tail: cut it off;
- *   <li>zeros followed by valid records is a run of unsynced writes the page cache wrote out of
- *       order (nothing after the zeros was ever synced, else the zeros would be data): cut it off;
- *   <li>non-zero garbage followed by a valid record cannot come from a crash: corruption.
+ *   <li>zeros followed by valid records, or by less than a page of other bytes at a page boundary
+ *       and then valid records, is a run of unsynced writes the page cache wrote out of order
+ *       (nothing after the zeros was ever synced, else the zeros would be data): cut it off;
+ *   <li>anything else followed by a valid record cannot come from a crash: corruption. A damaged
+ *       record right after the last intact one starts with its non-zero length, so it is never
+ *       taken for the zeros of a lost write.
  * </ul>
  *
  * In any older segment every irregularity is corruption, and so is a gap between segments.
@@ -49,6 +55,8 @@ final class Recovery {
   private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
   static final String MARK_TORN = "wal.torn-tail-truncated";
   static final String MARK_SPARE_DELETED = "wal.leftover-spare-deleted";
+  /** An unsynced gap whose zeros end at a page boundary followed by the tail of a lost record. */
+  static final String MARK_GAP_WITH_FRAGMENT = "wal.unsynced-gap-with-record-tail";
 
   /** The state of the log after recovery; {@code active} is null when no segment remains. */
   record Result(
@@ -215,9 +223,12 @@ final class Recovery {
     RecoveryReport.Kind kind;
     if (valid < 0) {
       kind = RecoveryReport.Kind.TORN_RECORD;
-    } else if (firstNonZero >= valid) {
+    } else if (firstNonZero >= valid || lostBeforeKeptPage(offset, firstNonZero, valid)) {
       kind = RecoveryReport.Kind.UNSYNCED_GAP;
       Marks.hit("wal.unsynced-gap-discarded");
+      if (firstNonZero < valid) {
+        Marks.hit(MARK_GAP_WITH_FRAGMENT);
+      }
     } else {
       throw new WalCorruptionException(segment.path(), offset,
           "damaged record followed by a valid record at byte offset " + valid);
@@ -226,6 +237,16 @@ final class Recovery {
     zero(handle, offset, end);
     handle.sync();
     record(new RecoveryReport.Truncation(kind, segment.path(), offset, end - offset));
+  }
+
+  /**
+   * Whether zeros from the end of the intact records at {@code offset} up to a page boundary, then the
+   * bytes before the valid record at {@code valid} in that page, are what a lost write leaves when the
+   * write after it, which starts at that boundary with the lost write's last page, was kept.
+   */
+  private static boolean lostBeforeKeptPage(long offset, long firstNonZero, long valid) {
+    long keptStart = SegmentedLog.pageStart(valid);
+    return keptStart > offset && firstNonZero >= keptStart;
   }
 
   /** A crash during preallocation can leave the newest segment short; finish it with zeros. */

@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One writer, explicit and synchronous: {@link #append} hands a record to a bounded write buffer
  * (written to the file when the buffer fills), {@link #sync} writes what is buffered and makes
- * everything appended durable. Each write ends on a page boundary, completed with zeros
- * ({@link #PAGE_BYTES}). Nothing here starts a thread or reads a clock, so the simulator can
+ * everything appended durable. Each write starts and ends on a page boundary ({@link #PAGE_BYTES}),
+ * so that segments can be written around the page cache ({@link FileSystem#openUncached}) when their
+ * size is a whole number of pages. Nothing here starts a thread or reads a clock, so the simulator can
  * drive it step by step; {@link GroupCommitLog} is the thread-safe front for a real node. Not
  * thread-safe: use it from one thread at a time.
  *
@@ -41,11 +42,12 @@ public final class SegmentedLog implements AutoCloseable {
   /** Zeros for preallocating segments and cutting torn tails. */
   private static final int ZERO_CHUNK_BYTES = 1 << 20;
   /**
-   * Every write ends at a boundary of this size (or the segment's end), completed with the zeros that
-   * are on disk there anyway: a write that ends inside a page the kernel has not cached makes it read
-   * the page from disk first, and a spare written around the page cache has none of its pages cached.
-   * The next write starts where the records end, so the zeros are overwritten and no record byte is
-   * ever written twice.
+   * Every write starts and ends at a boundary of this size (or the segment's end), as a write around
+   * the page cache must. It ends with the zeros that are on disk there anyway, and it starts with the
+   * records of the page the previous write ended in, rewritten unchanged (kept in the write buffer), so
+   * a crash that tears the rewrite leaves those bytes as they were. A lost write whose successor
+   * survives thus leaves zeros, then the tail of its last record at the page boundary where the
+   * successor starts, then the successor's records: {@link Recovery} cuts that off as unsynced.
    */
   static final int PAGE_BYTES = 4096;
   static final String MARK_ROLL_FROM_SPARE = "wal.roll-from-spare";
@@ -58,6 +60,10 @@ public final class SegmentedLog implements AutoCloseable {
   private final WalConfig config;
   /** Oldest first; the last one is the active segment appends go to. */
   private final ArrayDeque<SegmentFile> segments;
+  /**
+   * The records not yet written, after those of the page the last write ended in: its first byte is
+   * at the file offset {@code pageStart(flushedOffset)}. Page-aligned, for writes around the cache.
+   */
   private final ByteBuffer writeBuffer;
   private final ByteBuffer zeros;
   private final SegmentReader reader;
@@ -68,7 +74,10 @@ public final class SegmentedLog implements AutoCloseable {
   private int activeCapacityBytes;
   /** End of the active segment's records, counting those still in the write buffer. */
   private long writeOffset;
-  /** End of the bytes handed to the file system; the write buffer holds the rest up to writeOffset. */
+  /**
+   * End of the records handed to the file system; the write buffer holds the rest up to writeOffset,
+   * after the records of the page this ends in.
+   */
   private long flushedOffset;
   private long firstIndex;
   private long lastIndex;
@@ -78,22 +87,23 @@ public final class SegmentedLog implements AutoCloseable {
   private boolean closed;
 
   private SegmentedLog(FileSystem fs, Path dir, WalConfig config, Recovery.Result recovered, ByteBuffer zeros,
-      SegmentReader reader) {
+      SegmentReader reader) throws IOException {
     this.fs = fs;
     this.dir = dir;
     this.config = config;
     this.segments = recovered.segments();
-    // A page more than the records need, for the zeros that complete a write's last page.
-    this.writeBuffer = ByteBuffer.allocateDirect(config.writeBufferBytes() + PAGE_BYTES);
-    this.writeBuffer.limit(config.writeBufferBytes());
+    // A page more than the appended records need, for the records kept from the page the last write
+    // ended in, and one more for the zeros that complete a write's last page.
+    this.writeBuffer = alignedBuffer(config.writeBufferBytes() + 2 * PAGE_BYTES);
+    bufferAfter(0);
     this.zeros = zeros;
     this.reader = reader;
     this.spare = new SpareSegment(fs, dir, config.segmentBytes(), zeros);
     this.spare.logReached(recovered.activeEndOffset());
-    this.active = recovered.active();
     this.activeCapacityBytes = recovered.activeCapacityBytes();
     this.writeOffset = recovered.activeEndOffset();
     this.flushedOffset = recovered.activeEndOffset();
+    this.active = recovered.active() == null ? null : reopenForWrites(recovered.active(), recovered.segments().peekLast());
     this.firstIndex = recovered.firstIndex();
     this.lastIndex = recovered.lastIndex();
     // Recovery keeps only records that are on disk and were synced there (or cut them off).
@@ -120,7 +130,15 @@ public final class SegmentedLog implements AutoCloseable {
     // that limit in a later run must not turn records written under the old one into "corruption".
     SegmentReader reader = new SegmentReader(config.readBufferBytes(), config.readBufferBytes() - Frame.HEADER_BYTES);
     Recovery.Result result = new Recovery(fs, dir, reader, zeros).run();
-    SegmentedLog log = new SegmentedLog(fs, dir, config, result, zeros, reader);
+    SegmentedLog log;
+    try {
+      log = new SegmentedLog(fs, dir, config, result, zeros, reader);
+    } catch (IOException | RuntimeException e) {
+      if (result.active() != null) {
+        result.active().close();
+      }
+      throw e;
+    }
     if (log.active == null) {
       log.startSegment(result.lastIndex() + 1, false);
     }
@@ -169,8 +187,8 @@ public final class SegmentedLog implements AutoCloseable {
     writeOffset += frameBytes;
     lastIndex++;
     Ensure.that(writeOffset <= activeCapacityBytes, "the record fits its segment");
-    Ensure.that(flushedOffset + writeBuffer.position() == writeOffset,
-        "flushed plus buffered bytes end at the write offset");
+    Ensure.that(pageStart(flushedOffset) + writeBuffer.position() == writeOffset,
+        "the buffer's bytes from the page of the flushed offset end at the write offset");
     return lastIndex;
   }
 
@@ -269,8 +287,8 @@ public final class SegmentedLog implements AutoCloseable {
 
   private void replaySegment(SegmentFile segment, boolean isActive, long from, long to, RecordVisitor visitor)
       throws IOException {
-    FileHandle handle = isActive ? active : fs.open(segment.path(), false);
-    try {
+    // A handle of its own, also for the active segment: reads through the page cache, in any size.
+    try (FileHandle handle = fs.open(segment.path(), false)) {
       long limit = isActive ? writeOffset : handle.size();
       reader.reset(handle, segment.path(), limit);
       long offset = SegmentHeader.BYTES;
@@ -284,10 +302,6 @@ public final class SegmentedLog implements AutoCloseable {
           visitor.visit(index, reader.typeAt(offset), reader.payloadAt(offset, frame));
         }
         offset += frame;
-      }
-    } finally {
-      if (!isActive) {
-        handle.close();
       }
     }
   }
@@ -379,11 +393,13 @@ public final class SegmentedLog implements AutoCloseable {
     Ensure.that(first == lastIndex + 1, "a new segment continues the log");
     SegmentFile segment = SegmentFile.in(dir, first);
     boolean fromSpare = useSpare && spare.moveTo(segment.path());
-    FileHandle handle = fs.open(segment.path(), !fromSpare);
+    FileHandle handle = aroundCache(config.segmentBytes())
+        ? fs.openUncached(segment.path())
+        : fs.open(segment.path(), !fromSpare);
+    // The header and the zeros after it to the end of its page (see PAGE_BYTES).
+    ByteBuffer header = alignedBuffer(Math.min(PAGE_BYTES, config.segmentBytes()));
+    header.put(new SegmentHeader(first, config.segmentBytes()).encode()).clear();
     try {
-      // The header and the zeros after it to the end of its page (see PAGE_BYTES).
-      ByteBuffer header = ByteBuffer.allocate(Math.min(PAGE_BYTES, config.segmentBytes()));
-      header.put(new SegmentHeader(first, config.segmentBytes()).encode()).clear();
       if (fromSpare) {
         // The spare's zeros were synced before it was offered, so only the header is new. A crash
         // before the header is durable leaves a headerless newest segment of zeros (if the rename
@@ -415,6 +431,9 @@ public final class SegmentedLog implements AutoCloseable {
     activeCapacityBytes = config.segmentBytes();
     writeOffset = SegmentHeader.BYTES;
     flushedOffset = SegmentHeader.BYTES;
+    // The header is the start of the page the first write rewrites.
+    writeBuffer.clear().put(header.clear().limit(SegmentHeader.BYTES));
+    bufferAfter(SegmentHeader.BYTES);
     if (segments.size() == 1) {
       firstIndex = first;
     }
@@ -431,18 +450,22 @@ public final class SegmentedLog implements AutoCloseable {
     return end;
   }
 
-  /** Hands the write buffer to the file system, completed with zeros to the end of its last page. */
+  /**
+   * Hands the write buffer to the file system in one write from the start of the page the previous
+   * write ended in, completed with zeros to the end of its last page.
+   */
   private void flush() throws IOException {
-    if (writeBuffer.position() == 0) {
+    if (flushedOffset == writeOffset) {
       return;
     }
+    long start = pageStart(flushedOffset);
     int padding = paddingAfter(writeOffset);
     writeBuffer.limit(writeBuffer.capacity());
     writeBuffer.put(zeros.duplicate().clear().limit(padding));
     writeBuffer.flip();
-    long end = writeFully(active, writeBuffer, flushedOffset);
-    writeBuffer.clear().limit(config.writeBufferBytes());
+    long end = writeFully(active, writeBuffer, start);
     flushedTo(end - padding);
+    keepLastPage(writeBuffer, start, writeOffset);
     Ensure.that(flushedOffset == writeOffset, "everything buffered was written");
   }
 
@@ -451,6 +474,69 @@ public final class SegmentedLog implements AutoCloseable {
     Ensure.that(recordsEnd <= activeCapacityBytes, "writes stay inside the segment");
     flushedOffset = recordsEnd;
     spare.logReached(recordsEnd);
+  }
+
+  /**
+   * Starts the write buffer with the records of the page {@code recordsEnd} lies in, taken from
+   * {@code written}, whose first byte was written at {@code writtenStart}: the next write rewrites them.
+   */
+  private void keepLastPage(ByteBuffer written, long writtenStart, long recordsEnd) {
+    int from = (int) (pageStart(recordsEnd) - writtenStart);
+    int kept = (int) (recordsEnd - pageStart(recordsEnd));
+    ByteBuffer page = written.duplicate().limit(from + kept).position(from);
+    writeBuffer.clear().put(page);
+    bufferAfter(kept);
+  }
+
+  /**
+   * Readies the write buffer for appends after the {@code kept} bytes at its start: up to
+   * {@link WalConfig#writeBufferBytes()} of records, the page after them left for the padding.
+   */
+  private void bufferAfter(int kept) {
+    writeBuffer.limit(kept + config.writeBufferBytes()).position(kept);
+  }
+
+  /**
+   * Opens the active segment recovery left for writes around the page cache if segments are written
+   * that way, and reads the records of the page its end lies in into the write buffer.
+   */
+  private FileHandle reopenForWrites(FileHandle recovered, SegmentFile segment) throws IOException {
+    Ensure.that(writeOffset == flushedOffset, "nothing is buffered yet");
+    FileHandle handle = recovered;
+    if (aroundCache(activeCapacityBytes)) {
+      handle = fs.openUncached(segment.path());
+      recovered.close();
+    }
+    long start = pageStart(writeOffset);
+    int kept = (int) (writeOffset - start);
+    try {
+      // A whole page (the segment holds whole pages if writes go around the cache, which need that).
+      ByteBuffer page = writeBuffer.duplicate().clear().limit(Math.min(PAGE_BYTES, activeCapacityBytes - (int) start));
+      while (page.position() < kept) {
+        if (handle.read(page, start + page.position()) < 0) {
+          throw new IOException("segment " + segment.path() + " ends before its records' end at byte offset "
+              + writeOffset);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      handle.close();
+      throw e;
+    }
+    bufferAfter(kept);
+    return handle;
+  }
+
+  /**
+   * Whether a segment of {@code capacityBytes} is written around the page cache: if it holds whole
+   * pages, every write can be, and is, a run of whole pages.
+   */
+  private static boolean aroundCache(int capacityBytes) {
+    return capacityBytes % PAGE_BYTES == 0;
+  }
+
+  /** A direct buffer of {@code bytes} (position 0, limit {@code bytes}) whose address is page-aligned. */
+  private static ByteBuffer alignedBuffer(int bytes) {
+    return ByteBuffer.allocateDirect((int) pageEnd(bytes) + PAGE_BYTES).alignedSlice(PAGE_BYTES).limit(bytes).slice();
   }
 
   /** Zero bytes from {@code end} to the end of its page, or of the segment if that comes first. */
@@ -463,18 +549,28 @@ public final class SegmentedLog implements AutoCloseable {
     return (offset + PAGE_BYTES - 1) & -PAGE_BYTES;
   }
 
+  /** {@code offset} rounded down to a page boundary. */
+  static long pageStart(long offset) {
+    return offset & -PAGE_BYTES;
+  }
+
   /**
    * A record larger than the write buffer goes to the file in one write of its own (the buffer was
    * flushed first), so that header and payload are never split across writes a crash could separate.
    */
   private void writeLargeFrame(int type, byte[] payload, int frameBytes) throws IOException {
-    Ensure.that(writeBuffer.position() == 0, "the buffer was flushed before a large record");
-    int padding = paddingAfter(writeOffset + frameBytes);
-    ByteBuffer frame = ByteBuffer.allocate(frameBytes + padding);
+    Ensure.that(flushedOffset == writeOffset, "the buffer was flushed before a large record");
+    long start = pageStart(writeOffset);
+    long end = writeOffset + frameBytes;
+    int padding = paddingAfter(end);
+    ByteBuffer frame = alignedBuffer((int) (end + padding - start));
+    frame.put(writeBuffer.flip());
     Frame.putHeader(frame, type, payload, crc);
-    frame.put(payload).position(frameBytes + padding).flip();
-    flushedTo(writeFully(active, frame, flushedOffset) - padding);
-    Ensure.that(flushedOffset == writeOffset + frameBytes, "the large record was written whole");
+    // A new direct buffer holds zeros, so the padding is there already.
+    frame.put(payload).position(frame.limit()).flip();
+    flushedTo(writeFully(active, frame, start) - padding);
+    keepLastPage(frame, start, end);
+    Ensure.that(flushedOffset == end, "the large record was written whole");
   }
 
   private void checkUsable() throws IOException {

@@ -12,6 +12,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.synod.common.Ensure;
 import io.synod.common.Marks;
 import io.synod.wal.fs.FileHandle;
 import io.synod.wal.fs.FileSystem;
@@ -22,6 +23,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.zip.CRC32C;
@@ -135,6 +137,62 @@ class RecoveryTest {
       assertThat(log.lastIndex()).isEqualTo(15);
       assertDerived(log);
     }
+  }
+
+  @Test
+  void zerosToAPageThenTheTailOfALostRecordThenRecordsAreUnsyncedWrites() throws IOException {
+    writeSynced(10);
+    // The write of records 11..k was lost; the next write, of k+1 and k+2, was kept: it started at
+    // the page record k ends in, so it brought the tail of record k along.
+    Path segment = segmentPath(DIR, 1);
+    int k = firstRecordEndingInALaterPage(11);
+    long keptStart = SegmentedLog.pageStart(offsetOf(1, k + 1));
+    byte[] lost = frame(k);
+    byte[] tail = Arrays.copyOfRange(lost, (int) (keptStart - offsetOf(1, k)), lost.length);
+    writeRaw(segment, keptStart, tail);
+    writeRaw(segment, offsetOf(1, k + 1), frame(k + 1));
+    writeRaw(segment, offsetOf(1, k + 2), frame(k + 2));
+    long fragmentsBefore = Marks.count(Recovery.MARK_GAP_WITH_FRAGMENT);
+    SegmentedLog.Recovered recovered = SegmentedLog.open(fs, DIR, ONE_SEGMENT);
+    RecoveryReport.Truncation cut = recovered.report().truncation().orElseThrow();
+    assertThat(cut.kind()).isEqualTo(RecoveryReport.Kind.UNSYNCED_GAP);
+    assertThat(cut.offset()).isEqualTo(offsetOf(1, 11));
+    assertThat(Marks.count(Recovery.MARK_GAP_WITH_FRAGMENT)).isEqualTo(fragmentsBefore + 1);
+    try (SegmentedLog log = recovered.log()) {
+      assertThat(log.lastIndex()).isEqualTo(10);
+      appendDerived(log, 5);
+      log.sync();
+    }
+    try (SegmentedLog log = SegmentedLog.open(fs, DIR, ONE_SEGMENT).log()) {
+      assertThat(log.lastIndex()).isEqualTo(15);
+      assertDerived(log);
+    }
+  }
+
+  @Test
+  void bytesBeforeThePageOfTheNextValidRecordAreCorruption() throws IOException {
+    writeSynced(10);
+    // As above, but the bytes before record k+1 begin a page earlier than the page it starts in: no
+    // write starts there, so no crash can leave them.
+    Path segment = segmentPath(DIR, 1);
+    int k = firstRecordEndingInALaterPage(11);
+    long keptStart = SegmentedLog.pageStart(offsetOf(1, k + 1));
+    Ensure.that(keptStart - 8 > offsetOf(1, 11), "the lost records span more than 8 bytes before the page");
+    writeRaw(segment, keptStart - 8, new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
+    writeRaw(segment, offsetOf(1, k + 1), frame(k + 1));
+    assertThatThrownBy(() -> SegmentedLog.open(fs, DIR, ONE_SEGMENT))
+        .isInstanceOfSatisfying(WalCorruptionException.class, e -> assertThat(e.offset()).isEqualTo(offsetOf(1, 11)))
+        .hasMessageContaining("byte offset " + offsetOf(1, k + 1));
+  }
+
+  /** The first record from {@code from} on that ends in a later page than the one it starts in. */
+  private static int firstRecordEndingInALaterPage(int from) {
+    int k = from;
+    while (SegmentedLog.pageStart(offsetOf(1, k + 1)) <= offsetOf(1, k)) {
+      k++;
+    }
+    Ensure.that(offsetOf(1, k + 3) < ONE_SEGMENT.segmentBytes(), "the records fit the segment");
+    return k;
   }
 
   @Test

@@ -26,6 +26,7 @@ class SegmentedLogCrashTest {
   void everySyncedRecordSurvivesEveryCrash() throws IOException {
     long tornBefore = Marks.count(Recovery.MARK_TORN);
     long gapsBefore = Marks.count("wal.unsynced-gap-discarded");
+    long fragmentsBefore = Marks.count(Recovery.MARK_GAP_WITH_FRAGMENT);
     long sparesBefore = Marks.count(SegmentedLog.MARK_ROLL_FROM_SPARE);
     long lostWrites = 0;
     long tornWrites = 0;
@@ -43,13 +44,17 @@ class SegmentedLogCrashTest {
     assertThat(tornWrites).isPositive();
     assertThat(Marks.count(Recovery.MARK_TORN)).isGreaterThan(tornBefore);
     assertThat(Marks.count("wal.unsynced-gap-discarded")).isGreaterThan(gapsBefore);
+    assertThat(Marks.count(Recovery.MARK_GAP_WITH_FRAGMENT)).isGreaterThan(fragmentsBefore);
     assertThat(Marks.count(SegmentedLog.MARK_ROLL_FROM_SPARE)).isGreaterThan(sparesBefore);
   }
 
   private static SimFileSystem runSeed(long seed) throws IOException {
     SplittableRandom random = new SplittableRandom(seed);
     SimFileSystem fs = new SimFileSystem(random.split());
-    WalConfig config = WalConfig.small().withSegmentBytes(random.nextBoolean() ? 1024 : 4096);
+    // Segments of less than a page, of one, and of several (so that writes start at many page
+    // boundaries and a lost write can be followed by a kept one rewriting its last page).
+    int[] sizes = {1024, 4096, 3 * 4096 + 500, 4 * 4096};
+    WalConfig config = WalConfig.small().withSegmentBytes(sizes[random.nextInt(sizes.length)]);
     // model.get(i) is the payload of record i + 1; indexes below `first` were trimmed.
     List<byte[]> model = new ArrayList<>();
     long synced = 0;

@@ -106,17 +106,18 @@ class SpareSegmentTest {
       }
     }
     // The roll's steps, each of which was a crash point above: the full segment synced, the spare
-    // renamed, the header written and synced, the rename synced; then the first record.
+    // renamed, the header written and synced, the rename synced; then the first record, written with
+    // the header's page, since writes start on page boundaries.
     String first = SegmentFile.nameOf(1);
     String next = SegmentFile.nameOf(FILL + 1);
     assertThat(uncrashed).containsExactly(
-        "write@" + offsetOf(1, FILL) + " " + first,
+        "write@" + SegmentedLog.pageStart(offsetOf(1, FILL)) + " " + first,
         "sync " + first,
         "move " + SpareSegment.NAME + " -> " + next,
         "write@0 " + next,
         "sync " + next,
         "syncDirectory",
-        "write@" + SegmentHeader.BYTES + " " + next,
+        "write@0 " + next,
         "sync " + next);
     assertThat(crashes).isEqualTo(2 * SEEDS * uncrashed.size());
     // Both crash outcomes the design claims to handle really happened: a renamed spare without a
