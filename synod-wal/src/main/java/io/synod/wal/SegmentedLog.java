@@ -103,7 +103,9 @@ public final class SegmentedLog implements AutoCloseable {
     this.activeCapacityBytes = recovered.activeCapacityBytes();
     this.writeOffset = recovered.activeEndOffset();
     this.flushedOffset = recovered.activeEndOffset();
-    this.active = recovered.active() == null ? null : reopenForWrites(recovered.active(), recovered.segments().peekLast());
+    this.active = recovered.active() == null
+        ? null
+        : reopenForWrites(recovered.active(), recovered.segments().peekLast());
     this.firstIndex = recovered.firstIndex();
     this.lastIndex = recovered.lastIndex();
     // Recovery keeps only records that are on disk and were synced there (or cut them off).
