@@ -223,7 +223,7 @@ final class Recovery {
     RecoveryReport.Kind kind;
     if (valid < 0) {
       kind = RecoveryReport.Kind.TORN_RECORD;
-    } else if (firstNonZero >= valid || lostBeforeKeptPage(offset, firstNonZero, valid)) {
+    } else if (firstNonZero >= keptWriteStart(offset, valid)) {
       kind = RecoveryReport.Kind.UNSYNCED_GAP;
       Marks.hit("wal.unsynced-gap-discarded");
       if (firstNonZero < valid) {
@@ -240,13 +240,14 @@ final class Recovery {
   }
 
   /**
-   * Whether zeros from the end of the intact records at {@code offset} up to a page boundary, then the
-   * bytes before the valid record at {@code valid} in that page, are what a lost write leaves when the
-   * write after it, which starts at that boundary with the lost write's last page, was kept.
+   * Where a kept write that holds the valid record at {@code valid} can start, when the records that
+   * end at {@code offset} are followed by lost writes: at the start of the page {@code valid} lies in
+   * (bringing the end of the lost write's last record along), or at {@code valid} itself if that page
+   * also holds {@code offset}. Everything from {@code offset} up to there must be zeros.
    */
-  private static boolean lostBeforeKeptPage(long offset, long firstNonZero, long valid) {
-    long keptStart = SegmentedLog.pageStart(valid);
-    return keptStart > offset && firstNonZero >= keptStart;
+  private static long keptWriteStart(long offset, long valid) {
+    long page = SegmentedLog.pageStart(valid);
+    return page > offset ? page : valid;
   }
 
   /** A crash during preallocation can leave the newest segment short; finish it with zeros. */

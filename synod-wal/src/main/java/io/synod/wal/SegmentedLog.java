@@ -95,7 +95,6 @@ public final class SegmentedLog implements AutoCloseable {
     // A page more than the appended records need, for the records kept from the page the last write
     // ended in, and one more for the zeros that complete a write's last page.
     this.writeBuffer = alignedBuffer(config.writeBufferBytes() + 2 * PAGE_BYTES);
-    bufferAfter(0);
     this.zeros = zeros;
     this.reader = reader;
     this.spare = new SpareSegment(fs, dir, config.segmentBytes(), zeros);
@@ -434,8 +433,7 @@ public final class SegmentedLog implements AutoCloseable {
     writeOffset = SegmentHeader.BYTES;
     flushedOffset = SegmentHeader.BYTES;
     // The header is the start of the page the first write rewrites.
-    writeBuffer.clear().put(header.clear().limit(SegmentHeader.BYTES));
-    bufferAfter(SegmentHeader.BYTES);
+    keepLastPage(header, 0, SegmentHeader.BYTES);
     if (segments.size() == 1) {
       firstIndex = first;
     }
@@ -499,32 +497,27 @@ public final class SegmentedLog implements AutoCloseable {
   }
 
   /**
-   * Opens the active segment recovery left for writes around the page cache if segments are written
-   * that way, and reads the records of the page its end lies in into the write buffer.
+   * Reads the records of the page the end of the active segment recovery left lies in into the write
+   * buffer, through recovery's handle (which reads in any size), and returns the handle to write
+   * with: a new one around the page cache if segments are written that way. {@link #open} closes
+   * recovery's handle if this throws.
    */
   private FileHandle reopenForWrites(FileHandle recovered, SegmentFile segment) throws IOException {
     Ensure.that(writeOffset == flushedOffset, "nothing is buffered yet");
-    FileHandle handle = recovered;
-    if (aroundCache(activeCapacityBytes)) {
-      handle = fs.openUncached(segment.path());
-      recovered.close();
-    }
     long start = pageStart(writeOffset);
-    int kept = (int) (writeOffset - start);
-    try {
-      // A whole page (the segment holds whole pages if writes go around the cache, which need that).
-      ByteBuffer page = writeBuffer.duplicate().clear().limit(Math.min(PAGE_BYTES, activeCapacityBytes - (int) start));
-      while (page.position() < kept) {
-        if (handle.read(page, start + page.position()) < 0) {
-          throw new IOException("segment " + segment.path() + " ends before its records' end at byte offset "
-              + writeOffset);
-        }
+    ByteBuffer page = writeBuffer.clear().limit((int) (writeOffset - start));
+    while (page.hasRemaining()) {
+      if (recovered.read(page, start + page.position()) < 0) {
+        throw new IOException("segment " + segment.path() + " ends before its records' end at byte offset "
+            + writeOffset);
       }
-    } catch (IOException | RuntimeException e) {
-      handle.close();
-      throw e;
     }
-    bufferAfter(kept);
+    bufferAfter(page.position());
+    if (!aroundCache(activeCapacityBytes)) {
+      return recovered;
+    }
+    FileHandle handle = fs.openUncached(segment.path());
+    recovered.close();
     return handle;
   }
 

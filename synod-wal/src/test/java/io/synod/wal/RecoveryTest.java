@@ -124,19 +124,7 @@ class RecoveryTest {
     Path segment = segmentPath(DIR, 1);
     writeRaw(segment, offsetOf(1, 13), frame(13));
     writeRaw(segment, offsetOf(1, 14), frame(14));
-    SegmentedLog.Recovered recovered = SegmentedLog.open(fs, DIR, ONE_SEGMENT);
-    RecoveryReport.Truncation cut = recovered.report().truncation().orElseThrow();
-    assertThat(cut.kind()).isEqualTo(RecoveryReport.Kind.UNSYNCED_GAP);
-    assertThat(cut.offset()).isEqualTo(offsetOf(1, 11));
-    try (SegmentedLog log = recovered.log()) {
-      assertThat(log.lastIndex()).isEqualTo(10);
-      appendDerived(log, 5);
-      log.sync();
-    }
-    try (SegmentedLog log = SegmentedLog.open(fs, DIR, ONE_SEGMENT).log()) {
-      assertThat(log.lastIndex()).isEqualTo(15);
-      assertDerived(log);
-    }
+    assertUnsyncedGapCutAfterRecord10();
   }
 
   @Test
@@ -153,11 +141,19 @@ class RecoveryTest {
     writeRaw(segment, offsetOf(1, k + 1), frame(k + 1));
     writeRaw(segment, offsetOf(1, k + 2), frame(k + 2));
     long fragmentsBefore = Marks.count(Recovery.MARK_GAP_WITH_FRAGMENT);
+    assertUnsyncedGapCutAfterRecord10();
+    assertThat(Marks.count(Recovery.MARK_GAP_WITH_FRAGMENT)).isEqualTo(fragmentsBefore + 1);
+  }
+
+  /**
+   * Opens the log of {@link #writeSynced}(10) plus unsynced writes: recovery must cut everything after
+   * record 10 as an unsynced gap, and the log must continue right after it.
+   */
+  private void assertUnsyncedGapCutAfterRecord10() throws IOException {
     SegmentedLog.Recovered recovered = SegmentedLog.open(fs, DIR, ONE_SEGMENT);
     RecoveryReport.Truncation cut = recovered.report().truncation().orElseThrow();
     assertThat(cut.kind()).isEqualTo(RecoveryReport.Kind.UNSYNCED_GAP);
     assertThat(cut.offset()).isEqualTo(offsetOf(1, 11));
-    assertThat(Marks.count(Recovery.MARK_GAP_WITH_FRAGMENT)).isEqualTo(fragmentsBefore + 1);
     try (SegmentedLog log = recovered.log()) {
       assertThat(log.lastIndex()).isEqualTo(10);
       appendDerived(log, 5);
