@@ -10,18 +10,30 @@ import java.util.Arrays;
  */
 final class ByteReader {
   private final byte[] buf;
+  /** End of the bytes to read: the array may hold more after them, which are not ours. */
+  private final int end;
   private int pos;
 
   ByteReader(byte[] buf) {
+    this(buf, 0, buf.length);
+  }
+
+  /** Reads {@code buf[offset, offset + length)} in place. */
+  ByteReader(byte[] buf, int offset, int length) {
+    if (offset < 0 || length < 0 || offset > buf.length - length) {
+      throw new IllegalArgumentException("range " + offset + "+" + length + " outside " + buf.length + " bytes");
+    }
     this.buf = buf;
+    this.pos = offset;
+    this.end = offset + length;
   }
 
   int remaining() {
-    return buf.length - pos;
+    return end - pos;
   }
 
   int readByte() throws KvException {
-    if (pos >= buf.length) {
+    if (pos >= end) {
       throw KvException.invalid("truncated at byte " + pos);
     }
     return buf[pos++] & 0xff;
@@ -105,8 +117,8 @@ final class ByteReader {
   }
 
   void expectEnd() throws KvException {
-    if (pos != buf.length) {
-      throw KvException.invalid((buf.length - pos) + " trailing bytes");
+    if (pos != end) {
+      throw KvException.invalid((end - pos) + " trailing bytes");
     }
   }
 }

@@ -42,7 +42,12 @@ public final class KvCodec {
   }
 
   public static KvCommand decodeCommand(byte[] bytes) throws KvException {
-    ByteReader in = new ByteReader(bytes);
+    return decodeCommand(bytes, 0, bytes.length);
+  }
+
+  /** Decodes the command in {@code bytes[offset, offset + length)}, in place. */
+  public static KvCommand decodeCommand(byte[] bytes, int offset, int length) throws KvException {
+    ByteReader in = new ByteReader(bytes, offset, length);
     readVersion(in);
     long clientId = in.readZigZag();
     long sequence = in.readZigZag();

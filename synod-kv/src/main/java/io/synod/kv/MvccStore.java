@@ -61,19 +61,33 @@ public final class MvccStore {
    */
   public byte[] apply(long slot, byte[] command) {
     Ensure.notNull(command, "command");
+    return KvCodec.encodeResult(apply(slot, command, 0, command.length, true));
+  }
+
+  /**
+   * Applies the encoded {@link KvCommand} in {@code command[offset, offset + length)} of {@code slot},
+   * decoding it once, in place, and returns its result. When {@code resultWanted} is false nobody
+   * reads the result: a range (which changes nothing) is then not run at all, and null is returned
+   * for it. Never throws for bad input: a malformed or oversized command gets an error result and
+   * changes nothing. {@code slot} must be after {@link #appliedSlot()}.
+   */
+  public KvResult apply(long slot, byte[] command, int offset, int length, boolean resultWanted) {
+    Ensure.notNull(command, "command");
     beginSlot(slot);
-    KvResult result;
-    if (command.length > state.limits.requestBytesMax()) {
-      result = KvResult.error(new KvException(KvException.Code.REQUEST_TOO_LARGE));
-    } else {
-      try {
-        result = execute(KvCodec.decodeCommand(command));
-      } catch (KvException e) {
-        Marks.hit("kv.malformed-command");
-        result = KvResult.error(e);
-      }
+    if (length > state.limits.requestBytesMax()) {
+      return KvResult.error(new KvException(KvException.Code.REQUEST_TOO_LARGE));
     }
-    return KvCodec.encodeResult(result);
+    KvCommand decoded;
+    try {
+      decoded = KvCodec.decodeCommand(command, offset, length);
+    } catch (KvException e) {
+      Marks.hit("kv.malformed-command");
+      return KvResult.error(e);
+    }
+    if (!resultWanted && decoded.request() instanceof RangeRequest) {
+      return null;
+    }
+    return execute(decoded);
   }
 
   /** Like {@link #apply(long, byte[])} for a decoded command (no request-size check). */

@@ -4,6 +4,7 @@ import io.synod.paxos.Ballot;
 import io.synod.paxos.Batch;
 import io.synod.paxos.Configuration;
 import io.synod.paxos.Entry;
+import io.synod.node.core.NodeMessage;
 import io.synod.paxos.Message;
 import io.synod.paxos.SnapshotHandle;
 import java.io.IOException;

@@ -1,39 +1,42 @@
 package io.synod.node;
 
 import io.synod.common.Ensure;
-import io.synod.paxos.Batch;
-import io.synod.paxos.DurableState;
-import io.synod.paxos.Entry;
-import io.synod.paxos.Message;
+import io.synod.node.core.NodeCore;
+import io.synod.node.core.NodeMessage;
+import io.synod.node.core.NodeReady;
+import io.synod.node.core.StateMachine;
 import io.synod.paxos.PaxosConfig;
-import io.synod.paxos.Ready;
-import io.synod.paxos.Replica;
+import io.synod.paxos.PersistRequest;
 import io.synod.paxos.SnapshotHandle;
 import io.synod.wal.WalConfig;
 import io.synod.wal.fs.FileSystem;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One replica as a running node: a single loop thread owns the Paxos {@link Replica} and the
- * {@link StateMachine}; transport threads and clients only enqueue events; a {@link StorageWorker}
- * thread writes and fsyncs in groups and reports back. Client commands are batched into slots by
- * the core; a follower forwards them to the leader; the node a command entered through completes
- * its client's future when it applies the command.
+ * The runtime of one replica: it feeds a {@link NodeCore} (which holds all of the node's logic) and
+ * carries out its effects. One loop thread owns the core and the state machine; transport threads
+ * and clients only enqueue events; a {@link StorageWorker} thread writes and fsyncs in groups and
+ * reports back. The loop reads the monotonic clock and passes it in; nothing in the core does.
+ *
+ * @param <R> the state machine's typed result
  */
-public final class Node implements AutoCloseable {
+public final class Node<R> implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Node.class);
 
   /**
@@ -43,6 +46,7 @@ public final class Node implements AutoCloseable {
    * @param dataDir where this node's storage lives
    * @param tickNanos how often the core's clock advances
    * @param requestTimeoutNanos a client request with no outcome after this long fails with Timeout
+   * @param resendIntervalNanos a forwarded request not applied after this long is sent again
    * @param snapshotEverySlots snapshot the state machine after this many applied slots (0: never), and
    *     once at least as many command bytes were applied as the last snapshot held
    * @param eventQueueMax events (messages, requests) waiting for the loop; beyond it requests get Busy
@@ -51,36 +55,36 @@ public final class Node implements AutoCloseable {
    */
   public record Config(
       int id, PaxosConfig paxos, WalConfig wal, Path dataDir, long tickNanos, long requestTimeoutNanos,
-      int snapshotEverySlots, int eventQueueMax, int pendingRequestsMax, boolean wipeOnCorruption) {
+      long resendIntervalNanos, int snapshotEverySlots, int eventQueueMax, int pendingRequestsMax,
+      boolean wipeOnCorruption) {
     public Config validate() {
-      paxos.validate();
+      core().validate();
       wal.validate();
       Ensure.argument(tickNanos > 0, "tickNanos must be positive");
       Ensure.argument(requestTimeoutNanos > tickNanos, "requestTimeoutNanos must exceed a tick");
-      Ensure.argument(snapshotEverySlots >= 0, "snapshotEverySlots must not be negative");
       Ensure.argument(eventQueueMax >= 16, "eventQueueMax must be at least 16");
-      Ensure.argument(pendingRequestsMax >= 1, "pendingRequestsMax must be at least 1");
       return this;
     }
 
+    /** The core's part of this configuration. */
+    public NodeCore.Config core() {
+      return new NodeCore.Config(id, paxos, requestTimeoutNanos, resendIntervalNanos, snapshotEverySlots,
+          pendingRequestsMax);
+    }
+
     public static Config defaults(int id, PaxosConfig paxos, Path dataDir) {
-      return new Config(id, paxos, WalConfig.defaults(), dataDir, 10_000_000L, 5_000_000_000L,
+      return new Config(id, paxos, WalConfig.defaults(), dataDir, 10_000_000L, 5_000_000_000L, 1_000_000_000L,
           10_000, 65_536, 32_768, false);
     }
   }
-
-  /** What the node looks like from outside (updated by the loop after every round). */
-  public record Status(Replica.Role role, int leaderId, long chosenUpTo, long appliedUpTo, long ballotRound) {}
 
   private sealed interface Event {}
 
   private record Received(NodeMessage message) implements Event {}
 
-  private record Submit(byte[] command, CompletableFuture<byte[]> reply) implements Event {}
+  private record Submit<R>(byte[] command, CompletableFuture<R> reply) implements Event {}
 
-  private record Query(java.util.function.Consumer<StateMachine> action) implements Event {}
-
-  private record SnapshotStored(SnapshotHandle handle, byte[] data) {}
+  private record Query<R>(Consumer<StateMachine<R>> action) implements Event {}
 
   /** Wakes the loop to look at what the storage thread published. */
   private record Wake() implements Event {}
@@ -89,45 +93,31 @@ public final class Node implements AutoCloseable {
 
   private static final Wake WAKE = new Wake();
 
-  private record Pending(CompletableFuture<byte[]> reply, long deadlineNanos, byte[] logged) {}
-
   private final Config config;
-  private final StateMachine machine;
+  private final StateMachine<R> machine;
   private final Transport transport;
-  private final Replica replica;
+  private final NodeCore<R> core;
   private final StorageWorker storage;
   private final BlockingQueue<Event> events;
-  private final LinkedHashMap<Long, Pending> pending = new LinkedHashMap<>();
-  private final java.util.concurrent.atomic.AtomicLong durableSeq = new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.ConcurrentLinkedQueue<SnapshotStored> storedSnapshots =
-      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  /** Futures of requests handed to the core, by request id (loop thread only). */
+  private final HashMap<Long, CompletableFuture<R>> futures = new HashMap<>();
+  private final AtomicLong durableSeq = new AtomicLong();
+  private final ConcurrentLinkedQueue<Long> storedSnapshots = new ConcurrentLinkedQueue<>();
   private volatile IOException storageFailure;
   private long persistedSeen;
-  private final java.util.ArrayDeque<byte[]> awaitingLeader = new java.util.ArrayDeque<>();
-  private final Thread loop;
   private long nextRequestId;
-  private long lastSnapshotSlot;
-  private boolean snapshotInFlight;
-  /** Size of the last snapshot taken here, and command bytes applied since it was taken. */
-  private long lastSnapshotBytes;
-  private long appliedBytesSinceSnapshot;
-  private volatile Status status;
+  private final Thread loop;
+  private volatile NodeCore.Status status;
   private final Object statusMonitor = new Object();
   private volatile boolean running = true;
 
-  private Node(Config config, StateMachine machine, Transport transport, ReplicaStorage.Opened opened) {
+  private Node(Config config, StateMachine<R> machine, Transport transport, ReplicaStorage.Opened opened,
+      long incarnation) {
     this.config = config;
     this.machine = machine;
     this.transport = transport;
     this.events = new ArrayBlockingQueue<>(config.eventQueueMax());
-    DurableState state = opened.state();
-    if (state.snapshot().slot() > machine.appliedSlot()) {
-      machine.restore(state.snapshot().slot(), state.snapshotData());
-    }
-    long applied = Math.max(machine.appliedSlot(), state.snapshot().slot());
-    this.lastSnapshotSlot = state.snapshot().slot();
-    // Time is injected into the core; the node reads the monotonic clock and nothing else does.
-    this.replica = new Replica(config.paxos(), config.id(), state, applied,
+    this.core = new NodeCore<>(config.core(), machine, opened.state(), incarnation,
         new SplittableRandom(System.nanoTime() ^ config.id()), System.nanoTime());
     // The storage thread never blocks on the loop (the loop may be blocked handing it work): it
     // publishes its progress in these fields and wakes the loop if the queue has room.
@@ -139,8 +129,8 @@ public final class Node implements AutoCloseable {
       }
 
       @Override
-      public void snapshotStored(SnapshotHandle handle, byte[] data) {
-        storedSnapshots.add(new SnapshotStored(handle, data));
+      public void snapshotStored(SnapshotHandle handle) {
+        storedSnapshots.add(handle.slot());
         events.offer(WAKE);
       }
 
@@ -150,10 +140,7 @@ public final class Node implements AutoCloseable {
         events.offer(WAKE);
       }
     }, "synod-storage-" + config.id());
-    // Request ids must not repeat across restarts: the log still holds commands of earlier
-    // incarnations, and applying one must not complete a new request that reused its id.
-    this.nextRequestId = java.util.concurrent.ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
-    this.status = snapshotStatus();
+    this.status = core.status();
     this.loop = new Thread(this::run, "synod-node-" + config.id());
   }
 
@@ -162,7 +149,7 @@ public final class Node implements AutoCloseable {
    *
    * @throws StorageCorruptException if the storage is corrupt and {@code wipeOnCorruption} is off
    */
-  public static Node start(Config config, StateMachine machine, Transport transport, FileSystem fs)
+  public static <R> Node<R> start(Config config, StateMachine<R> machine, Transport transport, FileSystem fs)
       throws IOException {
     config.validate();
     ReplicaStorage.Opened opened;
@@ -175,17 +162,20 @@ public final class Node implements AutoCloseable {
       LOG.warn("node {}: {}; wiping and rebuilding from peers", config.id(), e.getMessage());
       opened = ReplicaStorage.wipe(fs, config.dataDir(), config.paxos().configuration(), config.wal());
     }
-    Node node = new Node(config, machine, transport, opened);
+    // A wipe loses the stored incarnation; the wall clock in microseconds keeps the next one above
+    // every earlier one unless the clock went back by more than the time since that start.
+    long incarnation = opened.storage().startIncarnation(TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()));
+    Node<R> node = new Node<>(config, machine, transport, opened, incarnation);
     node.loop.start();
     return node;
   }
 
-  /** Submits a client command; the future completes with the state machine's reply once applied here. */
-  public CompletableFuture<byte[]> submit(byte[] command) {
-    CompletableFuture<byte[]> reply = new CompletableFuture<>();
+  /** Submits a client command; the future completes with the state machine's result once applied here. */
+  public CompletableFuture<R> submit(byte[] command) {
+    CompletableFuture<R> reply = new CompletableFuture<>();
     if (!running) {
       reply.completeExceptionally(new NodeException.Stopped("node " + config.id() + " is stopped"));
-    } else if (!events.offer(new Submit(command, reply))) {
+    } else if (!events.offer(new Submit<>(command, reply))) {
       reply.completeExceptionally(new NodeException.Busy("node " + config.id() + " event queue is full"));
     }
     return reply;
@@ -196,11 +186,11 @@ public final class Node implements AutoCloseable {
    * here so far: a serializable read, served without the network. The function must not modify the
    * state machine.
    */
-  public <T> CompletableFuture<T> query(java.util.function.Function<StateMachine, T> read) {
+  public <T> CompletableFuture<T> query(Function<StateMachine<R>, T> read) {
     CompletableFuture<T> result = new CompletableFuture<>();
-    Query query = new Query(machine -> {
+    Query<R> query = new Query<>(m -> {
       try {
-        result.complete(read.apply(machine));
+        result.complete(read.apply(m));
       } catch (RuntimeException e) {
         result.completeExceptionally(e);
       }
@@ -220,7 +210,7 @@ public final class Node implements AutoCloseable {
     }
   }
 
-  public Status status() {
+  public NodeCore.Status status() {
     return status;
   }
 
@@ -228,8 +218,7 @@ public final class Node implements AutoCloseable {
    * Blocks until the node's status satisfies {@code condition} or {@code timeoutNanos} pass; returns
    * whether it did. Woken by the loop whenever the status changes: no polling.
    */
-  public boolean awaitStatus(java.util.function.Predicate<Status> condition, long timeoutNanos)
-      throws InterruptedException {
+  public boolean awaitStatus(Predicate<NodeCore.Status> condition, long timeoutNanos) throws InterruptedException {
     long deadline = System.nanoTime() + timeoutNanos;
     synchronized (statusMonitor) {
       while (!condition.test(status)) {
@@ -244,7 +233,7 @@ public final class Node implements AutoCloseable {
   }
 
   private void publishStatus() {
-    Status next = snapshotStatus();
+    NodeCore.Status next = core.status();
     if (!next.equals(status)) {
       synchronized (statusMonitor) {
         status = next;
@@ -277,14 +266,10 @@ public final class Node implements AutoCloseable {
         takeStorageProgress();
         long now = System.nanoTime();
         if (now >= nextTick) {
-          replica.tick(now);
-          expireRequests(now);
+          core.tick(now);
           nextTick = now + config.tickNanos();
         }
-        processReady();
-        if (releaseAwaitingLeader()) {
-          processReady();
-        }
+        carryOutReady();
         publishStatus();
       }
     } catch (InterruptedException e) {
@@ -300,17 +285,16 @@ public final class Node implements AutoCloseable {
     }
   }
 
-  private void handle(Event event) throws InterruptedException {
+  @SuppressWarnings("unchecked")
+  private void handle(Event event) {
     if (event instanceof Received r) {
-      if (r.message() instanceof NodeMessage.Paxos p) {
-        replica.step(p.message());
-      } else if (r.message() instanceof NodeMessage.Forward f) {
-        forwarded(f);
-      }
-    } else if (event instanceof Submit s) {
-      submitted(s);
-    } else if (event instanceof Query q) {
-      q.action().accept(machine);
+      core.receive(r.message());
+    } else if (event instanceof Submit<?> s) {
+      long requestId = ++nextRequestId;
+      futures.put(requestId, (CompletableFuture<R>) s.reply());
+      core.request(requestId, s.command());
+    } else if (event instanceof Query<?> q) {
+      ((Query<R>) q).action().accept(machine);
     } else if (event instanceof Stop) {
       running = false;
     }
@@ -326,124 +310,48 @@ public final class Node implements AutoCloseable {
     long durable = durableSeq.get();
     if (durable > persistedSeen) {
       persistedSeen = durable;
-      replica.persisted(durable);
+      core.persisted(durable);
     }
-    SnapshotStored stored;
-    while ((stored = storedSnapshots.poll()) != null) {
-      snapshotInFlight = false;
-      if (stored.handle().slot() > replica.snapshot().slot()) {
-        replica.snapshotTaken(stored.handle().slot(), stored.data());
-      }
+    Long slot;
+    while ((slot = storedSnapshots.poll()) != null) {
+      core.snapshotStored(slot);
     }
   }
 
-  private void submitted(Submit s) {
-    if (pending.size() >= config.pendingRequestsMax()) {
-      s.reply().completeExceptionally(new NodeException.Busy("too many requests in flight"));
-      return;
-    }
-    long requestId = nextRequestId++;
-    byte[] logged = new CommandEnvelope(config.id(), requestId, s.command()).encode();
-    pending.put(requestId, new Pending(s.reply(), System.nanoTime() + config.requestTimeoutNanos(), logged));
-    propose(logged, s.reply());
-  }
-
-  /** Proposes at this node if it leads, else forwards to the leader it knows. */
-  private void propose(byte[] logged, CompletableFuture<byte[]> reply) {
-    if (replica.role() == Replica.Role.LEADER) {
-      Replica.ProposeResult result = replica.propose(logged);
-      if (result == Replica.ProposeResult.FULL && reply != null) {
-        failOwn(logged, new NodeException.Busy("proposal queue full"));
-      }
-      return;
-    }
-    int leader = replica.leaderHint();
-    if (leader != 0 && leader != config.id() && reply != null) {
-      transport.send(new NodeMessage.Forward(config.paxos().groupId(), config.id(), leader, logged));
-    } else if (reply != null) {
-      // No leader known yet (an election is running, or this node just started): hold the command
-      // until one is known; the request timeout still bounds the wait.
-      awaitingLeader.addLast(logged);
-    }
-  }
-
-  /**
-   * A command another node forwarded here, believing this node leads. If it no longer does, the
-   * command goes on once to the leader this node knows, so a client does not wait out its timeout
-   * after a leader change. Only a command that came straight from its origin is passed on: two
-   * nodes with stale views cannot bounce it back and forth.
-   */
-  private void forwarded(NodeMessage.Forward f) {
-    if (replica.role() == Replica.Role.LEADER) {
-      replica.propose(f.command());
-      return;
-    }
-    CommandEnvelope envelope = CommandEnvelope.decode(f.command());
-    int leader = replica.leaderHint();
-    if (envelope != null && envelope.origin() == f.from() && leader != 0 && leader != config.id()
-        && leader != f.from()) {
-      transport.send(new NodeMessage.Forward(config.paxos().groupId(), config.id(), leader, f.command()));
-    }
-  }
-
-  /** Proposes or forwards commands held while no leader was known; true if it released any. */
-  private boolean releaseAwaitingLeader() {
-    if (awaitingLeader.isEmpty()) {
-      return false;
-    }
-    int leader = replica.leaderHint();
-    if (replica.role() != Replica.Role.LEADER && (leader == 0 || leader == config.id())) {
-      return false;
-    }
-    List<byte[]> held = new ArrayList<>(awaitingLeader);
-    awaitingLeader.clear();
-    for (byte[] logged : held) {
-      CommandEnvelope envelope = CommandEnvelope.decode(logged);
-      Pending p = envelope == null ? null : pending.get(envelope.requestId());
-      if (p != null) {
-        propose(logged, p.reply());
-      }
-    }
-    return true;
-  }
-
-  private void failOwn(byte[] logged, NodeException error) {
-    CommandEnvelope envelope = CommandEnvelope.decode(logged);
-    if (envelope != null && envelope.origin() == config.id()) {
-      Pending p = pending.remove(envelope.requestId());
-      if (p != null) {
-        p.reply().completeExceptionally(error);
-      }
-    }
-  }
-
-  private void processReady() throws InterruptedException {
-    for (int round = 0; round < 100; round++) {
-      if (storageFailure != null) {
-        return;
-      }
-      Ready ready = replica.ready();
+  private void carryOutReady() throws InterruptedException {
+    for (int round = 0; round < 100 && running; round++) {
+      NodeReady<R> ready = core.ready();
       if (ready.isEmpty()) {
         return;
       }
-      if (ready.install() != null) {
-        machine.restore(ready.install().handle().slot(), ready.install().data());
-        lastSnapshotSlot = ready.install().handle().slot();
-        storage.submit(new StorageWorker.Snapshot(ready.install().handle(), ready.install().data(), false));
+      for (NodeMessage message : ready.messages()) {
+        transport.send(message);
       }
-      for (Message message : ready.messages()) {
-        transport.send(new NodeMessage.Paxos(message));
+      for (NodeReady.StorageJob job : ready.storage()) {
+        if (job instanceof NodeReady.Persist p) {
+          if (!persistInline(p.request())) {
+            storage.submit(new StorageWorker.Persist(p.request()));
+          }
+        } else {
+          NodeReady.StoreSnapshot s = (NodeReady.StoreSnapshot) job;
+          storage.submit(new StorageWorker.Snapshot(s.handle(), s.data(), s.taken()));
+        }
       }
-      if (ready.persist() != null && !persistInline(ready.persist())) {
-        storage.submit(new StorageWorker.Persist(ready.persist()));
+      for (NodeReady.Reply<R> reply : ready.replies()) {
+        complete(reply);
       }
-      for (Entry entry : ready.chosen()) {
-        apply(entry);
-      }
-      for (byte[] command : ready.dropped()) {
-        failOwn(command, new NodeException.NotLeader(replica.leaderHint()));
-      }
-      maybeSnapshot();
+    }
+  }
+
+  private void complete(NodeReady.Reply<R> reply) {
+    CompletableFuture<R> future = futures.remove(reply.requestId());
+    Ensure.that(future != null, "a reply for request " + reply.requestId() + " that nobody waits for");
+    if (reply.isOk()) {
+      future.complete(reply.result());
+    } else if (reply.failure() == NodeReady.Failure.BUSY) {
+      future.completeExceptionally(new NodeException.Busy("too many requests in flight"));
+    } else {
+      future.completeExceptionally(new NodeException.Timeout("no outcome within the request timeout"));
     }
   }
 
@@ -452,7 +360,7 @@ public final class Node implements AutoCloseable {
    * this thread and tells the core at once: at low load that saves two thread wake-ups per persist
    * on the path of every write. Under load the storage thread is busy and batches (group commit).
    */
-  private boolean persistInline(io.synod.paxos.PersistRequest request) {
+  private boolean persistInline(PersistRequest request) {
     if (!events.isEmpty()) {
       return false;
     }
@@ -471,77 +379,20 @@ public final class Node implements AutoCloseable {
     return true;
   }
 
-  private void apply(Entry entry) {
-    Batch batch = entry.batch();
-    for (int i = 0; i < batch.size(); i++) {
-      CommandEnvelope envelope = CommandEnvelope.decode(batch.command(i));
-      if (envelope == null) {
-        continue;
-      }
-      appliedBytesSinceSnapshot += envelope.payload().length;
-      byte[] reply = machine.apply(entry.slot(), envelope.payload());
-      if (envelope.origin() == config.id()) {
-        Pending p = pending.get(envelope.requestId());
-        if (p != null && java.util.Arrays.equals(p.logged(), batch.command(i))) {
-          pending.remove(envelope.requestId());
-          p.reply().complete(reply);
-        }
-      }
-    }
-    machine.slotApplied(entry.slot());
-  }
-
-  private void maybeSnapshot() throws InterruptedException {
-    long applied = replica.appliedUpTo();
-    if (config.snapshotEverySlots() == 0 || snapshotInFlight || applied - lastSnapshotSlot < config.snapshotEverySlots()) {
-      return;
-    }
-    // A snapshot costs time proportional to the state. Waiting until as many command bytes have been
-    // applied as the last snapshot held keeps that cost at most one byte per byte written, however
-    // large the state grows (the log it lets go of is at least that big).
-    if (appliedBytesSinceSnapshot < lastSnapshotBytes) {
-      return;
-    }
-    snapshotInFlight = true;
-    lastSnapshotSlot = applied;
-    SnapshotHandle handle = new SnapshotHandle(applied, config.paxos().configuration());
-    byte[] data = machine.snapshot();
-    lastSnapshotBytes = data.length;
-    appliedBytesSinceSnapshot = 0;
-    storage.submit(new StorageWorker.Snapshot(handle, data, true));
-  }
-
-  private void expireRequests(long now) {
-    // Every request gets the same timeout, so insertion order is deadline order.
-    Iterator<Map.Entry<Long, Pending>> it = pending.entrySet().iterator();
-    while (it.hasNext()) {
-      Pending p = it.next().getValue();
-      if (p.deadlineNanos() > now) {
-        return;
-      }
-      it.remove();
-      p.reply().completeExceptionally(new NodeException.Timeout("no outcome within the request timeout"));
-    }
-  }
-
+  @SuppressWarnings("unchecked")
   private void failAll(NodeException error) {
-    for (Pending p : pending.values()) {
-      p.reply().completeExceptionally(error);
+    for (CompletableFuture<R> future : futures.values()) {
+      future.completeExceptionally(error);
     }
-    pending.clear();
+    futures.clear();
     Event event;
     while ((event = events.poll()) != null) {
-      if (event instanceof Submit s) {
+      if (event instanceof Submit<?> s) {
         s.reply().completeExceptionally(error);
-      } else if (event instanceof Query q) {
-        q.action().accept(machine);
+      } else if (event instanceof Query<?> q) {
+        ((Query<R>) q).action().accept(machine);
       }
     }
-  }
-
-  private Status snapshotStatus() {
-    return new Status(replica.role(), replica.leaderHint(), replica.chosenUpTo(), replica.appliedUpTo(),
-        Math.max(replica.ballot().round(), replica.promised().round()));
   }
 
   /** Stops the loop and the storage thread; pending requests fail with Stopped. Bounded in time. */

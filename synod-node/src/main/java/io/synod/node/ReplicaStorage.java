@@ -42,6 +42,7 @@ public final class ReplicaStorage implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ReplicaStorage.class);
   private static final String ACCEPTOR_STATE = "acceptor.state";
   private static final String REBUILDING = "REBUILDING";
+  private static final String INCARNATION = "incarnation";
 
   private final FileSystem fs;
   private final Path dir;
@@ -263,6 +264,29 @@ public final class ReplicaStorage implements AutoCloseable {
     if (keepFrom > log.firstIndex()) {
       log.trimBefore(keepFrom);
     }
+  }
+
+  /**
+   * Numbers this start of the node: larger than every number an earlier start got from this
+   * directory, and at least {@code floor}. Durable when this returns. Commands carry it, so that a
+   * restarted node's requests never pass for an earlier incarnation's; a wiped directory forgets the
+   * stored number, which is what the floor (the caller's wall clock) is for.
+   */
+  public long startIncarnation(long floor) throws IOException {
+    Path file = dir.resolve(INCARNATION);
+    long stored = 0;
+    Optional<byte[]> bytes;
+    try {
+      bytes = AtomicFile.read(fs, file);
+    } catch (IOException e) {
+      throw new StorageCorruptException("incarnation " + file + ": " + e.getMessage(), e);
+    }
+    if (bytes.isPresent()) {
+      stored = StorageCodec.decodeLong(bytes.get());
+    }
+    long next = Math.max(stored + 1, Math.max(1, floor));
+    AtomicFile.write(fs, file, StorageCodec.encodeLong(next));
+    return next;
   }
 
   /** Whether this storage is in an unfinished rebuild. */

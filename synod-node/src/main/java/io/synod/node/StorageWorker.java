@@ -10,7 +10,6 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +35,7 @@ final class StorageWorker implements AutoCloseable {
   interface Listener {
     void persisted(long seq);
 
-    void snapshotStored(SnapshotHandle handle, byte[] data);
+    void snapshotStored(SnapshotHandle handle);
 
     void failed(IOException error);
   }
@@ -123,7 +122,7 @@ final class StorageWorker implements AutoCloseable {
           listener.persisted(persistedSeq);
         }
         for (Snapshot s : stored) {
-          listener.snapshotStored(s.handle(), s.data());
+          listener.snapshotStored(s.handle());
         }
         unfinished.addAndGet(stop ? 1 - batch.size() : -batch.size());
         if (stop) {

@@ -1,5 +1,7 @@
 package io.synod.node;
 
+import io.synod.node.core.NodeMessage;
+
 /**
  * Carries messages between nodes. {@link #send} never blocks and may drop a message (the protocol
  * retransmits); delivery calls the receiving node's {@link Node#receive}.

@@ -1,19 +1,19 @@
 package io.synod.node;
 
-import java.nio.ByteBuffer;
+import io.synod.node.core.StateMachine;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A test state machine: appends each command to a list and replies with the list's new size. */
-final class ListMachine implements StateMachine {
+/** A test state machine: appends each command to a list; its result is the list's new size. */
+public final class ListMachine implements StateMachine<Integer> {
   final List<String> applied = new ArrayList<>();
   private long appliedSlot;
 
   @Override
-  public synchronized byte[] apply(long slot, byte[] command) {
-    applied.add(new String(command, StandardCharsets.UTF_8));
-    return ByteBuffer.allocate(4).putInt(applied.size()).array();
+  public synchronized Integer apply(long slot, byte[] command, int offset, int length, boolean resultWanted) {
+    applied.add(new String(command, offset, length, StandardCharsets.UTF_8));
+    return applied.size();
   }
 
   @Override
@@ -41,7 +41,7 @@ final class ListMachine implements StateMachine {
     appliedSlot = slot;
   }
 
-  synchronized List<String> copy() {
+  public synchronized List<String> copy() {
     return List.copyOf(applied);
   }
 }

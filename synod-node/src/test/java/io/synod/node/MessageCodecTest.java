@@ -1,5 +1,6 @@
 package io.synod.node;
 
+import io.synod.node.core.NodeMessage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

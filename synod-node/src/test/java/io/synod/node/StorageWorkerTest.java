@@ -50,7 +50,7 @@ class StorageWorkerTest {
       }
 
       @Override
-      public void snapshotStored(SnapshotHandle handle, byte[] data) {}
+      public void snapshotStored(SnapshotHandle handle) {}
 
       @Override
       public void failed(IOException error) {}
@@ -83,7 +83,7 @@ class StorageWorkerTest {
       public void persisted(long seq) {}
 
       @Override
-      public void snapshotStored(SnapshotHandle handle, byte[] data) {}
+      public void snapshotStored(SnapshotHandle handle) {}
 
       @Override
       public void failed(IOException error) {}

@@ -4,6 +4,7 @@ import io.synod.common.Ensure;
 import io.synod.kv.CompactionRequest;
 import io.synod.kv.KvCodec;
 import io.synod.kv.KvCommand;
+import io.synod.kv.KvResult;
 import io.synod.node.Node;
 import io.synod.paxos.Replica;
 import java.util.concurrent.CompletableFuture;
@@ -22,13 +23,13 @@ import org.slf4j.LoggerFactory;
 final class AutoCompactor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(AutoCompactor.class);
 
-  private final Node node;
+  private final Node<KvResult> node;
   private final StoreMachine machine;
   private final long retention;
   private final ScheduledExecutorService timer;
-  private CompletableFuture<byte[]> inFlight;
+  private CompletableFuture<KvResult> inFlight;
 
-  AutoCompactor(Node node, StoreMachine machine, long retention, long periodMillis) {
+  AutoCompactor(Node<KvResult> node, StoreMachine machine, long retention, long periodMillis) {
     Ensure.argument(retention > 0, "retention must be positive");
     this.node = node;
     this.machine = machine;
@@ -46,7 +47,7 @@ final class AutoCompactor implements AutoCloseable {
    * the future of the proposal made now or of the one still in flight, or null if there is nothing
    * to do.
    */
-  synchronized CompletableFuture<byte[]> check() {
+  synchronized CompletableFuture<KvResult> check() {
     if (node.status().role() != Replica.Role.LEADER) {
       return null;
     }

@@ -29,7 +29,7 @@ import java.util.function.Function;
  * reads are answered from this node's state without the network.
  */
 final class KvService extends KVGrpc.KVImplBase {
-  private final Node node;
+  private final Node<KvResult> node;
   private final StoreMachine machine;
   private final long quotaBytes;
   private final ServerConfig config;
@@ -40,7 +40,7 @@ final class KvService extends KVGrpc.KVImplBase {
    * node's loop): gRPC only queues the bytes for the channel's event loop, and handing each reply
    * to another thread first would cost a thread wake-up per request.
    */
-  KvService(Node node, StoreMachine machine, ServerConfig config, EtcdProtos.Headers headers) {
+  KvService(Node<KvResult> node, StoreMachine machine, ServerConfig config, EtcdProtos.Headers headers) {
     this.node = node;
     this.machine = machine;
     this.quotaBytes = config.effectiveQuotaBytes();
@@ -143,25 +143,14 @@ final class KvService extends KVGrpc.KVImplBase {
   }
 
   private <T> void submit(KvRequest request, StreamObserver<T> out, Function<io.synod.kv.KvResponse, T> toProto) {
-    CompletableFuture<byte[]> reply;
+    CompletableFuture<KvResult> reply;
     try {
       reply = node.submit(KvCodec.encodeCommand(KvCommand.of(request)));
     } catch (RuntimeException e) {
       out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
       return;
     }
-    reply.whenComplete((bytes, error) -> {
-      KvResult result = null;
-      Throwable failure = error;
-      if (bytes != null) {
-        try {
-          result = KvCodec.decodeResult(bytes);
-        } catch (KvException e) {
-          failure = e;
-        }
-      }
-      finish(result, failure, out, toProto);
-    });
+    reply.whenComplete((result, error) -> finish(result, error, out, toProto));
   }
 
   private static <T> void finish(KvResult result, Throwable error, StreamObserver<T> out,

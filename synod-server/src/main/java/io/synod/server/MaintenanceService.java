@@ -4,17 +4,19 @@ import io.etcd.jetcd.api.MaintenanceGrpc;
 import io.etcd.jetcd.api.StatusRequest;
 import io.etcd.jetcd.api.StatusResponse;
 import io.grpc.stub.StreamObserver;
+import io.synod.kv.KvResult;
 import io.synod.node.Node;
+import io.synod.node.core.NodeCore;
 
 /** The parts of etcd's Maintenance service that `etcdctl endpoint status` uses. */
 final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
   /** The etcd API version Synod speaks; clients gate features on it. */
   static final String API_VERSION = "3.5.0";
 
-  private final Node node;
+  private final Node<KvResult> node;
   private final EtcdProtos.Headers headers;
 
-  MaintenanceService(Node node, EtcdProtos.Headers headers) {
+  MaintenanceService(Node<KvResult> node, EtcdProtos.Headers headers) {
     this.node = node;
     this.headers = headers;
   }
@@ -29,7 +31,7 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
             out.onError(KvService.toStatus(error));
             return;
           }
-          Node.Status status = node.status();
+          NodeCore.Status status = node.status();
           out.onNext(StatusResponse.newBuilder()
               .setHeader(headers.header(state[0]))
               .setVersion(API_VERSION)

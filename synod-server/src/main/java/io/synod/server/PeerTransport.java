@@ -20,7 +20,7 @@ import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
 import io.synod.common.Ensure;
 import io.synod.node.MessageCodec;
-import io.synod.node.NodeMessage;
+import io.synod.node.core.NodeMessage;
 import io.synod.node.Transport;
 import java.io.IOException;
 import java.net.InetSocketAddress;

@@ -1,10 +1,11 @@
 package io.synod.server;
 
+import io.synod.kv.KvResult;
 import io.synod.kv.MvccStore;
-import io.synod.node.StateMachine;
+import io.synod.node.core.StateMachine;
 
-/** The node's state machine: synod-kv's MVCC store. */
-final class StoreMachine implements StateMachine {
+/** The node's state machine: synod-kv's MVCC store, handing typed results to the node. */
+final class StoreMachine implements StateMachine<KvResult> {
   private final MvccStore store;
   /** The store's size after the last applied slot, for threads other than the node's loop. */
   private volatile long sizeBytes;
@@ -42,8 +43,8 @@ final class StoreMachine implements StateMachine {
   }
 
   @Override
-  public byte[] apply(long slot, byte[] command) {
-    return store.apply(slot, command);
+  public KvResult apply(long slot, byte[] command, int offset, int length, boolean resultWanted) {
+    return store.apply(slot, command, offset, length, resultWanted);
   }
 
   @Override

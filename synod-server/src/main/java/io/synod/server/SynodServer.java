@@ -3,10 +3,10 @@ package io.synod.server;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.synod.kv.KvLimits;
+import io.synod.kv.KvResult;
 import io.synod.kv.MvccStore;
 import io.synod.kv.engine.InMemoryEngine;
 import io.synod.node.Node;
-import io.synod.node.NodeMessage;
 import io.synod.paxos.Configuration;
 import io.synod.paxos.PaxosConfig;
 import io.synod.wal.fs.NioFileSystem;
@@ -30,12 +30,12 @@ public final class SynodServer implements AutoCloseable {
 
   private final ServerConfig config;
   private final PeerTransport transport;
-  private final Node node;
+  private final Node<KvResult> node;
   private final Server grpc;
   /** Null unless auto compaction is configured. */
   private final AutoCompactor compactor;
 
-  private SynodServer(ServerConfig config, PeerTransport transport, Node node, Server grpc,
+  private SynodServer(ServerConfig config, PeerTransport transport, Node<KvResult> node, Server grpc,
       AutoCompactor compactor) {
     this.config = config;
     this.transport = transport;
@@ -54,21 +54,21 @@ public final class SynodServer implements AutoCloseable {
         peers.put(m.id(), m.peer());
       }
     }
-    AtomicReference<Node> nodeRef = new AtomicReference<>();
+    AtomicReference<Node<KvResult>> nodeRef = new AtomicReference<>();
     PeerTransport transport = new PeerTransport(
         new PeerTransport.Config(self.id(), self.peer(), peers, 64 << 20, 50_000_000L, 2_000_000_000L),
         message -> {
-          Node n = nodeRef.get();
+          Node<KvResult> n = nodeRef.get();
           if (n != null) {
             n.receive(message);
           }
         });
-    Node node;
+    Node<KvResult> node;
     StoreMachine machine;
     try {
       PaxosConfig paxos = PaxosConfig.defaults(1, new Configuration(ids));
       Node.Config nodeConfig = new Node.Config(self.id(), paxos, io.synod.wal.WalConfig.defaults(),
-          config.dataDir(), 10_000_000L, 5_000_000_000L, 10_000, 65_536, 32_768, config.wipeOnCorruption());
+          config.dataDir(), 10_000_000L, 5_000_000_000L, 1_000_000_000L, 10_000, 65_536, 32_768, config.wipeOnCorruption());
       // The server checks request sizes in etcd terms; the store's own bound is a backstop above it.
       KvLimits limits = new KvLimits(config.txnOpsMax(), config.requestBytesMax() + (64 << 10), 10_000);
       machine = new StoreMachine(MvccStore.open(new InMemoryEngine(), limits));
@@ -112,7 +112,7 @@ public final class SynodServer implements AutoCloseable {
     return new SynodServer(config, transport, node, grpc, compactor);
   }
 
-  public Node node() {
+  public Node<KvResult> node() {
     return node;
   }
 

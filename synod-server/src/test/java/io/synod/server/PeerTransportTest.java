@@ -2,7 +2,7 @@ package io.synod.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.synod.node.NodeMessage;
+import io.synod.node.core.NodeMessage;
 import io.synod.paxos.Ballot;
 import io.synod.paxos.Message;
 import java.net.InetAddress;

@@ -124,7 +124,7 @@ class SynodServerTest {
       }
     }
     // Its timer may have compacted already or be compacting: check until nothing is left to do.
-    java.util.concurrent.CompletableFuture<byte[]> compaction = leader.compactor().check();
+    java.util.concurrent.CompletableFuture<io.synod.kv.KvResult> compaction = leader.compactor().check();
     for (int i = 0; i < 5 && compaction != null; i++) {
       compaction.get(20, TimeUnit.SECONDS);
       compaction = leader.compactor().check();

@@ -1,4 +1,4 @@
-package io.synod.node;
+package io.synod.node.core;
 
 import io.synod.paxos.Message;
 

@@ -1,0 +1,36 @@
+package io.synod.node.core;
+
+/**
+ * The replicated state machine a {@link NodeCore} drives. Called only from the thread that runs the
+ * core, in slot order. Implementations must be deterministic: the same commands in the same order
+ * give the same results and state on every replica (no clocks, no randomness, no iteration order of
+ * hash maps).
+ *
+ * @param <R> the typed result of one command, handed to the node the command entered through
+ */
+public interface StateMachine<R> {
+  /**
+   * Applies one client command chosen in {@code slot}: the bytes {@code command[offset, offset +
+   * length)}. They are the only copy: the machine decodes them once and must not keep the array.
+   * When {@code resultWanted} is false no node waits for the result (the command entered through
+   * another replica) and the machine may skip building it, and return null; a command that changes
+   * nothing (a read) may then be skipped entirely. A malformed command gets an error result; it must
+   * never throw or corrupt the state.
+   */
+  R apply(long slot, byte[] command, int offset, int length, boolean resultWanted);
+
+  /** Every command of {@code slot} has been applied (a point to record the applied slot). */
+  void slotApplied(long slot);
+
+  /**
+   * The slot whose effects the state already contains after {@link #restore} or a restart; a
+   * volatile state machine returns the slot of the snapshot it was restored from.
+   */
+  long appliedSlot();
+
+  /** A snapshot of the whole state as of {@link #appliedSlot()}. */
+  byte[] snapshot();
+
+  /** Replaces the whole state with {@code snapshot} (the state after applying {@code slot}). */
+  void restore(long slot, byte[] snapshot);
+}
