@@ -21,7 +21,7 @@ public final class Ensure {
   /** Like {@link #that(boolean, String)} with a formatted message built only on failure. */
   public static void that(boolean condition, String format, Object... args) {
     if (!condition) {
-      throw new InvariantViolation(String.format(format, args));
+      throw new InvariantViolation(String.format(java.util.Locale.ROOT, format, args));
     }
   }
 
