@@ -1,0 +1,156 @@
+package io.synod.node.core;
+
+import static io.synod.node.core.CoreCluster.MS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.synod.common.Marks;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Scenarios of {@link NodeCore} on simulated time: no command is lost, none is applied twice. */
+class NodeCoreTest {
+  private static int follower(CoreCluster cluster, int leader) {
+    return leader % cluster.size + 1;
+  }
+
+  private static void assertAppliedOnceEverywhere(CoreCluster cluster, String command) {
+    for (int id = 1; id <= cluster.size; id++) {
+      assertThat(Collections.frequency(cluster.machines[id].copy(), command))
+          .as("copies of %s applied at node %d", command, id).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aRequestMadeBeforeAnyLeaderWaitsForOneAndSucceeds() {
+    CoreCluster cluster = new CoreCluster(3, 100);
+    long id = cluster.request(2, "early");
+    cluster.electLeader();
+    assertThat(cluster.advanceUntil(c -> c.reply(2, id) != null, 5_000 * MS)).isTrue();
+    assertThat(cluster.reply(2, id).isOk()).isTrue();
+    assertThat(cluster.reply(2, id).result()).isEqualTo(1);
+    cluster.advance(500 * MS);
+    assertAppliedOnceEverywhere(cluster, "early");
+  }
+
+  @Test
+  void aRequestBeyondThePendingLimitIsRefusedAsBusyBeforeItIsSentAnywhere() {
+    CoreCluster cluster = new CoreCluster(3, 2);
+    cluster.request(1, "a");
+    cluster.request(1, "b");
+    long third = cluster.request(1, "c");
+    assertThat(cluster.reply(1, third).failure()).isEqualTo(NodeReady.Failure.BUSY);
+    cluster.electLeader();
+    cluster.advance(1_000 * MS);
+    assertThat(cluster.machines[1].copy()).containsExactly("a", "b");
+  }
+
+  @Test
+  void aRequestLostWithADeposedLeaderIsSentToTheNewLeaderAndAppliedOnce() {
+    CoreCluster cluster = new CoreCluster(3, 100);
+    int leader = cluster.electLeader();
+    int origin = follower(cluster, leader);
+    long before = Marks.count("node.requests-resent-on-leader-change");
+    long id = cluster.request(origin, "survivor");
+    // The forward reaches the leader, which proposes the command; then the leader is cut off
+    // before its accepts go out, so the command's slot is never chosen under its ballot.
+    NodeMessage forward = cluster.inFlight.pollFirst();
+    assertThat(forward).isInstanceOf(NodeMessage.Forward.class);
+    cluster.deliver(forward);
+    cluster.isolate(leader);
+    assertThat(cluster.advanceUntil(c -> c.leader() != 0 && c.leader() != leader
+        && c.cores[origin].replica().leaderHint() == c.leader(), 10_000 * MS)).isTrue();
+    assertThat(cluster.advanceUntil(c -> c.reply(origin, id) != null, 5_000 * MS)).isTrue();
+    assertThat(cluster.reply(origin, id).isOk()).isTrue();
+    assertThat(Marks.count("node.requests-resent-on-leader-change")).isGreaterThan(before);
+    // The old leader comes back and learns what was chosen: the command is there once.
+    cluster.heal();
+    assertThat(cluster.advanceUntil(c -> c.machines[leader].copy().contains("survivor"), 10_000 * MS)).isTrue();
+    cluster.advance(1_000 * MS);
+    assertAppliedOnceEverywhere(cluster, "survivor");
+  }
+
+  @Test
+  void aForwardDeliveredTwiceIsProposedTwiceAndAppliedOnce() {
+    CoreCluster cluster = new CoreCluster(3, 100);
+    int leader = cluster.electLeader();
+    int origin = follower(cluster, leader);
+    long before = Marks.count("node.duplicate-command-skipped");
+    long id = cluster.request(origin, "twice");
+    NodeMessage forward = cluster.inFlight.pollFirst();
+    cluster.deliver(forward);
+    cluster.deliver(forward);
+    cluster.advance(500 * MS);
+    assertThat(cluster.reply(origin, id).isOk()).isTrue();
+    assertThat(Marks.count("node.duplicate-command-skipped")).isGreaterThanOrEqualTo(before + cluster.size);
+    assertAppliedOnceEverywhere(cluster, "twice");
+  }
+
+  @Test
+  void aCopyOfATimedOutRequestThatArrivesLateIsNotApplied() {
+    CoreCluster cluster = new CoreCluster(3, 100);
+    int leader = cluster.electLeader();
+    int origin = follower(cluster, leader);
+    long late = cluster.request(origin, "late");
+    NodeMessage held = cluster.inFlight.pollFirst();
+    assertThat(held).isInstanceOf(NodeMessage.Forward.class);
+    // Cut off, the origin's resends are lost; the client is told the outcome is unknown.
+    cluster.isolate(origin);
+    cluster.advance(CoreCluster.REQUEST_TIMEOUT_NANOS + 100 * MS);
+    assertThat(cluster.reply(origin, late).failure()).isEqualTo(NodeReady.Failure.TIMEOUT);
+    cluster.heal();
+    cluster.electLeader();
+    long next = cluster.request(origin, "next");
+    assertThat(cluster.advanceUntil(c -> c.reply(origin, next) != null, 5_000 * MS)).isTrue();
+    // The held copy reaches the leader only now, after a later request of its origin was applied.
+    long expired = Marks.count("node.expired-command-skipped");
+    cluster.deliver(new NodeMessage.Forward(1, origin, cluster.leader(), ((NodeMessage.Forward) held).command()));
+    cluster.advance(500 * MS);
+    assertThat(Marks.count("node.expired-command-skipped")).isGreaterThan(expired);
+    for (int id = 1; id <= cluster.size; id++) {
+      assertThat(cluster.machines[id].copy()).doesNotContain("late").containsOnlyOnce("next");
+    }
+  }
+
+  @Test
+  void aCommandForwardedToANodeThatDoesNotLeadGoesOnToTheLeader() {
+    CoreCluster cluster = new CoreCluster(3, 100);
+    int leader = cluster.electLeader();
+    int stale = follower(cluster, leader);
+    int origin = follower(cluster, stale);
+    assertThat(List.of(leader, stale, origin)).doesNotHaveDuplicates();
+    // The origin believed `stale` led (as after a leader change) and forwarded a command to it.
+    byte[] logged = new CommandId(origin, 1, 1_000, 1_000).encode("stray".getBytes(StandardCharsets.UTF_8));
+    cluster.deliver(new NodeMessage.Forward(1, origin, stale, logged));
+    cluster.advance(500 * MS);
+    assertAppliedOnceEverywhere(cluster, "stray");
+  }
+
+  @Test
+  void everyRequestGetsExactlyOneReply() {
+    CoreCluster cluster = new CoreCluster(5, 1_000);
+    cluster.electLeader();
+    long[] ids = new long[50];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = cluster.request(1 + i % 5, "c" + i);
+      if (i == 20) {
+        cluster.isolate(cluster.leader());
+      }
+      cluster.advance(20 * MS);
+    }
+    cluster.heal();
+    cluster.advance(CoreCluster.REQUEST_TIMEOUT_NANOS);
+    for (int i = 0; i < ids.length; i++) {
+      NodeReady.Reply<Integer> reply = cluster.reply(1 + i % 5, ids[i]);
+      assertThat(reply).as("reply to c%d", i).isNotNull();
+      if (reply.isOk()) {
+        assertAppliedOnceEverywhere(cluster, "c" + i);
+      }
+    }
+    for (int id = 1; id <= cluster.size; id++) {
+      assertThat(cluster.machines[id].copy()).doesNotHaveDuplicates().isEqualTo(cluster.machines[1].copy());
+      assertThat(cluster.cores[id].pendingRequests()).isZero();
+    }
+  }
+}
