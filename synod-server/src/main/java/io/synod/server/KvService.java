@@ -7,7 +7,6 @@ import io.grpc.stub.StreamObserver;
 import io.synod.kv.CompactionResponse;
 import io.synod.kv.DeleteRangeResponse;
 import io.synod.kv.KvCodec;
-import io.synod.kv.KvCommand;
 import io.synod.kv.KvErrors;
 import io.synod.kv.KvException;
 import io.synod.kv.KvRequest;
@@ -145,7 +144,7 @@ final class KvService extends KVGrpc.KVImplBase {
   private <T> void submit(KvRequest request, StreamObserver<T> out, Function<io.synod.kv.KvResponse, T> toProto) {
     CompletableFuture<KvResult> reply;
     try {
-      reply = node.submit(KvCodec.encodeCommand(KvCommand.of(request)));
+      reply = node.submit(KvCodec.encodeCommand(ClientSession.command(request)));
     } catch (RuntimeException e) {
       out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
       return;

@@ -94,7 +94,7 @@ public final class SynodServer implements AutoCloseable {
           // Handlers never block (they queue work for the node and return), so they run on the
           // transport's event loop: no hand-off to an executor thread per call.
           .directExecutor()
-          .addService(new KvService(node, machine, config, headers))
+          .addService(io.grpc.ServerInterceptors.intercept(new KvService(node, machine, config, headers), new ClientSession()))
           .addService(new ClusterService(config, headers))
           .addService(new MaintenanceService(node, headers))
           .build()

@@ -138,6 +138,34 @@ class SynodServerTest {
         .getKvs(0).getValue().toStringUtf8()).isEqualTo("v28");
   }
 
+  private KVGrpc.KVBlockingStub inSession(KVGrpc.KVBlockingStub stub, String clientId, String sequence) {
+    io.grpc.Metadata metadata = new io.grpc.Metadata();
+    metadata.put(ClientSession.CLIENT_ID, clientId);
+    metadata.put(ClientSession.SEQUENCE, sequence);
+    return stub.withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(metadata));
+  }
+
+  @Test
+  void aRetriedWriteInASessionIsAppliedOnceAndAnsweredWithTheOriginalReply() {
+    PutRequest put = PutRequest.newBuilder().setKey(b("once")).setValue(b("v")).build();
+    long first = inSession(follower, "77", "1").put(put).getHeader().getRevision();
+    // The client retries the same request (same session and sequence) through another member.
+    long retried = inSession(leaderless, "77", "1").put(put).getHeader().getRevision();
+    assertThat(retried).isEqualTo(first);
+    RangeResponse range = leaderless.range(RangeRequest.newBuilder().setKey(b("once")).build());
+    assertThat(range.getKvs(0).getVersion()).as("applied once").isEqualTo(1);
+    assertThat(range.getHeader().getRevision()).isEqualTo(first);
+    // The next request of the session is applied; an older one is refused.
+    assertThat(inSession(follower, "77", "2").put(put).getHeader().getRevision()).isEqualTo(first + 1);
+    assertThatThrownBy(() -> inSession(follower, "77", "1").put(put))
+        .isInstanceOf(StatusRuntimeException.class).hasMessageContaining("older than the client's last applied request");
+    // Without a session, etcd's behaviour: every put is a new write.
+    assertThat(follower.put(put).getHeader().getRevision()).isEqualTo(first + 2);
+    assertThatThrownBy(() -> inSession(follower, "x", "1").put(put))
+        .isInstanceOf(StatusRuntimeException.class).hasMessageContaining("INVALID_ARGUMENT")
+        .hasMessageContaining("synod-client-id");
+  }
+
   @Test
   void etcdRevisionsRangesTxnAndErrors() {
     // A new cluster is at revision 1; the first write makes it 2 (etcd's numbering).
