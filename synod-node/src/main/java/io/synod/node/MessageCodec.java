@@ -36,7 +36,40 @@ public final class MessageCodec {
   /** Upper bound on list lengths a frame may claim, so a corrupt count cannot exhaust memory. */
   private static final int COUNT_MAX = 1 << 24;
 
+  /** Where a frame holds the receiver's id: after the type byte, the group and the sender. */
+  private static final int TO_OFFSET = 1 + 4 + 4;
+
   private MessageCodec() {}
+
+  /**
+   * Encodes messages for one sending thread, encoding an Accept that goes to several peers once: the
+   * leader sends each peer its own {@link Message.Accept} over the same list of batches, so a frame
+   * that differs from the previous one only in its receiver is the previous frame with the receiver
+   * patched in. Not thread-safe: one per sending thread.
+   */
+  public static final class Encoder {
+    private Message.Accept lastAccept;
+    private byte[] lastFrame;
+
+    public byte[] encode(NodeMessage message) {
+      if (message instanceof NodeMessage.Paxos p && p.message() instanceof Message.Accept a) {
+        Message.Accept last = lastAccept;
+        // The same list object (not merely equal batches): sent to several peers in one go.
+        if (last != null && last.batches() == a.batches() && last.groupId() == a.groupId()
+            && last.from() == a.from() && last.ballot().equals(a.ballot()) && last.firstSlot() == a.firstSlot()
+            && last.commitUpTo() == a.commitUpTo()) {
+          byte[] frame = lastFrame.clone();
+          ByteBuffer.wrap(frame).putInt(TO_OFFSET, a.to());
+          return frame;
+        }
+        byte[] frame = MessageCodec.encode(message);
+        lastAccept = a;
+        lastFrame = frame;
+        return frame;
+      }
+      return MessageCodec.encode(message);
+    }
+  }
 
   public static byte[] encode(NodeMessage message) {
     Writer w = new Writer();

@@ -54,6 +54,24 @@ class MessageCodecTest {
   }
 
   @Test
+  void anAcceptToSeveralPeersIsEncodedOnceAndEachFrameNamesItsReceiver() throws IOException {
+    MessageCodec.Encoder encoder = new MessageCodec.Encoder();
+    List<Batch> batches = List.of(BATCH, Batch.NOOP);
+    byte[] toTwo = encoder.encode(new NodeMessage.Paxos(new Message.Accept(1, 1, 2, B, 10, batches, 9)));
+    byte[] toThree = encoder.encode(new NodeMessage.Paxos(new Message.Accept(1, 1, 3, B, 10, batches, 9)));
+    assertThat(toThree).isNotSameAs(toTwo);
+    assertThat(MessageCodec.decode(toTwo)).isEqualTo(
+        MessageCodec.decode(MessageCodec.encode(new NodeMessage.Paxos(new Message.Accept(1, 1, 2, B, 10, batches, 9)))));
+    Message.Accept decoded = (Message.Accept) ((NodeMessage.Paxos) MessageCodec.decode(toThree)).message();
+    assertThat(decoded.to()).isEqualTo(3);
+    assertThat(decoded.batches()).isEqualTo(batches);
+    // A different Accept (another first slot) over the same list is encoded anew.
+    Message.Accept other = (Message.Accept) ((NodeMessage.Paxos) MessageCodec.decode(
+        encoder.encode(new NodeMessage.Paxos(new Message.Accept(1, 1, 2, B, 12, batches, 9))))).message();
+    assertThat(other.firstSlot()).isEqualTo(12);
+  }
+
+  @Test
   void truncatedOrCorruptFramesAreRejectedCleanly() throws IOException {
     SplittableRandom random = new SplittableRandom(11);
     for (NodeMessage message : samples()) {

@@ -106,11 +106,14 @@ public final class PeerTransport implements Transport, AutoCloseable {
     return (InetSocketAddress) serverChannel.localAddress();
   }
 
+  /** Used by {@link #send} alone, which only the node's loop thread calls. */
+  private final MessageCodec.Encoder encoder = new MessageCodec.Encoder();
+
   @Override
   public void send(NodeMessage message) {
     Peer peer = peers.get(message.to());
     if (peer != null) {
-      peer.send(MessageCodec.encode(message));
+      peer.send(encoder.encode(message));
     }
   }
 
