@@ -49,6 +49,14 @@ final class MemberProcess {
     return dataDir;
   }
 
+  /** The PID of the process last started; it must have been started. */
+  synchronized long pid() {
+    if (process == null) {
+      throw new IllegalStateException("member " + id + " was never started");
+    }
+    return process.pid();
+  }
+
   synchronized boolean isRunning() {
     return process != null && process.isAlive();
   }
@@ -162,7 +170,7 @@ final class MemberProcess {
     }
   }
 
-  private static java.io.File nullDevice() {
+  static java.io.File nullDevice() {
     return new java.io.File(System.getProperty("os.name").startsWith("Windows") ? "NUL" : "/dev/null");
   }
 }
