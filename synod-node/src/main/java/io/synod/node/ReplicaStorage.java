@@ -164,22 +164,29 @@ public final class ReplicaStorage implements AutoCloseable {
     LOG.warn("wiping {}: the replica lost its state and rebuilds from its peers", dir);
     Marks.hit("storage.wiped");
     fs.createDirectories(dir);
+    // The marker goes first and durably: a crash part way through the deletions below must not leave
+    // a directory that opens as a replica with its promise gone but some of its log still there.
+    AtomicFile.write(fs, dir.resolve(REBUILDING), new byte[] {1});
     for (Path child : fs.list(dir)) {
-      if (!isLockFile(child)) {
+      if (!isLockFile(child) && !isRebuildingMarker(child)) {
         delete(fs, child);
       }
     }
     fs.syncDirectory(dir);
     for (Path left : fs.list(dir)) {
       // A directory may stay behind, emptied: the simulator's file system never removes one.
-      Ensure.that(isLockFile(left) || holdsNoFiles(fs, left), "wiping %s left %s behind", dir, left);
+      Ensure.that(isLockFile(left) || isRebuildingMarker(left) || holdsNoFiles(fs, left),
+          "wiping %s left %s behind", dir, left);
     }
-    AtomicFile.write(fs, dir.resolve(REBUILDING), new byte[] {1});
     SegmentedLog log = SegmentedLog.open(fs, dir.resolve("wal"), walConfig).log();
     ReplicaStorage storage = new ReplicaStorage(
         fs, dir, configuration, log, new SnapshotStore(fs, dir.resolve("snapshots"), walConfig));
     storage.rebuilding = true;
     return new Opened(storage, DurableState.forgotten(configuration));
+  }
+
+  private static boolean isRebuildingMarker(Path path) {
+    return path.getFileName().toString().equals(REBUILDING);
   }
 
   private static boolean isLockFile(Path path) {

@@ -106,6 +106,14 @@ final class Cluster implements AutoCloseable {
   }
 
   /** The PID of member {@code id}'s process, as last started. */
+  void pause(int id) throws IOException, InterruptedException {
+    member(id).pause();
+  }
+
+  void resume(int id) throws IOException, InterruptedException {
+    member(id).resume();
+  }
+
   long pid(int id) {
     return member(id).pid();
   }
