@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * <p>Layout under the data directory: {@code acceptor.state} (promised ballot and configuration,
  * replaced atomically: temp file, fsync, rename, fsync directory), {@code wal/} (the segmented log
  * of accepted entries, chosen hints, trims and the end of a rebuild), {@code snapshots/}, and a
- * {@code REBUILDING} marker while a replica rebuilds after its state was lost.
+ * {@code REBUILDING} marker while a replica rebuilds after its state was lost. The server process
+ * also keeps {@link #LOCK_FILE} there, which the storage never reads or writes.
  *
  * <p>Single-threaded: one caller (the node's storage thread, or the simulator) drives it. A promise
  * is durable when {@link #write} returns; entries are durable when the following {@link #sync}
@@ -40,6 +41,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class ReplicaStorage implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ReplicaStorage.class);
+  /**
+   * The file a server process holds an exclusive OS lock on while it owns the data directory
+   * ({@code io.synod.server.DataDirLock}). {@link #wipe} keeps it: deleting it would let a second
+   * process create and lock a new file of the same name while the first still runs.
+   */
+  public static final String LOCK_FILE = "synod.lock";
   private static final String ACCEPTOR_STATE = "acceptor.state";
   private static final String REBUILDING = "REBUILDING";
   private static final String INCARNATION = "incarnation";
@@ -148,17 +155,30 @@ public final class ReplicaStorage implements AutoCloseable {
   }
 
   /**
-   * Deletes everything under {@code dir} and leaves a durable {@code REBUILDING} marker, so the
-   * replica starts from {@link DurableState#forgotten} and a restart before the rebuild ends wipes
-   * again. Returns the opened, empty storage and the forgotten state.
+   * Deletes everything under {@code dir} but {@link #LOCK_FILE} and leaves a durable
+   * {@code REBUILDING} marker, so the replica starts from {@link DurableState#forgotten} and a
+   * restart before the rebuild ends wipes again. Returns the opened, empty storage and the forgotten
+   * state. The directory itself stays, since the lock file in it does.
    */
   public static Opened wipe(FileSystem fs, Path dir, Configuration configuration, WalConfig walConfig)
       throws IOException {
     LOG.warn("wiping {}: the replica lost its state and rebuilds from its peers", dir);
     Marks.hit("storage.wiped");
-    deleteTree(fs, dir);
     fs.createDirectories(dir);
+    // The marker goes first and durably: a crash part way through the deletions below must not leave
+    // a directory that opens as a replica with its promise gone but some of its log still there.
     AtomicFile.write(fs, dir.resolve(REBUILDING), new byte[] {1});
+    for (Path child : fs.list(dir)) {
+      if (!isLockFile(child) && !isRebuildingMarker(child)) {
+        delete(fs, child);
+      }
+    }
+    fs.syncDirectory(dir);
+    for (Path left : fs.list(dir)) {
+      // A directory may stay behind, emptied: the simulator's file system never removes one.
+      Ensure.that(isLockFile(left) || isRebuildingMarker(left) || holdsNoFiles(fs, left),
+          "wiping %s left %s behind", dir, left);
+    }
     SegmentedLog log = SegmentedLog.open(fs, dir.resolve("wal"), walConfig).log();
     ReplicaStorage storage = new ReplicaStorage(
         fs, dir, configuration, log, new SnapshotStore(fs, dir.resolve("snapshots"), walConfig));
@@ -166,24 +186,40 @@ public final class ReplicaStorage implements AutoCloseable {
     return new Opened(storage, DurableState.forgotten(configuration));
   }
 
-  private static void deleteTree(FileSystem fs, Path path) throws IOException {
+  private static boolean isRebuildingMarker(Path path) {
+    return path.getFileName().toString().equals(REBUILDING);
+  }
+
+  private static boolean isLockFile(Path path) {
+    return path.getFileName().toString().equals(LOCK_FILE);
+  }
+
+  /** Whether {@code path} is a directory with no file anywhere under it. */
+  private static boolean holdsNoFiles(FileSystem fs, Path path) throws IOException {
+    if (!isDirectory(fs, path)) {
+      return false;
+    }
+    for (Path child : fs.list(path)) {
+      if (!child.equals(path) && !holdsNoFiles(fs, child)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Deletes a file, or a directory and everything under it; the caller syncs the parent. */
+  private static void delete(FileSystem fs, Path path) throws IOException {
     if (!fs.exists(path)) {
       return;
     }
-    for (Path child : fs.list(path)) {
-      if (fs.exists(child) && !child.equals(path)) {
-        if (isDirectory(fs, child)) {
-          deleteTree(fs, child);
-        } else {
-          fs.delete(child);
+    if (isDirectory(fs, path)) {
+      for (Path child : fs.list(path)) {
+        if (!child.equals(path)) {
+          delete(fs, child);
         }
       }
     }
     fs.delete(path);
-    Path parent = path.getParent();
-    if (parent != null) {
-      fs.syncDirectory(parent);
-    }
   }
 
   private static boolean isDirectory(FileSystem fs, Path path) {

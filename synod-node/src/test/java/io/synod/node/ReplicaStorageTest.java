@@ -15,7 +15,9 @@ import io.synod.wal.fs.FileSystem;
 import io.synod.wal.fs.NioFileSystem;
 import io.synod.wal.fs.SimFileSystem;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -146,5 +148,35 @@ class ReplicaStorageTest {
     DurableState state = reopen(fs, DIR);
     assertThat(state.forgotten()).isFalse();
     assertThat(state.promised()).isEqualTo(b);
+  }
+
+  @Test
+  void wipeKeepsTheDirectoryAndItsLockFile(@TempDir Path dir) throws Exception {
+    ReplicaStorage storage = ReplicaStorage.open(NioFileSystem.INSTANCE, dir, CONFIG, WAL).storage();
+    Ballot b = new Ballot(3, 2);
+    storage.write(request(1, b, List.of(entry(1, b, "a")), 1, 0));
+    storage.sync();
+    storage.close();
+    Path lockFile = dir.resolve(ReplicaStorage.LOCK_FILE);
+    Files.writeString(lockFile, "4242\n", StandardCharsets.US_ASCII);
+    Object lockFileKey = fileKey(lockFile);
+    Object dirKey = fileKey(dir);
+
+    ReplicaStorage.Opened wiped = ReplicaStorage.wipe(NioFileSystem.INSTANCE, dir, CONFIG, WAL);
+    wiped.storage().close();
+
+    assertThat(wiped.state().forgotten()).isTrue();
+    assertThat(Files.exists(dir.resolve("acceptor.state"))).isFalse();
+    // The same file and directory, not new ones of the same names: a process's OS lock is on the
+    // file itself, and a new file would be free for a second process to lock.
+    assertThat(fileKey(lockFile)).isEqualTo(lockFileKey);
+    assertThat(fileKey(dir)).isEqualTo(dirKey);
+    assertThat(Files.readString(lockFile, StandardCharsets.US_ASCII)).isEqualTo("4242\n");
+  }
+
+  private static Object fileKey(Path path) throws Exception {
+    Object key = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+    assertThat(key).as("file key of %s (this test needs a file system that has them)", path).isNotNull();
+    return key;
   }
 }

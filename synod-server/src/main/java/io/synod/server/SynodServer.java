@@ -23,28 +23,54 @@ import org.slf4j.LoggerFactory;
 /**
  * One Synod server process: the node (Paxos, log, MVCC store), the peer transport and the etcd v3
  * gRPC API. The state machine is the MVCC store on the in-memory engine, rebuilt on restart from the
- * latest snapshot and the log.
+ * latest snapshot and the log. The server holds its data directory's {@link DataDirLock} from before
+ * it reads anything there until {@link #close} has stopped the node.
  */
 public final class SynodServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SynodServer.class);
 
   private final ServerConfig config;
+  private final DataDirLock dataDirLock;
   private final PeerTransport transport;
   private final Node<KvResult> node;
   private final Server grpc;
   /** Null unless auto compaction is configured. */
   private final AutoCompactor compactor;
 
-  private SynodServer(ServerConfig config, PeerTransport transport, Node<KvResult> node, Server grpc,
-      AutoCompactor compactor) {
+  private SynodServer(ServerConfig config, DataDirLock dataDirLock, PeerTransport transport, Node<KvResult> node,
+      Server grpc, AutoCompactor compactor) {
     this.config = config;
+    this.dataDirLock = dataDirLock;
     this.transport = transport;
     this.node = node;
     this.grpc = grpc;
     this.compactor = compactor;
   }
 
+  /**
+   * Starts a server on the calling thread and returns once it serves clients.
+   *
+   * @throws IOException if the data directory is in use by another process or another server in
+   *     this JVM (the directory is then left as it was), or if the storage, the peer port or the
+   *     client port cannot be opened
+   */
   public static SynodServer start(ServerConfig config) throws IOException {
+    // Before anything reads or writes the directory, the wipe after corruption included: two
+    // processes on one directory would be one acceptor with two memories.
+    DataDirLock dataDirLock = DataDirLock.acquire(config.dataDir());
+    try {
+      return startLocked(config, dataDirLock);
+    } catch (IOException | RuntimeException | Error e) {
+      try {
+        dataDirLock.close();
+      } catch (IOException | RuntimeException closing) {
+        e.addSuppressed(closing);
+      }
+      throw e;
+    }
+  }
+
+  private static SynodServer startLocked(ServerConfig config, DataDirLock dataDirLock) throws IOException {
     Member self = config.self();
     Map<Integer, InetSocketAddress> peers = new TreeMap<>();
     ArrayList<Integer> ids = new ArrayList<>();
@@ -109,7 +135,7 @@ public final class SynodServer implements AutoCloseable {
     AutoCompactor compactor = config.autoCompactionRetention() > 0
         ? new AutoCompactor(node, machine, config.autoCompactionRetention(), 1_000)
         : null;
-    return new SynodServer(config, transport, node, grpc, compactor);
+    return new SynodServer(config, dataDirLock, transport, node, grpc, compactor);
   }
 
   public Node<KvResult> node() {
@@ -135,7 +161,10 @@ public final class SynodServer implements AutoCloseable {
     grpc.awaitTermination();
   }
 
-  /** Graceful shutdown: stop taking requests, let in-flight ones finish (bounded), stop the node. */
+  /**
+   * Graceful shutdown: stop taking requests, let in-flight ones finish (bounded), stop the node,
+   * then release the data directory (kept locked if stopping the node failed).
+   */
   @Override
   public void close() throws IOException {
     grpc.shutdown();
@@ -150,8 +179,15 @@ public final class SynodServer implements AutoCloseable {
     if (compactor != null) {
       compactor.close();
     }
+    // A node that failed to close may still have its storage open: the lock then stays held until
+    // this process exits, rather than let another process open the directory beside it.
     node.close();
-    transport.close();
+    try {
+      transport.close();
+    } finally {
+      // Last: another process may take the directory over as soon as the lock is released.
+      dataDirLock.close();
+    }
     LOG.info("synod member {} stopped", config.id());
   }
 }

@@ -105,6 +105,23 @@ final class Cluster implements AutoCloseable {
     return member(id).isRunning();
   }
 
+  /** The PID of member {@code id}'s process, as last started. */
+  void pause(int id) throws IOException, InterruptedException {
+    member(id).pause();
+  }
+
+  void resume(int id) throws IOException, InterruptedException {
+    member(id).resume();
+  }
+
+  long pid(int id) {
+    return member(id).pid();
+  }
+
+  Path dataDir(int id) {
+    return member(id).dataDir();
+  }
+
   void startAll() throws IOException {
     for (MemberProcess m : members.values()) {
       m.start();
@@ -248,7 +265,7 @@ final class Cluster implements AutoCloseable {
    * port could in principle be taken by someone else in between; the members would then fail to
    * start and say so in their logs.
    */
-  private static List<Integer> freePorts(int count) throws IOException {
+  static List<Integer> freePorts(int count) throws IOException {
     List<ServerSocket> sockets = new ArrayList<>();
     try {
       for (int i = 0; i < count; i++) {

@@ -49,6 +49,35 @@ final class MemberProcess {
     return dataDir;
   }
 
+  /** The PID of the process last started; it must have been started. */
+  /** Stops the running member with SIGSTOP (it keeps its files, sockets and locks, and changes nothing). */
+  synchronized void pause() throws IOException, InterruptedException {
+    signal("-STOP");
+  }
+
+  /** Lets a member paused by {@link #pause} run again (SIGCONT). */
+  synchronized void resume() throws IOException, InterruptedException {
+    signal("-CONT");
+  }
+
+  private void signal(String which) throws IOException, InterruptedException {
+    if (!isRunning()) {
+      throw new IllegalStateException("member " + id + " is not running");
+    }
+    // Only the process this object started, by its PID.
+    Process kill = new ProcessBuilder("kill", which, Long.toString(process.pid())).inheritIO().start();
+    if (!kill.waitFor(EXIT_WAIT_SECONDS, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IOException("kill " + which + " " + process.pid() + " failed");
+    }
+  }
+
+  synchronized long pid() {
+    if (process == null) {
+      throw new IllegalStateException("member " + id + " was never started");
+    }
+    return process.pid();
+  }
+
   synchronized boolean isRunning() {
     return process != null && process.isAlive();
   }
@@ -162,7 +191,7 @@ final class MemberProcess {
     }
   }
 
-  private static java.io.File nullDevice() {
+  static java.io.File nullDevice() {
     return new java.io.File(System.getProperty("os.name").startsWith("Windows") ? "NUL" : "/dev/null");
   }
 }
