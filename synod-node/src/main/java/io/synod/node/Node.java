@@ -154,13 +154,13 @@ public final class Node<R> implements AutoCloseable {
     config.validate();
     ReplicaStorage.Opened opened;
     try {
-      opened = ReplicaStorage.open(fs, config.dataDir(), config.paxos().configuration(), config.wal());
+      opened = ReplicaStorage.open(fs, config.dataDir(), config.paxos().groupId(), config.paxos().configuration(), config.wal());
     } catch (StorageCorruptException e) {
       if (!config.wipeOnCorruption()) {
         throw e;
       }
       LOG.warn("node {}: {}; wiping and rebuilding from peers", config.id(), e.getMessage());
-      opened = ReplicaStorage.wipe(fs, config.dataDir(), config.paxos().configuration(), config.wal());
+      opened = ReplicaStorage.wipe(fs, config.dataDir(), config.paxos().groupId(), config.paxos().configuration(), config.wal());
     }
     // A wipe loses the stored incarnation; the wall clock in microseconds keeps the next one above
     // every earlier one unless the clock went back by more than the time since that start.

@@ -53,6 +53,7 @@ public final class ReplicaStorage implements AutoCloseable {
 
   private final FileSystem fs;
   private final Path dir;
+  private final int groupId;
   private final Configuration configuration;
   private final SegmentedLog log;
   private final SnapshotStore snapshots;
@@ -69,10 +70,11 @@ public final class ReplicaStorage implements AutoCloseable {
   /** A storage opened, and the state the replica restarts from. */
   public record Opened(ReplicaStorage storage, DurableState state) {}
 
-  private ReplicaStorage(FileSystem fs, Path dir, Configuration configuration, SegmentedLog log,
+  private ReplicaStorage(FileSystem fs, Path dir, int groupId, Configuration configuration, SegmentedLog log,
       SnapshotStore snapshots) {
     this.fs = fs;
     this.dir = dir;
+    this.groupId = groupId;
     this.configuration = configuration;
     this.log = log;
     this.snapshots = snapshots;
@@ -84,7 +86,7 @@ public final class ReplicaStorage implements AutoCloseable {
    * @throws StorageCorruptException if what is on disk is corrupt (the log, the acceptor state or a
    *     half-finished rebuild); the caller decides whether to stop or to {@link #wipe} and rebuild
    */
-  public static Opened open(FileSystem fs, Path dir, Configuration configuration, WalConfig walConfig)
+  public static Opened open(FileSystem fs, Path dir, int groupId, Configuration configuration, WalConfig walConfig)
       throws IOException {
     fs.createDirectories(dir);
     if (fs.exists(dir.resolve(REBUILDING))) {
@@ -98,7 +100,16 @@ public final class ReplicaStorage implements AutoCloseable {
       throw new StorageCorruptException("acceptor state " + dir.resolve(ACCEPTOR_STATE) + ": " + e.getMessage(), e);
     }
     if (state.isPresent()) {
-      StorageCodec.AcceptorState decoded = StorageCodec.decodeAcceptorState(state.get());
+      StorageCodec.AcceptorState decoded;
+      try {
+        decoded = StorageCodec.decodeAcceptorState(state.get());
+      } catch (IOException e) {
+        throw new StorageCorruptException("acceptor state " + dir.resolve(ACCEPTOR_STATE) + ": " + e.getMessage(), e);
+      }
+      if (decoded.groupId() != groupId) {
+        throw new StorageCorruptException("acceptor state " + dir.resolve(ACCEPTOR_STATE) + " is of group "
+            + decoded.groupId() + ", not " + groupId);
+      }
       promised = decoded.promised();
     }
     SnapshotStore snapshots = new SnapshotStore(fs, dir.resolve("snapshots"), walConfig);
@@ -115,13 +126,21 @@ public final class ReplicaStorage implements AutoCloseable {
     } catch (io.synod.wal.WalCorruptionException e) {
       throw new StorageCorruptException(e.getMessage(), e);
     }
-    ReplicaStorage storage = new ReplicaStorage(fs, dir, configuration, log, snapshots);
+    ReplicaStorage storage = new ReplicaStorage(fs, dir, groupId, configuration, log, snapshots);
     storage.snapshotSlot = handle.slot();
     TreeMap<Long, Entry> entries = new TreeMap<>();
     long[] chosenUpTo = {handle.slot()};
     long snapshotSlotFinal = handle.slot();
     try {
       log.replay(log.firstIndex(), (index, type, payload) -> {
+        if (type >= 1 && type <= StorageCodec.OLDEST_FORMAT_TYPE_MAX) {
+          throw new IOException("record type " + type + " at log index " + index
+              + " is of an older storage format (without group ids), which this version cannot read");
+        }
+        int recordGroup = StorageCodec.groupOf(payload);
+        if (recordGroup != groupId) {
+          throw new IOException("log record at index " + index + " is of group " + recordGroup + ", not " + groupId);
+        }
         switch (type) {
           case StorageCodec.ENTRY -> {
             Entry entry = StorageCodec.decodeEntry(payload);
@@ -131,11 +150,11 @@ public final class ReplicaStorage implements AutoCloseable {
             }
           }
           case StorageCodec.CHOSEN -> {
-            chosenUpTo[0] = Math.max(chosenUpTo[0], StorageCodec.decodeLong(payload));
+            chosenUpTo[0] = Math.max(chosenUpTo[0], StorageCodec.decodeGroupRecord(payload));
             storage.lastChosenRecordIndex = index;
           }
           case StorageCodec.TRIM -> {
-            long trimBelow = StorageCodec.decodeLong(payload);
+            long trimBelow = StorageCodec.decodeGroupRecord(payload);
             entries.headMap(trimBelow).clear();
             storage.entryIndexBySlot.headMap(trimBelow).clear();
           }
@@ -160,7 +179,7 @@ public final class ReplicaStorage implements AutoCloseable {
    * restart before the rebuild ends wipes again. Returns the opened, empty storage and the forgotten
    * state. The directory itself stays, since the lock file in it does.
    */
-  public static Opened wipe(FileSystem fs, Path dir, Configuration configuration, WalConfig walConfig)
+  public static Opened wipe(FileSystem fs, Path dir, int groupId, Configuration configuration, WalConfig walConfig)
       throws IOException {
     LOG.warn("wiping {}: the replica lost its state and rebuilds from its peers", dir);
     Marks.hit("storage.wiped");
@@ -181,7 +200,7 @@ public final class ReplicaStorage implements AutoCloseable {
     }
     SegmentedLog log = SegmentedLog.open(fs, dir.resolve("wal"), walConfig).log();
     ReplicaStorage storage = new ReplicaStorage(
-        fs, dir, configuration, log, new SnapshotStore(fs, dir.resolve("snapshots"), walConfig));
+        fs, dir, groupId, configuration, log, new SnapshotStore(fs, dir.resolve("snapshots"), walConfig));
     storage.rebuilding = true;
     return new Opened(storage, DurableState.forgotten(configuration));
   }
@@ -238,24 +257,24 @@ public final class ReplicaStorage implements AutoCloseable {
   public void write(PersistRequest request) throws IOException {
     if (request.promised() != null) {
       AtomicFile.write(fs, dir.resolve(ACCEPTOR_STATE),
-          StorageCodec.encodeAcceptorState(request.promised(), configuration));
+          StorageCodec.encodeAcceptorState(groupId, request.promised(), configuration));
     }
     for (Entry entry : request.entries()) {
-      long index = log.append(StorageCodec.ENTRY, StorageCodec.encodeEntry(entry));
+      long index = log.append(StorageCodec.ENTRY, StorageCodec.encodeEntry(groupId, entry));
       entryIndexBySlot.put(entry.slot(), index);
     }
     if (request.chosenUpTo() >= 0) {
-      lastChosenRecordIndex = log.append(StorageCodec.CHOSEN, StorageCodec.encodeLong(request.chosenUpTo()));
+      lastChosenRecordIndex = log.append(StorageCodec.CHOSEN, StorageCodec.encodeGroupRecord(groupId, request.chosenUpTo()));
     }
     if (request.trimBelow() > 0) {
-      log.append(StorageCodec.TRIM, StorageCodec.encodeLong(request.trimBelow()));
+      log.append(StorageCodec.TRIM, StorageCodec.encodeGroupRecord(groupId, request.trimBelow()));
       entryIndexBySlot.headMap(request.trimBelow()).clear();
     }
     if (request.trimBelow() > 0) {
       trimPending = true;
     }
     if (request.rebuilt()) {
-      log.append(StorageCodec.REBUILT, new byte[0]);
+      log.append(StorageCodec.REBUILT, StorageCodec.encodeGroupRecord(groupId, 0));
       rebuiltWritten = true;
     }
   }

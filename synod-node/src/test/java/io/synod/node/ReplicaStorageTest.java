@@ -37,7 +37,7 @@ class ReplicaStorageTest {
   }
 
   private static DurableState reopen(FileSystem fs, Path dir) throws Exception {
-    ReplicaStorage.Opened opened = ReplicaStorage.open(fs, dir, CONFIG, WAL);
+    ReplicaStorage.Opened opened = ReplicaStorage.open(fs, dir, 1, CONFIG, WAL);
     opened.storage().close();
     return opened.state();
   }
@@ -45,7 +45,7 @@ class ReplicaStorageTest {
   @Test
   void roundTripOnRealDisk(@TempDir Path dir) throws Exception {
     Ballot b = new Ballot(3, 2);
-    ReplicaStorage storage = ReplicaStorage.open(NioFileSystem.INSTANCE, dir, CONFIG, WAL).storage();
+    ReplicaStorage storage = ReplicaStorage.open(NioFileSystem.INSTANCE, dir, 1, CONFIG, WAL).storage();
     storage.write(request(1, b, List.of(entry(1, b, "a"), entry(2, b, "b")), 1, 0));
     storage.write(request(2, null, List.of(entry(2, new Ballot(4, 1), "b")), 2, 0));
     storage.sync();
@@ -63,7 +63,7 @@ class ReplicaStorageTest {
     for (long seed = 1; seed <= 50; seed++) {
       SimFileSystem fs = new SimFileSystem(new SplittableRandom(seed));
       Ballot b = new Ballot(1, 1);
-      ReplicaStorage storage = ReplicaStorage.open(fs, DIR, CONFIG, WAL).storage();
+      ReplicaStorage storage = ReplicaStorage.open(fs, DIR, 1, CONFIG, WAL).storage();
       storage.write(request(1, b, List.of(entry(1, b, "synced")), -1, 0));
       storage.sync();
       Ballot higher = new Ballot(2, 3);
@@ -80,7 +80,7 @@ class ReplicaStorageTest {
   void snapshotsAndTrimmingBoundTheLog() throws Exception {
     SimFileSystem fs = new SimFileSystem(new SplittableRandom(7));
     Ballot b = new Ballot(1, 1);
-    ReplicaStorage storage = ReplicaStorage.open(fs, DIR, CONFIG, WAL).storage();
+    ReplicaStorage storage = ReplicaStorage.open(fs, DIR, 1, CONFIG, WAL).storage();
     for (long slot = 1; slot <= 400; slot++) {
       storage.write(request(slot, slot == 1 ? b : null, List.of(entry(slot, b, "c" + slot)), slot, 0));
       storage.sync();
@@ -103,7 +103,7 @@ class ReplicaStorageTest {
   void corruptionInTheMiddleOfTheLogIsReportedNotSkipped() throws Exception {
     SimFileSystem fs = new SimFileSystem(new SplittableRandom(3));
     Ballot b = new Ballot(1, 1);
-    ReplicaStorage storage = ReplicaStorage.open(fs, DIR, CONFIG, WAL).storage();
+    ReplicaStorage storage = ReplicaStorage.open(fs, DIR, 1, CONFIG, WAL).storage();
     for (long slot = 1; slot <= 100; slot++) {
       storage.write(request(slot, null, List.of(entry(slot, b, "command-" + slot)), -1, 0));
     }
@@ -111,34 +111,50 @@ class ReplicaStorageTest {
     Path first = fs.list(storage.logDirectory()).get(0);
     storage.close();
     fs.flipBit(first, 200, 3);
-    assertThatThrownBy(() -> ReplicaStorage.open(fs, DIR, CONFIG, WAL))
+    assertThatThrownBy(() -> ReplicaStorage.open(fs, DIR, 1, CONFIG, WAL))
         .isInstanceOf(StorageCorruptException.class)
         .hasMessageContaining(first.getFileName().toString());
   }
 
   @Test
+  void everyRecordNamesItsGroupAndAnotherGroupsStorageIsRefused() throws Exception {
+    SimFileSystem fs = new SimFileSystem(new SplittableRandom(5));
+    ReplicaStorage storage = ReplicaStorage.open(fs, DIR, 7, CONFIG, WAL).storage();
+    storage.write(request(1, new Ballot(2, 1), List.of(entry(1, new Ballot(2, 1), "x")), 1, 0));
+    storage.sync();
+    storage.close();
+    assertThat(ReplicaStorage.open(fs, DIR, 7, CONFIG, WAL).state().entries()).hasSize(1);
+    assertThatThrownBy(() -> ReplicaStorage.open(fs, DIR, 8, CONFIG, WAL))
+        .isInstanceOf(StorageCorruptException.class).hasMessageContaining("of group 7, not 8");
+    // Without the acceptor state, the log's records still say whose they are.
+    fs.delete(DIR.resolve("acceptor.state"));
+    assertThatThrownBy(() -> ReplicaStorage.open(fs, DIR, 8, CONFIG, WAL))
+        .isInstanceOf(StorageCorruptException.class).hasMessageContaining("is of group 7, not 8");
+  }
+
+  @Test
   void corruptAcceptorStateIsReported() throws Exception {
     SimFileSystem fs = new SimFileSystem(new SplittableRandom(4));
-    ReplicaStorage storage = ReplicaStorage.open(fs, DIR, CONFIG, WAL).storage();
+    ReplicaStorage storage = ReplicaStorage.open(fs, DIR, 1, CONFIG, WAL).storage();
     storage.write(request(1, new Ballot(5, 2), List.of(), -1, 0));
     storage.close();
     fs.flipBit(DIR.resolve("acceptor.state"), 6, 1);
-    assertThatThrownBy(() -> ReplicaStorage.open(fs, DIR, CONFIG, WAL))
+    assertThatThrownBy(() -> ReplicaStorage.open(fs, DIR, 1, CONFIG, WAL))
         .isInstanceOf(StorageCorruptException.class).hasMessageContaining("acceptor.state");
   }
 
   @Test
   void wipeStartsARebuildThatSurvivesCrashesUntilItEnds() throws Exception {
     SimFileSystem fs = new SimFileSystem(new SplittableRandom(5));
-    ReplicaStorage.Opened wiped = ReplicaStorage.wipe(fs, DIR, CONFIG, WAL);
+    ReplicaStorage.Opened wiped = ReplicaStorage.wipe(fs, DIR, 1, CONFIG, WAL);
     assertThat(wiped.state().forgotten()).isTrue();
     wiped.storage().close();
     fs.crash();
     // Restarting before the rebuild ended: the storage refuses to pretend it is whole.
-    assertThatThrownBy(() -> ReplicaStorage.open(fs, DIR, CONFIG, WAL))
+    assertThatThrownBy(() -> ReplicaStorage.open(fs, DIR, 1, CONFIG, WAL))
         .isInstanceOf(StorageCorruptException.class).hasMessageContaining("unfinished rebuild")
         .matches(e -> ((StorageCorruptException) e).unfinishedRebuild());
-    ReplicaStorage storage = ReplicaStorage.wipe(fs, DIR, CONFIG, WAL).storage();
+    ReplicaStorage storage = ReplicaStorage.wipe(fs, DIR, 1, CONFIG, WAL).storage();
     Ballot b = new Ballot(9, 2);
     storage.write(new PersistRequest(1, b, List.of(), 5, 0, true));
     storage.sync();
@@ -152,7 +168,7 @@ class ReplicaStorageTest {
 
   @Test
   void wipeKeepsTheDirectoryAndItsLockFile(@TempDir Path dir) throws Exception {
-    ReplicaStorage storage = ReplicaStorage.open(NioFileSystem.INSTANCE, dir, CONFIG, WAL).storage();
+    ReplicaStorage storage = ReplicaStorage.open(NioFileSystem.INSTANCE, dir, 1, CONFIG, WAL).storage();
     Ballot b = new Ballot(3, 2);
     storage.write(request(1, b, List.of(entry(1, b, "a")), 1, 0));
     storage.sync();
@@ -162,7 +178,7 @@ class ReplicaStorageTest {
     Object lockFileKey = fileKey(lockFile);
     Object dirKey = fileKey(dir);
 
-    ReplicaStorage.Opened wiped = ReplicaStorage.wipe(NioFileSystem.INSTANCE, dir, CONFIG, WAL);
+    ReplicaStorage.Opened wiped = ReplicaStorage.wipe(NioFileSystem.INSTANCE, dir, 1, CONFIG, WAL);
     wiped.storage().close();
 
     assertThat(wiped.state().forgotten()).isTrue();

@@ -35,7 +35,7 @@ class StorageWorkerTest {
   @Test
   void persistsInlineOnlyWhileNoHandedOverTaskIsUnfinished() throws Exception {
     SimFileSystem fs = new SimFileSystem(new SplittableRandom(1));
-    ReplicaStorage storage = ReplicaStorage.open(fs, DIR, CONFIG, WalConfig.small()).storage();
+    ReplicaStorage storage = ReplicaStorage.open(fs, DIR, 1, CONFIG, WalConfig.small()).storage();
     CountDownLatch inListener = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     StorageWorker worker = new StorageWorker(storage, 16, new StorageWorker.Listener() {
@@ -67,7 +67,7 @@ class StorageWorkerTest {
       worker.close();
     }
     fs.crash();
-    DurableState state = ReplicaStorage.open(fs, DIR, CONFIG, WalConfig.small()).state();
+    DurableState state = ReplicaStorage.open(fs, DIR, 1, CONFIG, WalConfig.small()).state();
     assertThat(state.entries()).extracting(Entry::slot).containsExactly(1L, 2L);
     assertThat(state.promised()).isEqualTo(BALLOT);
   }
@@ -75,7 +75,7 @@ class StorageWorkerTest {
   @Test
   void segmentRollsTakeTheSparePreparedBesideTheStorageThread() throws Exception {
     SimFileSystem fs = new SimFileSystem(new SplittableRandom(2));
-    ReplicaStorage storage = ReplicaStorage.open(fs, DIR, CONFIG, WalConfig.small()).storage();
+    ReplicaStorage storage = ReplicaStorage.open(fs, DIR, 1, CONFIG, WalConfig.small()).storage();
     long prepared = Marks.count("wal.spare-prepared");
     long fromSpare = Marks.count("wal.roll-from-spare");
     StorageWorker worker = new StorageWorker(storage, 16, new StorageWorker.Listener() {
@@ -101,7 +101,7 @@ class StorageWorkerTest {
       worker.close();
     }
     fs.crash();
-    DurableState state = ReplicaStorage.open(fs, DIR, CONFIG, WalConfig.small()).state();
+    DurableState state = ReplicaStorage.open(fs, DIR, 1, CONFIG, WalConfig.small()).state();
     assertThat(state.entries()).hasSize(slots);
   }
 }

@@ -48,12 +48,12 @@ final class SimStorage {
     try {
       ReplicaStorage.Opened opened;
       try {
-        opened = ReplicaStorage.open(fs, dir, configuration, WAL);
+        opened = ReplicaStorage.open(fs, dir, 1, configuration, WAL);
       } catch (StorageCorruptException e) {
         if (!corruptionPlanted && !e.unfinishedRebuild()) {
           throw new SimViolation("storage found corrupt without planted corruption: " + e.getMessage());
         }
-        opened = ReplicaStorage.wipe(fs, dir, configuration, WAL);
+        opened = ReplicaStorage.wipe(fs, dir, 1, configuration, WAL);
       }
       storage = opened.storage();
       DurableState state = opened.state();
