@@ -6,7 +6,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeMap;
 import java.util.random.RandomGenerator;
 
@@ -56,27 +55,28 @@ public final class Replica {
   private final PaxosConfig config;
   private final int id;
   private final RandomGenerator random;
+  private final Self self;
   private final int[] members;
-  private final Map<Integer, Integer> memberIndex = new HashMap<>();
   private final int quorum;
   private final Effects effects = new Effects();
+  private final Router router = new Router() {
+    @Override
+    public void route(Message message) {
+      Replica.this.route(message);
+    }
+
+    @Override
+    public void routeAfterPersist(Message message) {
+      Replica.this.routeAfterPersist(message);
+    }
+  };
 
   private long now;
 
-  // Acceptor: the promise and the accepted log.
-  private Ballot promised;
+  private final Acceptor acceptor;
   private final SlotLog log;
+  private final Learner learner;
   private Ballot highestSeen;
-
-  // Learner.
-  private long chosenUpTo;
-  private long appliedUpTo;
-  private long chosenHintPersisted;
-  private long chosenTarget;
-  private final HashMap<Long, Votes> votes = new HashMap<>();
-  private final TreeMap<Long, Ballot> chosenWithoutValue = new TreeMap<>();
-  private long lastCatchUpNanos = LONG_AGO;
-  private int catchUpAttempt;
 
   // Rebuilding after the host lost this replica's durable state.
   private boolean rebuilding;
@@ -85,11 +85,6 @@ public final class Replica {
   private final TreeMap<Integer, Message.RebuildReply> rebuildReplies = new TreeMap<>();
   private long lastRebuildRequestNanos = LONG_AGO;
   private RebuildPlan rebuildPlan;
-
-  // Snapshots.
-  private SnapshotHandle snapshot;
-  private byte[] snapshotData;
-  private Ready.SnapshotInstall pendingInstall;
 
   // Role state.
   private Role role = Role.FOLLOWER;
@@ -128,40 +123,18 @@ public final class Replica {
     this.config = config.validate();
     this.id = id;
     this.random = Ensure.notNull(random, "random");
-    List<Integer> ids = config.configuration().members();
-    Ensure.argument(ids.contains(id), "replica " + id + " is not a member of " + ids);
-    this.members = ids.stream().mapToInt(Integer::intValue).toArray();
-    for (int i = 0; i < members.length; i++) {
-      memberIndex.put(members[i], i);
-    }
-    this.quorum = config.quorum();
+    this.self = new Self(this.config, id);
+    this.members = self.members();
+    this.quorum = self.quorum();
     this.lastAckNanos = new long[members.length];
     this.now = nowNanos;
 
     this.rebuilding = durable.forgotten();
-    Ensure.argument(!rebuilding || durable.entries().isEmpty(), "a forgotten state holds no entries");
-    this.promised = durable.promised();
-    this.highestSeen = promised;
-    this.snapshot = durable.snapshot();
-    this.snapshotData = durable.snapshotData();
-    this.log = new SlotLog(snapshot.slot() + 1);
-    for (Entry entry : durable.entries()) {
-      if (entry.slot() > snapshot.slot()) {
-        log.put(entry);
-      }
-    }
-    // The persisted hint says which entries are chosen; they hold the chosen values.
-    this.chosenUpTo = snapshot.slot();
-    for (long slot = snapshot.slot() + 1; slot <= durable.chosenUpTo() && log.get(slot) != null; slot++) {
-      log.markChosen(slot);
-      chosenUpTo = slot;
-    }
-    Ensure.argument(appliedUpTo >= snapshot.slot(), "appliedUpTo below the snapshot");
-    Ensure.argument(appliedUpTo <= chosenUpTo, "appliedUpTo beyond what the log proves chosen");
-    this.appliedUpTo = appliedUpTo;
-    this.chosenHintPersisted = chosenUpTo;
-    this.chosenTarget = chosenUpTo;
-    this.nextSlot = chosenUpTo + 1;
+    this.acceptor = new Acceptor(self, effects, router, durable);
+    this.log = acceptor.log();
+    this.highestSeen = acceptor.promised();
+    this.learner = new Learner(self, effects, router, log, durable, appliedUpTo);
+    this.nextSlot = learner.chosenUpTo() + 1;
     resetElectionDeadline();
   }
 
@@ -174,7 +147,7 @@ public final class Replica {
     if (rebuilding) {
       if (rebuildPlan == null && now - lastRebuildRequestNanos >= config.retransmitNanos()) {
         requestRebuild();
-      } else if (rebuildPlan != null && chosenUpTo >= rebuildPlan.chosenTarget() && leaderId != 0
+      } else if (rebuildPlan != null && learner.chosenUpTo() >= rebuildPlan.chosenTarget() && leaderId != 0
           && !rebuildLeaderBallot.greaterThan(rebuildPlan.promised())
           && now - lastRebuildRequestNanos >= config.electionTimeoutNanos()) {
         // Caught up, but the leader's ballot is not above the plan's: ask it again, which makes it bid.
@@ -182,7 +155,7 @@ public final class Replica {
         lastRebuildRequestNanos = now;
         route(new Message.RebuildRequest(config.groupId(), id, leaderId));
       }
-      maybeCatchUp();
+      learner.maybeCatchUp(now, leaderId);
       maybeFinishRebuild();
       return;
     }
@@ -201,12 +174,12 @@ public final class Replica {
       }
       case LEADER -> leaderTick();
     }
-    maybeCatchUp();
+    learner.maybeCatchUp(now, leaderId);
   }
 
   /** Handles one message from a peer. Messages of other groups or from non-members are ignored. */
   public void step(Message message) {
-    if (message.groupId() != config.groupId() || message.to() != id || !memberIndex.containsKey(message.from())) {
+    if (message.groupId() != config.groupId() || message.to() != id || !self.isMember(message.from())) {
       Marks.hit("paxos.message-ignored");
       return;
     }
@@ -229,7 +202,7 @@ public final class Replica {
     } else if (message instanceof Message.Nack m) {
       onNack(m);
     } else if (message instanceof Message.CatchUpRequest m) {
-      onCatchUpRequest(m);
+      learner.onCatchUpRequest(m);
     } else if (message instanceof Message.CatchUpReply m) {
       onCatchUpReply(m);
     } else if (message instanceof Message.InstallSnapshot m) {
@@ -279,16 +252,7 @@ public final class Replica {
    * replica serves it to peers behind the log and trims the log below {@code slot - retainSlots}.
    */
   public void snapshotTaken(long slot, byte[] data) {
-    Ensure.argument(slot <= appliedUpTo, "a snapshot can only cover applied slots");
-    Ensure.argument(slot >= snapshot.slot(), "snapshots must not go backwards");
-    snapshot = new SnapshotHandle(slot, config.configuration());
-    snapshotData = Ensure.notNull(data, "data");
-    long trimBelow = slot - config.retainSlots() + 1;
-    if (trimBelow > log.start()) {
-      log.trimBelow(trimBelow);
-      effects.persistTrimBelow(trimBelow);
-      Marks.hit("paxos.log-trimmed");
-    }
+    learner.snapshotTaken(slot, data);
   }
 
   /** Collects the effects of every input since the previous call. */
@@ -296,26 +260,9 @@ public final class Replica {
     if (role == Role.LEADER) {
       assignSlots();
     }
-    if (chosenUpTo > chosenHintPersisted
-        && (effects.openHasDurableContent() || chosenUpTo - chosenHintPersisted >= config.inflightSlotsMax())) {
-      effects.persistChosenUpTo(chosenUpTo);
-      chosenHintPersisted = chosenUpTo;
-    }
-    Ready.SnapshotInstall install = pendingInstall;
-    pendingInstall = null;
-    List<Entry> chosen = List.of();
-    if (chosenUpTo > appliedUpTo) {
-      ArrayList<Entry> out = new ArrayList<>((int) (chosenUpTo - appliedUpTo));
-      for (long slot = appliedUpTo + 1; slot <= chosenUpTo; slot++) {
-        Entry entry = log.get(slot);
-        if (entry == null || !log.isChosen(slot)) {
-          throw new Ensure.InvariantViolation("slot " + slot + " below chosenUpTo is not chosen");
-        }
-        out.add(entry);
-      }
-      appliedUpTo = chosenUpTo;
-      chosen = out;
-    }
+    learner.maybePersistChosenHint();
+    Ready.SnapshotInstall install = learner.takeInstall();
+    List<Entry> chosen = learner.takeChosen();
     List<byte[]> droppedNow = List.of();
     if (!dropped.isEmpty()) {
       droppedNow = List.copyOf(dropped);
@@ -345,17 +292,17 @@ public final class Replica {
   }
 
   public Ballot promised() {
-    return promised;
+    return acceptor.promised();
   }
 
   /** Every slot ≤ this is chosen and its value known here. */
   public long chosenUpTo() {
-    return chosenUpTo;
+    return learner.chosenUpTo();
   }
 
   /** Every slot ≤ this has been handed to the host for applying. */
   public long appliedUpTo() {
-    return appliedUpTo;
+    return learner.appliedUpTo();
   }
 
   /** First slot of the in-memory log (everything below is covered by the snapshot). */
@@ -364,7 +311,7 @@ public final class Replica {
   }
 
   public SnapshotHandle snapshot() {
-    return snapshot;
+    return learner.snapshot();
   }
 
   /** Whether this replica lost its durable state and does not vote yet. */
@@ -395,13 +342,14 @@ public final class Replica {
     if (role == Role.LEADER) {
       dropPending();
     }
+    Ballot promised = acceptor.promised();
     Ballot base = promised.atLeast(highestSeen) ? promised : highestSeen;
     ballot = base.next(id);
     highestSeen = ballot;
     role = Role.CANDIDATE;
     leaderId = 0;
     lastLeaderContactNanos = LONG_AGO;
-    candidateFromSlot = chosenUpTo + 1;
+    candidateFromSlot = learner.chosenUpTo() + 1;
     promises.clear();
     resetElectionDeadline();
     lastPrepareNanos = now;
@@ -433,35 +381,24 @@ public final class Replica {
 
   private void onPrepare(Message.Prepare m) {
     noteBallot(m.ballot());
-    if (m.ballot().compareTo(promised) < 0) {
-      route(new Message.Nack(config.groupId(), id, m.from(), m.ballot(), promised));
+    if (!acceptor.admits(m.ballot(), m.from())) {
       return;
     }
-    if (m.ballot().greaterThan(promised)) {
+    if (m.ballot().greaterThan(acceptor.promised())) {
       if (leaderLeaseHeldAgainst(m.from())) {
         Marks.hit("paxos.prepare-refused-live-leader");
         return;
       }
-      promised = m.ballot();
-      effects.persistPromised(promised);
+      acceptor.promiseAtLeast(m.ballot());
       if (role != Role.FOLLOWER && m.from() != id) {
         stepDown();
       }
     }
-    long from = Math.max(m.fromSlot(), log.start());
-    ArrayList<Entry> accepted = new ArrayList<>();
-    for (long slot = from; slot < log.end(); slot++) {
-      Entry entry = log.get(slot);
-      if (entry != null) {
-        accepted.add(entry);
-      }
-    }
-    routeAfterPersist(new Message.Promise(
-        config.groupId(), id, m.from(), m.ballot(), m.fromSlot(), log.start(), chosenUpTo, accepted));
+    acceptor.sendPromise(m, learner.chosenUpTo());
   }
 
   private void onPromise(Message.Promise m) {
-    noteChosenTarget(m.chosenUpTo());
+    learner.noteChosenTarget(m.chosenUpTo());
     if (role != Role.CANDIDATE || !m.ballot().equals(ballot) || m.fromSlot() != candidateFromSlot) {
       return;
     }
@@ -469,7 +406,7 @@ public final class Replica {
       // The acceptor trimmed slots this candidate does not know: its report is incomplete. Catch up
       // first; other acceptors may still complete the quorum.
       Marks.hit("paxos.promise-behind-snapshot");
-      requestCatchUp(m.from());
+      learner.requestCatchUp(m.from(), now);
       return;
     }
     promises.put(m.from(), m);
@@ -541,7 +478,7 @@ public final class Replica {
     for (int i = 0; i < lastAckNanos.length; i++) {
       lastAckNanos[i] = now;
     }
-    long maxSlot = Math.max(chosenUpTo, log.end() - 1);
+    long maxSlot = Math.max(learner.chosenUpTo(), log.end() - 1);
     for (Message.Promise promise : promises.values()) {
       for (Entry entry : promise.accepted()) {
         maxSlot = Math.max(maxSlot, entry.slot());
@@ -607,7 +544,7 @@ public final class Replica {
     lastHeartbeatNanos = now;
     for (int member : members) {
       if (member != id) {
-        route(new Message.Heartbeat(config.groupId(), id, member, ballot, chosenUpTo));
+        route(new Message.Heartbeat(config.groupId(), id, member, ballot, learner.chosenUpTo()));
       }
     }
   }
@@ -617,7 +554,7 @@ public final class Replica {
     if (pending.isEmpty()) {
       return;
     }
-    long limit = chosenUpTo + config.inflightSlotsMax();
+    long limit = learner.chosenUpTo() + config.inflightSlotsMax();
     ArrayList<Batch> batches = new ArrayList<>();
     long first = nextSlot;
     while (!pending.isEmpty() && nextSlot <= limit) {
@@ -644,7 +581,8 @@ public final class Replica {
     for (int offset = 0; offset < batches.size(); offset += config.acceptSlotsMax()) {
       List<Batch> chunk = List.copyOf(batches.subList(offset, Math.min(batches.size(), offset + config.acceptSlotsMax())));
       for (int member : members) {
-        route(new Message.Accept(config.groupId(), id, member, ballot, firstSlot + offset, chunk, chosenUpTo));
+        route(new Message.Accept(
+            config.groupId(), id, member, ballot, firstSlot + offset, chunk, learner.chosenUpTo()));
       }
     }
   }
@@ -659,13 +597,11 @@ public final class Replica {
       }
       long runStart = -1;
       ArrayList<Batch> run = new ArrayList<>();
-      for (long slot = chosenUpTo + 1; slot <= nextSlot; slot++) {
+      for (long slot = learner.chosenUpTo() + 1; slot <= nextSlot; slot++) {
         boolean missing = false;
         if (slot < nextSlot && !log.isChosen(slot)) {
-          Votes v = votes.get(slot);
           Entry entry = log.get(slot);
-          missing = entry != null && entry.ballot().equals(ballot)
-              && (v == null || !v.ballot().equals(ballot) || !v.has(i));
+          missing = entry != null && entry.ballot().equals(ballot) && !learner.acceptedBy(slot, ballot, i);
         }
         if (missing) {
           if (runStart < 0) {
@@ -678,7 +614,8 @@ public final class Replica {
         }
         if (runStart >= 0) {
           Marks.hit("paxos.accept-retransmitted");
-          route(new Message.Accept(config.groupId(), id, member, ballot, runStart, List.copyOf(run), chosenUpTo));
+          route(new Message.Accept(
+              config.groupId(), id, member, ballot, runStart, List.copyOf(run), learner.chosenUpTo()));
           runStart = -1;
           run.clear();
         }
@@ -688,7 +625,7 @@ public final class Replica {
 
   private void noteAck(int from, Ballot at) {
     if (role == Role.LEADER && at.equals(ballot)) {
-      lastAckNanos[memberIndex.get(from)] = now;
+      lastAckNanos[self.indexOf(from)] = now;
     }
   }
 
@@ -696,79 +633,38 @@ public final class Replica {
 
   private void onAccept(Message.Accept m) {
     noteBallot(m.ballot());
-    if (m.ballot().compareTo(promised) < 0) {
-      route(new Message.Nack(config.groupId(), id, m.from(), m.ballot(), promised));
+    if (!acceptor.admits(m.ballot(), m.from())) {
       return;
     }
-    if (m.ballot().greaterThan(promised)) {
-      promised = m.ballot();
-      effects.persistPromised(promised);
-    }
+    acceptor.promiseAtLeast(m.ballot());
     observeLeader(m.ballot(), m.from());
-    long first = Math.max(m.firstSlot(), log.start());
-    long end = m.firstSlot() + m.batches().size();
-    // Accepted goes out for each run of slots this replica now holds under the ballot.
-    long runStart = -1;
-    for (long slot = first; slot < end; slot++) {
-      Batch batch = m.batches().get((int) (slot - m.firstSlot()));
-      Entry existing = log.get(slot);
-      boolean holds = true;
-      if (existing != null && existing.ballot().equals(m.ballot())) {
-        Ensure.that(existing.batch().equals(batch), "slot %d: two values under ballot %s", slot, m.ballot());
-      } else if (log.isChosen(slot) && !existing.batch().equals(batch)) {
-        // A stale Accept: its ballot lost the slot to a later one whose value this replica learned
-        // by catch-up without promising that later ballot. It must not vote for the other value.
-        Marks.hit("paxos.stale-accept-for-chosen-slot");
-        holds = false;
-      } else {
-        Entry entry = new Entry(slot, m.ballot(), batch);
-        log.put(entry);
-        effects.persistEntry(entry);
-        Ballot chosenAt = chosenWithoutValue.get(slot);
-        if (chosenAt != null && chosenAt.equals(m.ballot())) {
-          chosenWithoutValue.remove(slot);
-          markChosen(slot);
-        }
-      }
-      if (holds && runStart < 0) {
-        runStart = slot;
-      }
-      if (runStart >= 0 && (!holds || slot == end - 1)) {
-        long runEnd = holds ? slot + 1 : slot;
-        for (int member : members) {
-          routeAfterPersist(new Message.Accepted(
-              config.groupId(), id, member, m.ballot(), runStart, (int) (runEnd - runStart)));
-        }
-        runStart = -1;
-      }
-    }
-    learnCommit(m.commitUpTo(), m.ballot(), m.from());
+    acceptor.accept(m, learner);
+    learner.learnCommit(m.commitUpTo(), m.ballot(), m.from(), leaderId);
   }
 
   private void onHeartbeat(Message.Heartbeat m) {
     noteBallot(m.ballot());
     if (rebuilding) {
-      noteChosenTarget(m.commitUpTo());
+      learner.noteChosenTarget(m.commitUpTo());
       leaderId = m.from();
       if (m.ballot().greaterThan(rebuildLeaderBallot)) {
         rebuildLeaderBallot = m.ballot();
       }
       return;
     }
-    if (m.ballot().compareTo(promised) < 0) {
-      route(new Message.Nack(config.groupId(), id, m.from(), m.ballot(), promised));
+    if (!acceptor.admits(m.ballot(), m.from())) {
       return;
     }
     observeLeader(m.ballot(), m.from());
-    learnCommit(m.commitUpTo(), m.ballot(), m.from());
-    route(new Message.HeartbeatAck(config.groupId(), id, m.from(), m.ballot(), chosenUpTo));
+    learner.learnCommit(m.commitUpTo(), m.ballot(), m.from(), leaderId);
+    route(new Message.HeartbeatAck(config.groupId(), id, m.from(), m.ballot(), learner.chosenUpTo()));
   }
 
   private void onHeartbeatAck(Message.HeartbeatAck m) {
     noteAck(m.from(), m.ballot());
     // A follower may know more chosen slots than its leader: it can have snapshotted and trimmed
     // slots whose Accepts the leader still waits on. The leader then catches up like anyone else.
-    noteChosenTarget(m.chosenUpTo());
+    learner.noteChosenTarget(m.chosenUpTo());
   }
 
   // ---------------------------------------------------------------- learner
@@ -780,164 +676,24 @@ public final class Replica {
       Marks.hit("paxos.leader-saw-higher-accepted");
       stepDown();
     }
-    int index = memberIndex.get(m.from());
-    long end = m.firstSlot() + m.count();
-    for (long slot = Math.max(m.firstSlot(), chosenUpTo + 1); slot < end; slot++) {
-      if (log.isChosen(slot)) {
-        continue;
-      }
-      Votes v = votes.get(slot);
-      if (v == null) {
-        v = new Votes(m.ballot());
-        votes.put(slot, v);
-      }
-      if (v.add(m.ballot(), index) && Quorum.reached(v.members(), quorum)) {
-        votes.remove(slot);
-        chosenAt(slot, v.ballot());
-      }
-    }
-  }
-
-  /** A quorum accepted slot {@code slot} under {@code at}: the value this replica accepted there, if any. */
-  private void chosenAt(long slot, Ballot at) {
-    if (slot < log.start() || slot <= chosenUpTo) {
-      return;
-    }
-    Entry entry = log.get(slot);
-    if (entry != null && entry.ballot().equals(at)) {
-      markChosen(slot);
-    } else {
-      Marks.hit("paxos.chosen-without-value");
-      chosenWithoutValue.put(slot, at);
-      noteChosenTarget(slot);
-    }
-  }
-
-  /**
-   * The leader of {@code at} knows every slot ≤ {@code commitUpTo} is chosen. An entry accepted under
-   * {@code at} holds the value that leader proposed, which for a chosen slot is the chosen value.
-   */
-  private void learnCommit(long commitUpTo, Ballot at, int from) {
-    noteChosenTarget(commitUpTo);
-    long last = Math.min(commitUpTo, log.end() - 1);
-    for (long slot = chosenUpTo + 1; slot <= last; slot++) {
-      Entry entry = log.get(slot);
-      if (entry != null && !log.isChosen(slot) && entry.ballot().equals(at)) {
-        markChosen(slot);
-      }
-    }
-    if (from != id && commitUpTo > chosenUpTo && leaderId == from) {
-      Marks.hit("paxos.behind-leader-commit");
-    }
-  }
-
-  private void markChosen(long slot) {
-    log.markChosen(slot);
-    votes.remove(slot);
-    while (log.isChosen(chosenUpTo + 1)) {
-      chosenUpTo++;
-    }
-    if (!chosenWithoutValue.isEmpty()) {
-      chosenWithoutValue.headMap(chosenUpTo, true).clear();
-    }
-  }
-
-  private void noteChosenTarget(long slot) {
-    chosenTarget = Math.max(chosenTarget, slot);
-  }
-
-  private void maybeCatchUp() {
-    if (chosenTarget <= chosenUpTo || now - lastCatchUpNanos < config.retransmitNanos()) {
-      return;
-    }
-    int peer;
-    catchUpAttempt++;
-    if (leaderId != 0 && leaderId != id && catchUpAttempt % 2 == 0) {
-      peer = leaderId;
-    } else {
-      peer = members[Math.floorMod(catchUpAttempt, members.length)];
-      if (peer == id) {
-        peer = members[Math.floorMod(catchUpAttempt + 1, members.length)];
-      }
-    }
-    if (peer != id) {
-      requestCatchUp(peer);
-    }
-  }
-
-  private void requestCatchUp(int peer) {
-    lastCatchUpNanos = now;
-    Marks.hit("paxos.catch-up-requested");
-    route(new Message.CatchUpRequest(config.groupId(), id, peer, chosenUpTo + 1, config.catchUpSlotsMax()));
-  }
-
-  private void onCatchUpRequest(Message.CatchUpRequest m) {
-    if (m.fromSlot() < log.start()) {
-      if (snapshot.slot() >= m.fromSlot()) {
-        Marks.hit("paxos.snapshot-sent");
-        route(new Message.InstallSnapshot(config.groupId(), id, m.from(), snapshot, snapshotData));
-      }
-      return;
-    }
-    int max = Math.min(Math.max(m.maxSlots(), 1), config.catchUpSlotsMax());
-    ArrayList<Entry> chosen = new ArrayList<>();
-    for (long slot = m.fromSlot(); slot <= chosenUpTo && chosen.size() < max; slot++) {
-      Entry entry = log.get(slot);
-      Ensure.that(entry != null, "chosen slot %d has no entry", slot);
-      chosen.add(entry);
-    }
-    if (!chosen.isEmpty()) {
-      route(new Message.CatchUpReply(config.groupId(), id, m.from(), chosen));
-    }
+    learner.onAccepted(m);
   }
 
   private void onCatchUpReply(Message.CatchUpReply m) {
-    for (Entry entry : m.chosen()) {
-      long slot = entry.slot();
-      if (slot <= chosenUpTo || slot < log.start()) {
-        continue;
-      }
-      Entry existing = log.get(slot);
-      if (log.isChosen(slot)) {
-        Ensure.that(existing.batch().equals(entry.batch()), "catch-up: slot %d chosen twice differently", slot);
-        continue;
-      }
-      // Storing a chosen value is safe even over a different, lower-ballot acceptance: any proposer
-      // that later reads it from this acceptor must propose that value anyway.
-      if (existing == null || !existing.equals(entry)) {
-        log.put(entry);
-        effects.persistEntry(entry);
-      }
-      Marks.hit("paxos.caught-up");
-      markChosen(slot);
-    }
+    learner.onCatchUpReply(m);
     maybeFinishRebuild();
   }
 
   private void onInstallSnapshot(Message.InstallSnapshot m) {
-    long slot = m.handle().slot();
-    if (slot <= chosenUpTo) {
+    if (!learner.isAhead(m.handle())) {
       return;
     }
     Marks.hit("paxos.snapshot-installed");
     if (role != Role.FOLLOWER) {
       stepDown();
     }
-    snapshot = m.handle();
-    snapshotData = m.data();
-    pendingInstall = new Ready.SnapshotInstall(m.handle(), m.data());
-    log.trimBelow(slot + 1);
-    votes.keySet().removeIf(s -> s <= slot);
-    chosenWithoutValue.headMap(slot, true).clear();
-    chosenUpTo = slot;
-    appliedUpTo = slot;
-    while (log.isChosen(chosenUpTo + 1)) {
-      chosenUpTo++;
-    }
-    nextSlot = Math.max(nextSlot, chosenUpTo + 1);
-    effects.persistTrimBelow(slot + 1);
-    effects.persistChosenUpTo(slot);
-    chosenHintPersisted = Math.max(chosenHintPersisted, slot);
+    learner.installSnapshot(m);
+    nextSlot = Math.max(nextSlot, learner.chosenUpTo() + 1);
     maybeFinishRebuild();
   }
 
@@ -956,9 +712,7 @@ public final class Replica {
     if (rebuilding) {
       return;
     }
-    long lastSlot = Math.max(chosenUpTo, log.end() - 1);
-    // The reply vouches for the promise and the log: they must be durable before it leaves.
-    routeAfterPersist(new Message.RebuildReply(config.groupId(), id, m.from(), promised, chosenUpTo, lastSlot));
+    acceptor.sendRebuildReply(m, learner.chosenUpTo());
     if (role == Role.LEADER) {
       // The rebuilding replica waits for a leader above every promise it was told of (see
       // maybeFinishRebuild): bid again, so a stable leader does not keep it waiting.
@@ -972,12 +726,12 @@ public final class Replica {
       return;
     }
     rebuildReplies.put(m.from(), m);
-    noteChosenTarget(m.chosenUpTo());
+    learner.noteChosenTarget(m.chosenUpTo());
     if (rebuildReplies.size() < members.length - 1) {
       return;
     }
-    Ballot highest = promised;
-    long lastSlot = chosenUpTo;
+    Ballot highest = acceptor.promised();
+    long lastSlot = learner.chosenUpTo();
     for (Message.RebuildReply reply : rebuildReplies.values()) {
       noteBallot(reply.promised());
       if (reply.promised().greaterThan(highest)) {
@@ -987,7 +741,7 @@ public final class Replica {
     }
     rebuildReplies.clear();
     rebuildPlan = new RebuildPlan(highest, lastSlot);
-    noteChosenTarget(lastSlot);
+    learner.noteChosenTarget(lastSlot);
     maybeFinishRebuild();
   }
 
@@ -1004,17 +758,13 @@ public final class Replica {
    * value from the peers, and the peers that promised it refuse the old ballots from then on.
    */
   private void maybeFinishRebuild() {
-    if (!rebuilding || rebuildPlan == null || chosenUpTo < rebuildPlan.chosenTarget()) {
+    if (!rebuilding || rebuildPlan == null || learner.chosenUpTo() < rebuildPlan.chosenTarget()) {
       return;
     }
     if (!rebuildLeaderBallot.greaterThan(rebuildPlan.promised())) {
       return;
     }
-    Ballot adopt = rebuildLeaderBallot;
-    if (adopt.greaterThan(promised)) {
-      promised = adopt;
-      effects.persistPromised(promised);
-    }
+    acceptor.promiseAtLeast(rebuildLeaderBallot);
     effects.persistRebuilt();
     rebuildPlan = null;
     rebuilding = false;
