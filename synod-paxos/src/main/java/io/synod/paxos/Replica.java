@@ -2,11 +2,8 @@ package io.synod.paxos;
 
 import io.synod.common.Ensure;
 import io.synod.common.Marks;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.TreeMap;
 import java.util.random.RandomGenerator;
 
 /**
@@ -27,14 +24,15 @@ import java.util.random.RandomGenerator;
  *
  * <p>A replica whose disk was found corrupt starts from {@link DurableState#forgotten}: it may have
  * promised ballots and accepted values it no longer knows, so it sends no Promise and no Accepted,
- * starts no election and ignores Accepts until it has rebuilt (after Paxos Made Live §5.1). It asks
- * every other member for its promise and the highest slot in its log. It then promises the highest
- * ballot any of them promised (every candidate promises its own ballot first, so this covers any
- * promise it forgot), and before voting again it learns, by catch-up, every slot up to the highest
- * one reported: any slot it may have accepted was proposed before it lost its state, so it lies
- * below that bound and is chosen by the time it has learned the bound. It never copies peers'
- * acceptances (that would create quorums nobody formed). Only one replica of a group may be
- * rebuilding at a time, and all others must answer: the "a quorum keeps a good copy" condition.
+ * starts no election and ignores Accepts until it has rebuilt (after Paxos Made Live §5.1; see
+ * {@link Rebuild}).
+ *
+ * <p>This class is the façade and the role state machine; the work is done by one part per role, each
+ * holding its own state: the {@link Acceptor} (promise and accepted log), the {@link Learner} (chosen
+ * prefix, catch-up, snapshots), the {@link Election} (leader followed, timeout, ballots seen), and,
+ * only while they last, a {@link Candidacy} (one campaign), a {@link LeaderPipeline} (one term) and a
+ * {@link Rebuild}. The replica handles each message by calling those parts in protocol order, and it
+ * alone changes the {@link Role}.
  */
 public final class Replica {
   /** What this replica is doing in its group. */
@@ -50,14 +48,7 @@ public final class Replica {
     FULL
   }
 
-  private static final long LONG_AGO = Long.MIN_VALUE / 4;
-
-  private final PaxosConfig config;
-  private final int id;
-  private final RandomGenerator random;
   private final Self self;
-  private final int[] members;
-  private final int quorum;
   private final Effects effects = new Effects();
   private final Router router = new Router() {
     @Override
@@ -70,41 +61,19 @@ public final class Replica {
       Replica.this.routeAfterPersist(message);
     }
   };
+  private final Acceptor acceptor;
+  private final Learner learner;
+  private final Election election;
 
   private long now;
-
-  private final Acceptor acceptor;
-  private final SlotLog log;
-  private final Learner learner;
-  private Ballot highestSeen;
-
-  // Rebuilding after the host lost this replica's durable state.
-  private boolean rebuilding;
-  /** The highest ballot a leader was heard under while rebuilding. */
-  private Ballot rebuildLeaderBallot = Ballot.ZERO;
-  private final TreeMap<Integer, Message.RebuildReply> rebuildReplies = new TreeMap<>();
-  private long lastRebuildRequestNanos = LONG_AGO;
-  private RebuildPlan rebuildPlan;
-
-  // Role state.
   private Role role = Role.FOLLOWER;
-  private int leaderId;
-  private long lastLeaderContactNanos = LONG_AGO;
-  private long electionDeadlineNanos;
-
-  // Candidate.
-  private Ballot ballot = Ballot.ZERO;
-  private long candidateFromSlot;
-  private final TreeMap<Integer, Message.Promise> promises = new TreeMap<>();
-  private long lastPrepareNanos;
-
-  // Leader.
-  private long nextSlot;
-  private final ArrayDeque<byte[]> pending = new ArrayDeque<>();
-  private final long[] lastAckNanos;
-  private long leaderSinceNanos;
-  private long lastHeartbeatNanos;
-  private long lastRetransmitNanos;
+  /** This replica's campaign: set exactly while the role is CANDIDATE. */
+  private Candidacy candidacy;
+  /** This replica's term: set exactly while the role is LEADER. */
+  private LeaderPipeline pipeline;
+  /** Set exactly while this replica rebuilds lost state; it then votes and campaigns not at all. */
+  private Rebuild rebuild;
+  /** Commands of ended terms that never got a slot, until the next {@link Ready} reports them. */
   private final ArrayList<byte[]> dropped = new ArrayList<>();
 
   /**
@@ -120,22 +89,17 @@ public final class Replica {
    */
   public Replica(
       PaxosConfig config, int id, DurableState durable, long appliedUpTo, RandomGenerator random, long nowNanos) {
-    this.config = config.validate();
-    this.id = id;
-    this.random = Ensure.notNull(random, "random");
-    this.self = new Self(this.config, id);
-    this.members = self.members();
-    this.quorum = self.quorum();
-    this.lastAckNanos = new long[members.length];
+    PaxosConfig validated = config.validate();
+    Ensure.notNull(random, "random");
+    this.self = new Self(validated, id);
     this.now = nowNanos;
-
-    this.rebuilding = durable.forgotten();
     this.acceptor = new Acceptor(self, effects, router, durable);
-    this.log = acceptor.log();
-    this.highestSeen = acceptor.promised();
-    this.learner = new Learner(self, effects, router, log, durable, appliedUpTo);
-    this.nextSlot = learner.chosenUpTo() + 1;
-    resetElectionDeadline();
+    this.learner = new Learner(self, effects, router, acceptor.log(), durable, appliedUpTo);
+    this.election = new Election(self, random, acceptor.promised());
+    if (durable.forgotten()) {
+      this.rebuild = new Rebuild(self, effects, router, acceptor, learner, election);
+    }
+    election.resetDeadline(now);
   }
 
   // ---------------------------------------------------------------- inputs
@@ -144,46 +108,37 @@ public final class Replica {
   public void tick(long nowNanos) {
     Ensure.argument(nowNanos >= now, "time must not go backwards");
     now = nowNanos;
-    if (rebuilding) {
-      if (rebuildPlan == null && now - lastRebuildRequestNanos >= config.retransmitNanos()) {
-        requestRebuild();
-      } else if (rebuildPlan != null && learner.chosenUpTo() >= rebuildPlan.chosenTarget() && leaderId != 0
-          && !rebuildLeaderBallot.greaterThan(rebuildPlan.promised())
-          && now - lastRebuildRequestNanos >= config.electionTimeoutNanos()) {
-        // Caught up, but the leader's ballot is not above the plan's: ask it again, which makes it bid.
-        Marks.hit("paxos.rebuild-asked-leader-to-rebid");
-        lastRebuildRequestNanos = now;
-        route(new Message.RebuildRequest(config.groupId(), id, leaderId));
-      }
-      learner.maybeCatchUp(now, leaderId);
+    if (rebuild != null) {
+      rebuild.tick(now);
+      learner.maybeCatchUp(now, election.leaderId());
       maybeFinishRebuild();
       return;
     }
     switch (role) {
       case FOLLOWER -> {
-        if (now >= electionDeadlineNanos) {
+        if (election.timedOut(now)) {
           startElection();
         }
       }
       case CANDIDATE -> {
-        if (now >= electionDeadlineNanos) {
+        if (election.timedOut(now)) {
           startElection();
-        } else if (now - lastPrepareNanos >= config.retransmitNanos()) {
-          resendPrepares();
+        } else if (candidacy.prepareDue(now)) {
+          candidacy.resendPrepares(now);
         }
       }
       case LEADER -> leaderTick();
     }
-    learner.maybeCatchUp(now, leaderId);
+    learner.maybeCatchUp(now, election.leaderId());
   }
 
   /** Handles one message from a peer. Messages of other groups or from non-members are ignored. */
   public void step(Message message) {
-    if (message.groupId() != config.groupId() || message.to() != id || !self.isMember(message.from())) {
+    if (message.groupId() != self.groupId() || message.to() != self.id() || !self.isMember(message.from())) {
       Marks.hit("paxos.message-ignored");
       return;
     }
-    if (rebuilding && !usefulWhileRebuilding(message)) {
+    if (rebuild != null && !usefulWhileRebuilding(message)) {
       Marks.hit("paxos.rebuilding-ignored");
       return;
     }
@@ -233,11 +188,7 @@ public final class Replica {
     if (role != Role.LEADER) {
       return ProposeResult.NOT_LEADER;
     }
-    if (pending.size() >= config.pendingCommandsMax()) {
-      return ProposeResult.FULL;
-    }
-    pending.addLast(command);
-    return ProposeResult.QUEUED;
+    return pipeline.propose(command);
   }
 
   /** Every persist request numbered ≤ {@code upTo} is durable. */
@@ -257,8 +208,9 @@ public final class Replica {
 
   /** Collects the effects of every input since the previous call. */
   public Ready ready() {
+    checkRole();
     if (role == Role.LEADER) {
-      assignSlots();
+      pipeline.assignSlots();
     }
     learner.maybePersistChosenHint();
     Ready.SnapshotInstall install = learner.takeInstall();
@@ -274,7 +226,7 @@ public final class Replica {
   // ---------------------------------------------------------------- observers
 
   public int id() {
-    return id;
+    return self.id();
   }
 
   public Role role() {
@@ -283,12 +235,12 @@ public final class Replica {
 
   /** The replica believed to lead, or 0 if unknown. */
   public int leaderHint() {
-    return leaderId;
+    return election.leaderId();
   }
 
   /** The ballot this replica leads or campaigns under (ZERO if never). */
   public Ballot ballot() {
-    return ballot;
+    return election.ballot();
   }
 
   public Ballot promised() {
@@ -307,7 +259,7 @@ public final class Replica {
 
   /** First slot of the in-memory log (everything below is covered by the snapshot). */
   public long logStart() {
-    return log.start();
+    return acceptor.log().start();
   }
 
   public SnapshotHandle snapshot() {
@@ -316,71 +268,117 @@ public final class Replica {
 
   /** Whether this replica lost its durable state and does not vote yet. */
   public boolean rebuilding() {
-    return rebuilding;
+    return rebuild != null;
   }
 
-  /** Commands waiting for a slot at this leader. */
+  /** Commands waiting for a slot at this leader (0 when not leading). */
   public int pendingCommands() {
-    return pending.size();
+    return pipeline == null ? 0 : pipeline.pendingCommands();
   }
 
-  /** The next slot this leader will fill. */
+  /** The next slot this leader will fill; when not leading, one past the chosen prefix. */
   public long nextSlot() {
-    return nextSlot;
+    return pipeline == null ? learner.chosenUpTo() + 1 : pipeline.nextSlot();
   }
 
-  // ---------------------------------------------------------------- election
+  // ---------------------------------------------------------------- roles
 
-  private void resetElectionDeadline() {
-    long base = config.electionTimeoutNanos();
-    electionDeadlineNanos = now + base + random.nextLong(base);
+  /** The role and the objects that exist only in a role must agree. */
+  private void checkRole() {
+    Ensure.that((role == Role.CANDIDATE) == (candidacy != null), "a candidacy exists exactly while campaigning");
+    Ensure.that((role == Role.LEADER) == (pipeline != null), "a pipeline exists exactly while leading");
+    Ensure.that(rebuild == null || role == Role.FOLLOWER, "a rebuilding replica neither campaigns nor leads");
   }
 
   /** Phase 1 for every slot above what this replica knows is chosen. */
   private void startElection() {
     Marks.hit("paxos.election-started");
-    if (role == Role.LEADER) {
-      dropPending();
-    }
-    Ballot promised = acceptor.promised();
-    Ballot base = promised.atLeast(highestSeen) ? promised : highestSeen;
-    ballot = base.next(id);
-    highestSeen = ballot;
+    endRole();
+    Ballot bid = election.nextBid(acceptor.promised());
     role = Role.CANDIDATE;
-    leaderId = 0;
-    lastLeaderContactNanos = LONG_AGO;
-    candidateFromSlot = learner.chosenUpTo() + 1;
-    promises.clear();
-    resetElectionDeadline();
-    lastPrepareNanos = now;
-    for (int member : members) {
-      route(new Message.Prepare(config.groupId(), id, member, ballot, candidateFromSlot));
-    }
+    election.forgetLeader();
+    candidacy = new Candidacy(self, router, bid, learner.chosenUpTo() + 1, now);
+    election.resetDeadline(now);
+    candidacy.sendPrepares();
   }
 
-  private void resendPrepares() {
-    lastPrepareNanos = now;
-    for (int member : members) {
-      if (!promises.containsKey(member)) {
-        route(new Message.Prepare(config.groupId(), id, member, ballot, candidateFromSlot));
-      }
+  /** A quorum promised: phase 2 from the candidacy's first slot on, under its ballot. */
+  private void becomeLeader() {
+    Marks.hit("paxos.leader-elected");
+    Ensure.that(candidacy.ballot().equals(election.ballot()), "the candidacy runs under the latest bid");
+    Ensure.that(acceptor.promised().equals(candidacy.ballot()), "a new leader holds its own promise");
+    Candidacy.Proposals proposals = candidacy.proposals(
+        acceptor.log(), learner.chosenUpTo(), self.config().faults().contains(Fault.SKIP_REPROPOSE));
+    Ballot ballot = candidacy.ballot();
+    candidacy = null;
+    role = Role.LEADER;
+    election.lead();
+    pipeline = new LeaderPipeline(self, router, acceptor.log(), learner, ballot, proposals.nextSlot(), now);
+    pipeline.start(proposals.firstSlot(), proposals.batches(), now);
+  }
+
+  private void leaderTick() {
+    Ensure.that(acceptor.promised().equals(pipeline.ballot()), "a leader holds its own promise");
+    if (pipeline.lostQuorum(now)) {
+      // Cut off from a quorum: stop refusing other candidates so the majority side can move on.
+      Marks.hit("paxos.leader-lost-quorum");
+      stepDown();
+      election.forgetLeader();
+      return;
     }
+    pipeline.tick(now);
+  }
+
+  /** Gives up campaigning or leading, and waits a new election timeout as a follower. */
+  private void stepDown() {
+    endRole();
+    role = Role.FOLLOWER;
+    election.resetDeadline(now);
+  }
+
+  /** Discards the campaign or term in progress; commands of a term that never got a slot are dropped. */
+  private void endRole() {
+    if (pipeline != null) {
+      dropped.addAll(pipeline.takePending());
+      pipeline = null;
+    }
+    candidacy = null;
   }
 
   /**
-   * Whether this replica follows (or is) a leader it heard from recently, other than {@code from}.
-   * Such a replica refuses to promise a higher ballot, so a replica that was cut off and comes back
-   * with a high ballot cannot depose a healthy leader.
+   * Whether this replica refuses to promise a higher ballot to {@code from}: a leader refuses every
+   * other replica, a follower refuses while it hears from a live leader other than {@code from}.
    */
   private boolean leaderLeaseHeldAgainst(int from) {
     if (role == Role.LEADER) {
-      return from != id;
+      return from != self.id();
     }
-    return leaderId != 0 && leaderId != from && now - lastLeaderContactNanos < config.electionTimeoutNanos();
+    return election.leaseHeldAgainst(from, now);
   }
 
+  /** A leader at {@code at} is alive: follow it, and give up leading or campaigning at a lower ballot. */
+  private void observeLeader(Ballot at, int from) {
+    if (from == self.id()) {
+      return;
+    }
+    if (role != Role.FOLLOWER && at.greaterThan(election.ballot())) {
+      stepDown();
+    }
+    if (role == Role.FOLLOWER) {
+      election.follow(from, now);
+    }
+  }
+
+  private void noteAck(int from, Ballot at) {
+    if (role == Role.LEADER) {
+      pipeline.noteAck(from, at, now);
+    }
+  }
+
+  // ---------------------------------------------------------------- messages
+
   private void onPrepare(Message.Prepare m) {
-    noteBallot(m.ballot());
+    election.noteBallot(m.ballot());
     if (!acceptor.admits(m.ballot(), m.from())) {
       return;
     }
@@ -390,7 +388,8 @@ public final class Replica {
         return;
       }
       acceptor.promiseAtLeast(m.ballot());
-      if (role != Role.FOLLOWER && m.from() != id) {
+      if (role != Role.FOLLOWER && m.from() != self.id()) {
+        // Promising another replica's higher ballot ends this replica's own campaign or term.
         stepDown();
       }
     }
@@ -399,265 +398,78 @@ public final class Replica {
 
   private void onPromise(Message.Promise m) {
     learner.noteChosenTarget(m.chosenUpTo());
-    if (role != Role.CANDIDATE || !m.ballot().equals(ballot) || m.fromSlot() != candidateFromSlot) {
+    if (role != Role.CANDIDATE || !candidacy.answers(m)) {
       return;
     }
-    if (m.logStart() > candidateFromSlot) {
+    if (m.logStart() > candidacy.fromSlot()) {
       // The acceptor trimmed slots this candidate does not know: its report is incomplete. Catch up
       // first; other acceptors may still complete the quorum.
       Marks.hit("paxos.promise-behind-snapshot");
       learner.requestCatchUp(m.from(), now);
       return;
     }
-    promises.put(m.from(), m);
-    if (promises.size() >= quorum) {
+    if (candidacy.count(m)) {
       becomeLeader();
     }
   }
 
   private void onNack(Message.Nack m) {
-    noteBallot(m.promised());
-    if (!m.ballot().equals(ballot) || !m.promised().greaterThan(ballot)) {
+    election.noteBallot(m.promised());
+    Ballot bid = election.ballot();
+    if (!m.ballot().equals(bid) || !m.promised().greaterThan(bid)) {
       return;
     }
-    if (role == Role.CANDIDATE) {
-      Marks.hit("paxos.candidate-nacked");
-      stepDown();
-    } else if (role == Role.LEADER) {
-      // An acceptor promised a higher ballot, e.g. one that campaigned while cut off. Followers that
-      // still hear from this leader will promise it a higher ballot, so bid again instead of giving up.
-      Marks.hit("paxos.leader-rebid");
-      startElection();
-    }
-  }
-
-  private void stepDown() {
-    if (role == Role.LEADER) {
-      dropPending();
-    }
-    role = Role.FOLLOWER;
-    promises.clear();
-    resetElectionDeadline();
-  }
-
-  private void dropPending() {
-    dropped.addAll(pending);
-    pending.clear();
-  }
-
-  private void noteBallot(Ballot seen) {
-    if (seen.greaterThan(highestSeen)) {
-      highestSeen = seen;
-    }
-  }
-
-  /** A leader at {@code at} is alive: follow it, and give up leading or campaigning at a lower ballot. */
-  private void observeLeader(Ballot at, int from) {
-    if (from == id) {
-      return;
-    }
-    if (role != Role.FOLLOWER && at.greaterThan(ballot)) {
-      stepDown();
-    }
-    if (role == Role.FOLLOWER) {
-      leaderId = from;
-      lastLeaderContactNanos = now;
-      resetElectionDeadline();
-    }
-  }
-
-  // ---------------------------------------------------------------- leader
-
-  private void becomeLeader() {
-    Marks.hit("paxos.leader-elected");
-    role = Role.LEADER;
-    leaderId = id;
-    leaderSinceNanos = now;
-    lastHeartbeatNanos = now;
-    lastRetransmitNanos = now;
-    for (int i = 0; i < lastAckNanos.length; i++) {
-      lastAckNanos[i] = now;
-    }
-    long maxSlot = Math.max(learner.chosenUpTo(), log.end() - 1);
-    for (Message.Promise promise : promises.values()) {
-      for (Entry entry : promise.accepted()) {
-        maxSlot = Math.max(maxSlot, entry.slot());
+    switch (role) {
+      case FOLLOWER -> { }
+      case CANDIDATE -> {
+        Marks.hit("paxos.candidate-nacked");
+        stepDown();
       }
-    }
-    // Re-propose, for every slot from candidateFromSlot, the value of the highest ballot any promise
-    // reported (Paxos Made Simple §2.2, P2c); no report means nothing can have been chosen: no-op.
-    HashMap<Long, Entry> highest = new HashMap<>();
-    for (Message.Promise promise : promises.values()) {
-      for (Entry entry : promise.accepted()) {
-        Entry best = highest.get(entry.slot());
-        if (best == null || entry.ballot().greaterThan(best.ballot())) {
-          highest.put(entry.slot(), entry);
-        }
-      }
-    }
-    promises.clear();
-    nextSlot = Math.max(maxSlot + 1, candidateFromSlot);
-    ArrayList<Batch> batches = new ArrayList<>();
-    long first = candidateFromSlot;
-    for (long slot = candidateFromSlot; slot <= maxSlot; slot++) {
-      Batch value;
-      if (log.isChosen(slot)) {
-        value = log.get(slot).batch();
-      } else if (highest.containsKey(slot) && !config.faults().contains(Fault.SKIP_REPROPOSE)) {
-        value = highest.get(slot).batch();
-        Marks.hit("paxos.reproposed");
-      } else {
-        value = Batch.NOOP;
-        Marks.hit("paxos.gap-filled-noop");
-      }
-      batches.add(value);
-    }
-    if (!batches.isEmpty()) {
-      sendAccepts(first, batches);
-    }
-    broadcastHeartbeat();
-  }
-
-  private void leaderTick() {
-    int recent = 1;
-    for (int i = 0; i < members.length; i++) {
-      if (members[i] != id && now - lastAckNanos[i] < config.electionTimeoutNanos()) {
-        recent++;
-      }
-    }
-    if (recent < quorum && now - leaderSinceNanos >= config.electionTimeoutNanos()) {
-      // Cut off from a quorum: stop refusing other candidates so the majority side can move on.
-      Marks.hit("paxos.leader-lost-quorum");
-      stepDown();
-      leaderId = 0;
-      return;
-    }
-    if (now - lastHeartbeatNanos >= config.heartbeatNanos()) {
-      broadcastHeartbeat();
-    }
-    if (now - lastRetransmitNanos >= config.retransmitNanos()) {
-      retransmitAccepts();
-    }
-  }
-
-  private void broadcastHeartbeat() {
-    lastHeartbeatNanos = now;
-    for (int member : members) {
-      if (member != id) {
-        route(new Message.Heartbeat(config.groupId(), id, member, ballot, learner.chosenUpTo()));
+      case LEADER -> {
+        // An acceptor promised a higher ballot, e.g. one that campaigned while cut off. Followers that
+        // still hear from this leader will promise it a higher ballot, so bid again instead of giving up.
+        Marks.hit("paxos.leader-rebid");
+        startElection();
       }
     }
   }
-
-  /** Gives queued commands slots, as far as the pipeline window allows. */
-  private void assignSlots() {
-    if (pending.isEmpty()) {
-      return;
-    }
-    long limit = learner.chosenUpTo() + config.inflightSlotsMax();
-    ArrayList<Batch> batches = new ArrayList<>();
-    long first = nextSlot;
-    while (!pending.isEmpty() && nextSlot <= limit) {
-      ArrayList<byte[]> commands = new ArrayList<>(Math.min(pending.size(), config.batchCommandsMax()));
-      int bytes = 0;
-      while (!pending.isEmpty() && commands.size() < config.batchCommandsMax()) {
-        int size = pending.peekFirst().length;
-        if (!commands.isEmpty() && bytes + size > config.batchBytesMax()) {
-          break;
-        }
-        commands.add(pending.pollFirst());
-        bytes += size;
-      }
-      batches.add(Batch.of(commands));
-      nextSlot++;
-    }
-    if (!batches.isEmpty()) {
-      sendAccepts(first, batches);
-    }
-  }
-
-  /** Sends Accept for consecutive slots to every member, this replica included. */
-  private void sendAccepts(long firstSlot, List<Batch> batches) {
-    for (int offset = 0; offset < batches.size(); offset += config.acceptSlotsMax()) {
-      List<Batch> chunk = List.copyOf(batches.subList(offset, Math.min(batches.size(), offset + config.acceptSlotsMax())));
-      for (int member : members) {
-        route(new Message.Accept(
-            config.groupId(), id, member, ballot, firstSlot + offset, chunk, learner.chosenUpTo()));
-      }
-    }
-  }
-
-  /** Resends the leader's in-flight entries to members whose Accepted it has not seen. */
-  private void retransmitAccepts() {
-    lastRetransmitNanos = now;
-    for (int i = 0; i < members.length; i++) {
-      int member = members[i];
-      if (member == id) {
-        continue;
-      }
-      long runStart = -1;
-      ArrayList<Batch> run = new ArrayList<>();
-      for (long slot = learner.chosenUpTo() + 1; slot <= nextSlot; slot++) {
-        boolean missing = false;
-        if (slot < nextSlot && !log.isChosen(slot)) {
-          Entry entry = log.get(slot);
-          missing = entry != null && entry.ballot().equals(ballot) && !learner.acceptedBy(slot, ballot, i);
-        }
-        if (missing) {
-          if (runStart < 0) {
-            runStart = slot;
-          }
-          run.add(log.get(slot).batch());
-          if (run.size() < config.acceptSlotsMax()) {
-            continue;
-          }
-        }
-        if (runStart >= 0) {
-          Marks.hit("paxos.accept-retransmitted");
-          route(new Message.Accept(
-              config.groupId(), id, member, ballot, runStart, List.copyOf(run), learner.chosenUpTo()));
-          runStart = -1;
-          run.clear();
-        }
-      }
-    }
-  }
-
-  private void noteAck(int from, Ballot at) {
-    if (role == Role.LEADER && at.equals(ballot)) {
-      lastAckNanos[self.indexOf(from)] = now;
-    }
-  }
-
-  // ---------------------------------------------------------------- acceptor
 
   private void onAccept(Message.Accept m) {
-    noteBallot(m.ballot());
+    election.noteBallot(m.ballot());
     if (!acceptor.admits(m.ballot(), m.from())) {
       return;
     }
+    // Accepting under a ballot implies promising it: a later Prepare below it must be refused.
     acceptor.promiseAtLeast(m.ballot());
     observeLeader(m.ballot(), m.from());
     acceptor.accept(m, learner);
-    learner.learnCommit(m.commitUpTo(), m.ballot(), m.from(), leaderId);
+    learner.learnCommit(m.commitUpTo(), m.ballot(), m.from(), election.leaderId());
+  }
+
+  private void onAccepted(Message.Accepted m) {
+    election.noteBallot(m.ballot());
+    noteAck(m.from(), m.ballot());
+    if (role == Role.LEADER && m.ballot().greaterThan(pipeline.ballot())) {
+      Marks.hit("paxos.leader-saw-higher-accepted");
+      stepDown();
+    }
+    learner.onAccepted(m);
   }
 
   private void onHeartbeat(Message.Heartbeat m) {
-    noteBallot(m.ballot());
-    if (rebuilding) {
+    election.noteBallot(m.ballot());
+    if (rebuild != null) {
       learner.noteChosenTarget(m.commitUpTo());
-      leaderId = m.from();
-      if (m.ballot().greaterThan(rebuildLeaderBallot)) {
-        rebuildLeaderBallot = m.ballot();
-      }
+      election.heardWhileRebuilding(m.from());
+      rebuild.heardLeader(m.ballot());
       return;
     }
     if (!acceptor.admits(m.ballot(), m.from())) {
       return;
     }
     observeLeader(m.ballot(), m.from());
-    learner.learnCommit(m.commitUpTo(), m.ballot(), m.from(), leaderId);
-    route(new Message.HeartbeatAck(config.groupId(), id, m.from(), m.ballot(), learner.chosenUpTo()));
+    learner.learnCommit(m.commitUpTo(), m.ballot(), m.from(), election.leaderId());
+    route(new Message.HeartbeatAck(self.groupId(), self.id(), m.from(), m.ballot(), learner.chosenUpTo()));
   }
 
   private void onHeartbeatAck(Message.HeartbeatAck m) {
@@ -665,18 +477,6 @@ public final class Replica {
     // A follower may know more chosen slots than its leader: it can have snapshotted and trimmed
     // slots whose Accepts the leader still waits on. The leader then catches up like anyone else.
     learner.noteChosenTarget(m.chosenUpTo());
-  }
-
-  // ---------------------------------------------------------------- learner
-
-  private void onAccepted(Message.Accepted m) {
-    noteBallot(m.ballot());
-    noteAck(m.from(), m.ballot());
-    if (role == Role.LEADER && m.ballot().greaterThan(ballot)) {
-      Marks.hit("paxos.leader-saw-higher-accepted");
-      stepDown();
-    }
-    learner.onAccepted(m);
   }
 
   private void onCatchUpReply(Message.CatchUpReply m) {
@@ -693,90 +493,41 @@ public final class Replica {
       stepDown();
     }
     learner.installSnapshot(m);
-    nextSlot = Math.max(nextSlot, learner.chosenUpTo() + 1);
     maybeFinishRebuild();
   }
 
-  // ---------------------------------------------------------------- rebuilding
-
-  private void requestRebuild() {
-    lastRebuildRequestNanos = now;
-    for (int member : members) {
-      if (member != id && !rebuildReplies.containsKey(member)) {
-        route(new Message.RebuildRequest(config.groupId(), id, member));
-      }
-    }
-  }
-
   private void onRebuildRequest(Message.RebuildRequest m) {
-    if (rebuilding) {
+    if (rebuild != null) {
       return;
     }
     acceptor.sendRebuildReply(m, learner.chosenUpTo());
     if (role == Role.LEADER) {
       // The rebuilding replica waits for a leader above every promise it was told of (see
-      // maybeFinishRebuild): bid again, so a stable leader does not keep it waiting.
+      // Rebuild#maybeFinish): bid again, so a stable leader does not keep it waiting.
       Marks.hit("paxos.leader-rebid-for-rebuild");
       startElection();
     }
   }
 
   private void onRebuildReply(Message.RebuildReply m) {
-    if (!rebuilding || rebuildPlan != null) {
-      return;
+    if (rebuild != null && rebuild.onReply(m)) {
+      maybeFinishRebuild();
     }
-    rebuildReplies.put(m.from(), m);
-    learner.noteChosenTarget(m.chosenUpTo());
-    if (rebuildReplies.size() < members.length - 1) {
-      return;
-    }
-    Ballot highest = acceptor.promised();
-    long lastSlot = learner.chosenUpTo();
-    for (Message.RebuildReply reply : rebuildReplies.values()) {
-      noteBallot(reply.promised());
-      if (reply.promised().greaterThan(highest)) {
-        highest = reply.promised();
-      }
-      lastSlot = Math.max(lastSlot, reply.lastSlot());
-    }
-    rebuildReplies.clear();
-    rebuildPlan = new RebuildPlan(highest, lastSlot);
-    learner.noteChosenTarget(lastSlot);
-    maybeFinishRebuild();
   }
 
-  /** What a rebuilding replica adopts once it has learned every slot its peers know is chosen. */
-  private record RebuildPlan(Ballot promised, long chosenTarget) {}
-
-  /**
-   * A rebuilt replica may vote again once (1) it has learned every slot up to the highest one its
-   * peers held when they answered, and (2) it has heard a leader under a ballot above every promise
-   * they reported. (2) matters because its forgotten acceptances were made under ballots at most
-   * those promises: an Accept of such a ballot still in flight can reach a peer after the peer
-   * answered, and with the forgotten acceptance form a majority for a slot beyond the plan's target.
-   * A leader above those ballots ran phase 1 without this replica's vote, so it learned of any such
-   * value from the peers, and the peers that promised it refuse the old ballots from then on.
-   */
   private void maybeFinishRebuild() {
-    if (!rebuilding || rebuildPlan == null || learner.chosenUpTo() < rebuildPlan.chosenTarget()) {
-      return;
+    if (rebuild != null && rebuild.maybeFinish()) {
+      rebuild = null;
+      Marks.hit("paxos.rebuilt");
+      election.resetDeadline(now);
     }
-    if (!rebuildLeaderBallot.greaterThan(rebuildPlan.promised())) {
-      return;
-    }
-    acceptor.promiseAtLeast(rebuildLeaderBallot);
-    effects.persistRebuilt();
-    rebuildPlan = null;
-    rebuilding = false;
-    Marks.hit("paxos.rebuilt");
-    resetElectionDeadline();
   }
 
   // ---------------------------------------------------------------- routing
 
   /** Sends now: to a peer through the outbox, to this replica by handling it at once. */
   private void route(Message message) {
-    if (message.to() == id) {
+    if (message.to() == self.id()) {
       step(message);
     } else {
       effects.send(message);
