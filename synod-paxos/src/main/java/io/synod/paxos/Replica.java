@@ -2,12 +2,8 @@ package io.synod.paxos;
 
 import io.synod.common.Ensure;
 import io.synod.common.Marks;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.random.RandomGenerator;
 
 /**
@@ -28,14 +24,15 @@ import java.util.random.RandomGenerator;
  *
  * <p>A replica whose disk was found corrupt starts from {@link DurableState#forgotten}: it may have
  * promised ballots and accepted values it no longer knows, so it sends no Promise and no Accepted,
- * starts no election and ignores Accepts until it has rebuilt (after Paxos Made Live §5.1). It asks
- * every other member for its promise and the highest slot in its log. It then promises the highest
- * ballot any of them promised (every candidate promises its own ballot first, so this covers any
- * promise it forgot), and before voting again it learns, by catch-up, every slot up to the highest
- * one reported: any slot it may have accepted was proposed before it lost its state, so it lies
- * below that bound and is chosen by the time it has learned the bound. It never copies peers'
- * acceptances (that would create quorums nobody formed). Only one replica of a group may be
- * rebuilding at a time, and all others must answer: the "a quorum keeps a good copy" condition.
+ * starts no election and ignores Accepts until it has rebuilt (after Paxos Made Live §5.1; see
+ * {@link Rebuild}).
+ *
+ * <p>This class is the façade and the role state machine; the work is done by one part per role, each
+ * holding its own state: the {@link Acceptor} (promise and accepted log), the {@link Learner} (chosen
+ * prefix, catch-up, snapshots), the {@link Election} (leader followed, timeout, ballots seen), and,
+ * only while they last, a {@link Candidacy} (one campaign), a {@link LeaderPipeline} (one term) and a
+ * {@link Rebuild}. The replica handles each message by calling those parts in protocol order, and it
+ * alone changes the {@link Role}.
  */
 public final class Replica {
   /** What this replica is doing in its group. */
@@ -51,65 +48,32 @@ public final class Replica {
     FULL
   }
 
-  private static final long LONG_AGO = Long.MIN_VALUE / 4;
-
-  private final PaxosConfig config;
-  private final int id;
-  private final RandomGenerator random;
-  private final int[] members;
-  private final Map<Integer, Integer> memberIndex = new HashMap<>();
-  private final int quorum;
+  private final Self self;
   private final Effects effects = new Effects();
+  private final Router router = new Router() {
+    @Override
+    public void route(Message message) {
+      Replica.this.route(message);
+    }
+
+    @Override
+    public void routeAfterPersist(Message message) {
+      Replica.this.routeAfterPersist(message);
+    }
+  };
+  private final Acceptor acceptor;
+  private final Learner learner;
+  private final Election election;
 
   private long now;
-
-  // Acceptor: the promise and the accepted log.
-  private Ballot promised;
-  private final SlotLog log;
-  private Ballot highestSeen;
-
-  // Learner.
-  private long chosenUpTo;
-  private long appliedUpTo;
-  private long chosenHintPersisted;
-  private long chosenTarget;
-  private final HashMap<Long, Votes> votes = new HashMap<>();
-  private final TreeMap<Long, Ballot> chosenWithoutValue = new TreeMap<>();
-  private long lastCatchUpNanos = LONG_AGO;
-  private int catchUpAttempt;
-
-  // Rebuilding after the host lost this replica's durable state.
-  private boolean rebuilding;
-  /** The highest ballot a leader was heard under while rebuilding. */
-  private Ballot rebuildLeaderBallot = Ballot.ZERO;
-  private final TreeMap<Integer, Message.RebuildReply> rebuildReplies = new TreeMap<>();
-  private long lastRebuildRequestNanos = LONG_AGO;
-  private RebuildPlan rebuildPlan;
-
-  // Snapshots.
-  private SnapshotHandle snapshot;
-  private byte[] snapshotData;
-  private Ready.SnapshotInstall pendingInstall;
-
-  // Role state.
   private Role role = Role.FOLLOWER;
-  private int leaderId;
-  private long lastLeaderContactNanos = LONG_AGO;
-  private long electionDeadlineNanos;
-
-  // Candidate.
-  private Ballot ballot = Ballot.ZERO;
-  private long candidateFromSlot;
-  private final TreeMap<Integer, Message.Promise> promises = new TreeMap<>();
-  private long lastPrepareNanos;
-
-  // Leader.
-  private long nextSlot;
-  private final ArrayDeque<byte[]> pending = new ArrayDeque<>();
-  private final long[] lastAckNanos;
-  private long leaderSinceNanos;
-  private long lastHeartbeatNanos;
-  private long lastRetransmitNanos;
+  /** This replica's campaign: set exactly while the role is CANDIDATE. */
+  private Candidacy candidacy;
+  /** This replica's term: set exactly while the role is LEADER. */
+  private LeaderPipeline pipeline;
+  /** Set exactly while this replica rebuilds lost state; it then votes and campaigns not at all. */
+  private Rebuild rebuild;
+  /** Commands of ended terms that never got a slot, until the next {@link Ready} reports them. */
   private final ArrayList<byte[]> dropped = new ArrayList<>();
 
   /**
@@ -125,44 +89,17 @@ public final class Replica {
    */
   public Replica(
       PaxosConfig config, int id, DurableState durable, long appliedUpTo, RandomGenerator random, long nowNanos) {
-    this.config = config.validate();
-    this.id = id;
-    this.random = Ensure.notNull(random, "random");
-    List<Integer> ids = config.configuration().members();
-    Ensure.argument(ids.contains(id), "replica " + id + " is not a member of " + ids);
-    this.members = ids.stream().mapToInt(Integer::intValue).toArray();
-    for (int i = 0; i < members.length; i++) {
-      memberIndex.put(members[i], i);
-    }
-    this.quorum = config.quorum();
-    this.lastAckNanos = new long[members.length];
+    PaxosConfig validated = config.validate();
+    Ensure.notNull(random, "random");
+    this.self = new Self(validated, id);
     this.now = nowNanos;
-
-    this.rebuilding = durable.forgotten();
-    Ensure.argument(!rebuilding || durable.entries().isEmpty(), "a forgotten state holds no entries");
-    this.promised = durable.promised();
-    this.highestSeen = promised;
-    this.snapshot = durable.snapshot();
-    this.snapshotData = durable.snapshotData();
-    this.log = new SlotLog(snapshot.slot() + 1);
-    for (Entry entry : durable.entries()) {
-      if (entry.slot() > snapshot.slot()) {
-        log.put(entry);
-      }
+    this.acceptor = new Acceptor(self, effects, router, durable);
+    this.learner = new Learner(self, effects, router, acceptor.log(), durable, appliedUpTo);
+    this.election = new Election(self, random, acceptor.promised());
+    if (durable.forgotten()) {
+      this.rebuild = new Rebuild(self, effects, router, acceptor, learner, election);
     }
-    // The persisted hint says which entries are chosen; they hold the chosen values.
-    this.chosenUpTo = snapshot.slot();
-    for (long slot = snapshot.slot() + 1; slot <= durable.chosenUpTo() && log.get(slot) != null; slot++) {
-      log.markChosen(slot);
-      chosenUpTo = slot;
-    }
-    Ensure.argument(appliedUpTo >= snapshot.slot(), "appliedUpTo below the snapshot");
-    Ensure.argument(appliedUpTo <= chosenUpTo, "appliedUpTo beyond what the log proves chosen");
-    this.appliedUpTo = appliedUpTo;
-    this.chosenHintPersisted = chosenUpTo;
-    this.chosenTarget = chosenUpTo;
-    this.nextSlot = chosenUpTo + 1;
-    resetElectionDeadline();
+    election.resetDeadline(now);
   }
 
   // ---------------------------------------------------------------- inputs
@@ -171,46 +108,37 @@ public final class Replica {
   public void tick(long nowNanos) {
     Ensure.argument(nowNanos >= now, "time must not go backwards");
     now = nowNanos;
-    if (rebuilding) {
-      if (rebuildPlan == null && now - lastRebuildRequestNanos >= config.retransmitNanos()) {
-        requestRebuild();
-      } else if (rebuildPlan != null && chosenUpTo >= rebuildPlan.chosenTarget() && leaderId != 0
-          && !rebuildLeaderBallot.greaterThan(rebuildPlan.promised())
-          && now - lastRebuildRequestNanos >= config.electionTimeoutNanos()) {
-        // Caught up, but the leader's ballot is not above the plan's: ask it again, which makes it bid.
-        Marks.hit("paxos.rebuild-asked-leader-to-rebid");
-        lastRebuildRequestNanos = now;
-        route(new Message.RebuildRequest(config.groupId(), id, leaderId));
-      }
-      maybeCatchUp();
+    if (rebuild != null) {
+      rebuild.tick(now);
+      learner.maybeCatchUp(now, election.leaderId());
       maybeFinishRebuild();
       return;
     }
     switch (role) {
       case FOLLOWER -> {
-        if (now >= electionDeadlineNanos) {
+        if (election.timedOut(now)) {
           startElection();
         }
       }
       case CANDIDATE -> {
-        if (now >= electionDeadlineNanos) {
+        if (election.timedOut(now)) {
           startElection();
-        } else if (now - lastPrepareNanos >= config.retransmitNanos()) {
-          resendPrepares();
+        } else if (candidacy.prepareDue(now)) {
+          candidacy.resendPrepares(now);
         }
       }
       case LEADER -> leaderTick();
     }
-    maybeCatchUp();
+    learner.maybeCatchUp(now, election.leaderId());
   }
 
   /** Handles one message from a peer. Messages of other groups or from non-members are ignored. */
   public void step(Message message) {
-    if (message.groupId() != config.groupId() || message.to() != id || !memberIndex.containsKey(message.from())) {
+    if (message.groupId() != self.groupId() || message.to() != self.id() || !self.isMember(message.from())) {
       Marks.hit("paxos.message-ignored");
       return;
     }
-    if (rebuilding && !usefulWhileRebuilding(message)) {
+    if (rebuild != null && !usefulWhileRebuilding(message)) {
       Marks.hit("paxos.rebuilding-ignored");
       return;
     }
@@ -229,7 +157,7 @@ public final class Replica {
     } else if (message instanceof Message.Nack m) {
       onNack(m);
     } else if (message instanceof Message.CatchUpRequest m) {
-      onCatchUpRequest(m);
+      learner.onCatchUpRequest(m);
     } else if (message instanceof Message.CatchUpReply m) {
       onCatchUpReply(m);
     } else if (message instanceof Message.InstallSnapshot m) {
@@ -260,11 +188,7 @@ public final class Replica {
     if (role != Role.LEADER) {
       return ProposeResult.NOT_LEADER;
     }
-    if (pending.size() >= config.pendingCommandsMax()) {
-      return ProposeResult.FULL;
-    }
-    pending.addLast(command);
-    return ProposeResult.QUEUED;
+    return pipeline.propose(command);
   }
 
   /** Every persist request numbered ≤ {@code upTo} is durable. */
@@ -279,43 +203,18 @@ public final class Replica {
    * replica serves it to peers behind the log and trims the log below {@code slot - retainSlots}.
    */
   public void snapshotTaken(long slot, byte[] data) {
-    Ensure.argument(slot <= appliedUpTo, "a snapshot can only cover applied slots");
-    Ensure.argument(slot >= snapshot.slot(), "snapshots must not go backwards");
-    snapshot = new SnapshotHandle(slot, config.configuration());
-    snapshotData = Ensure.notNull(data, "data");
-    long trimBelow = slot - config.retainSlots() + 1;
-    if (trimBelow > log.start()) {
-      log.trimBelow(trimBelow);
-      effects.persistTrimBelow(trimBelow);
-      Marks.hit("paxos.log-trimmed");
-    }
+    learner.snapshotTaken(slot, data);
   }
 
   /** Collects the effects of every input since the previous call. */
   public Ready ready() {
+    checkRole();
     if (role == Role.LEADER) {
-      assignSlots();
+      pipeline.assignSlots();
     }
-    if (chosenUpTo > chosenHintPersisted
-        && (effects.openHasDurableContent() || chosenUpTo - chosenHintPersisted >= config.inflightSlotsMax())) {
-      effects.persistChosenUpTo(chosenUpTo);
-      chosenHintPersisted = chosenUpTo;
-    }
-    Ready.SnapshotInstall install = pendingInstall;
-    pendingInstall = null;
-    List<Entry> chosen = List.of();
-    if (chosenUpTo > appliedUpTo) {
-      ArrayList<Entry> out = new ArrayList<>((int) (chosenUpTo - appliedUpTo));
-      for (long slot = appliedUpTo + 1; slot <= chosenUpTo; slot++) {
-        Entry entry = log.get(slot);
-        if (entry == null || !log.isChosen(slot)) {
-          throw new Ensure.InvariantViolation("slot " + slot + " below chosenUpTo is not chosen");
-        }
-        out.add(entry);
-      }
-      appliedUpTo = chosenUpTo;
-      chosen = out;
-    }
+    learner.maybePersistChosenHint();
+    Ready.SnapshotInstall install = learner.takeInstall();
+    List<Entry> chosen = learner.takeChosen();
     List<byte[]> droppedNow = List.of();
     if (!dropped.isEmpty()) {
       droppedNow = List.copyOf(dropped);
@@ -327,7 +226,7 @@ public final class Replica {
   // ---------------------------------------------------------------- observers
 
   public int id() {
-    return id;
+    return self.id();
   }
 
   public Role role() {
@@ -336,697 +235,299 @@ public final class Replica {
 
   /** The replica believed to lead, or 0 if unknown. */
   public int leaderHint() {
-    return leaderId;
+    return election.leaderId();
   }
 
   /** The ballot this replica leads or campaigns under (ZERO if never). */
   public Ballot ballot() {
-    return ballot;
+    return election.ballot();
   }
 
   public Ballot promised() {
-    return promised;
+    return acceptor.promised();
   }
 
   /** Every slot ≤ this is chosen and its value known here. */
   public long chosenUpTo() {
-    return chosenUpTo;
+    return learner.chosenUpTo();
   }
 
   /** Every slot ≤ this has been handed to the host for applying. */
   public long appliedUpTo() {
-    return appliedUpTo;
+    return learner.appliedUpTo();
   }
 
   /** First slot of the in-memory log (everything below is covered by the snapshot). */
   public long logStart() {
-    return log.start();
+    return acceptor.log().start();
   }
 
   public SnapshotHandle snapshot() {
-    return snapshot;
+    return learner.snapshot();
   }
 
   /** Whether this replica lost its durable state and does not vote yet. */
   public boolean rebuilding() {
-    return rebuilding;
+    return rebuild != null;
   }
 
-  /** Commands waiting for a slot at this leader. */
+  /** Commands waiting for a slot at this leader (0 when not leading). */
   public int pendingCommands() {
-    return pending.size();
+    return pipeline == null ? 0 : pipeline.pendingCommands();
   }
 
-  /** The next slot this leader will fill. */
+  /** The next slot this leader will fill; when not leading, one past the chosen prefix. */
   public long nextSlot() {
-    return nextSlot;
+    return pipeline == null ? learner.chosenUpTo() + 1 : pipeline.nextSlot();
   }
 
-  // ---------------------------------------------------------------- election
+  // ---------------------------------------------------------------- roles
 
-  private void resetElectionDeadline() {
-    long base = config.electionTimeoutNanos();
-    electionDeadlineNanos = now + base + random.nextLong(base);
+  /** The role and the objects that exist only in a role must agree. */
+  private void checkRole() {
+    Ensure.that((role == Role.CANDIDATE) == (candidacy != null), "a candidacy exists exactly while campaigning");
+    Ensure.that((role == Role.LEADER) == (pipeline != null), "a pipeline exists exactly while leading");
+    Ensure.that(rebuild == null || role == Role.FOLLOWER, "a rebuilding replica neither campaigns nor leads");
   }
 
   /** Phase 1 for every slot above what this replica knows is chosen. */
   private void startElection() {
     Marks.hit("paxos.election-started");
-    if (role == Role.LEADER) {
-      dropPending();
-    }
-    Ballot base = promised.atLeast(highestSeen) ? promised : highestSeen;
-    ballot = base.next(id);
-    highestSeen = ballot;
+    endRole();
+    Ballot bid = election.nextBid(acceptor.promised());
     role = Role.CANDIDATE;
-    leaderId = 0;
-    lastLeaderContactNanos = LONG_AGO;
-    candidateFromSlot = chosenUpTo + 1;
-    promises.clear();
-    resetElectionDeadline();
-    lastPrepareNanos = now;
-    for (int member : members) {
-      route(new Message.Prepare(config.groupId(), id, member, ballot, candidateFromSlot));
-    }
+    election.forgetLeader();
+    candidacy = new Candidacy(self, router, bid, learner.chosenUpTo() + 1, now);
+    election.resetDeadline(now);
+    candidacy.sendPrepares();
   }
 
-  private void resendPrepares() {
-    lastPrepareNanos = now;
-    for (int member : members) {
-      if (!promises.containsKey(member)) {
-        route(new Message.Prepare(config.groupId(), id, member, ballot, candidateFromSlot));
-      }
+  /** A quorum promised: phase 2 from the candidacy's first slot on, under its ballot. */
+  private void becomeLeader() {
+    Marks.hit("paxos.leader-elected");
+    Ensure.that(candidacy.ballot().equals(election.ballot()), "the candidacy runs under the latest bid");
+    Ensure.that(acceptor.promised().equals(candidacy.ballot()), "a new leader holds its own promise");
+    Candidacy.Proposals proposals = candidacy.proposals(
+        acceptor.log(), learner.chosenUpTo(), self.config().faults().contains(Fault.SKIP_REPROPOSE));
+    Ballot ballot = candidacy.ballot();
+    candidacy = null;
+    role = Role.LEADER;
+    election.lead();
+    pipeline = new LeaderPipeline(self, router, acceptor.log(), learner, ballot, proposals.nextSlot(), now);
+    pipeline.start(proposals.firstSlot(), proposals.batches(), now);
+  }
+
+  private void leaderTick() {
+    Ensure.that(acceptor.promised().equals(pipeline.ballot()), "a leader holds its own promise");
+    if (pipeline.lostQuorum(now)) {
+      // Cut off from a quorum: stop refusing other candidates so the majority side can move on.
+      Marks.hit("paxos.leader-lost-quorum");
+      stepDown();
+      election.forgetLeader();
+      return;
     }
+    pipeline.tick(now);
+  }
+
+  /** Gives up campaigning or leading, and waits a new election timeout as a follower. */
+  private void stepDown() {
+    endRole();
+    role = Role.FOLLOWER;
+    election.resetDeadline(now);
+  }
+
+  /** Discards the campaign or term in progress; commands of a term that never got a slot are dropped. */
+  private void endRole() {
+    if (pipeline != null) {
+      dropped.addAll(pipeline.takePending());
+      pipeline = null;
+    }
+    candidacy = null;
   }
 
   /**
-   * Whether this replica follows (or is) a leader it heard from recently, other than {@code from}.
-   * Such a replica refuses to promise a higher ballot, so a replica that was cut off and comes back
-   * with a high ballot cannot depose a healthy leader.
+   * Whether this replica refuses to promise a higher ballot to {@code from}: a leader refuses every
+   * other replica, a follower refuses while it hears from a live leader other than {@code from}.
    */
   private boolean leaderLeaseHeldAgainst(int from) {
     if (role == Role.LEADER) {
-      return from != id;
+      return from != self.id();
     }
-    return leaderId != 0 && leaderId != from && now - lastLeaderContactNanos < config.electionTimeoutNanos();
+    return election.leaseHeldAgainst(from, now);
   }
 
-  private void onPrepare(Message.Prepare m) {
-    noteBallot(m.ballot());
-    if (m.ballot().compareTo(promised) < 0) {
-      route(new Message.Nack(config.groupId(), id, m.from(), m.ballot(), promised));
+  /** A leader at {@code at} is alive: follow it, and give up leading or campaigning at a lower ballot. */
+  private void observeLeader(Ballot at, int from) {
+    if (from == self.id()) {
       return;
     }
-    if (m.ballot().greaterThan(promised)) {
+    if (role != Role.FOLLOWER && at.greaterThan(election.ballot())) {
+      stepDown();
+    }
+    if (role == Role.FOLLOWER) {
+      election.follow(from, now);
+    }
+  }
+
+  private void noteAck(int from, Ballot at) {
+    if (role == Role.LEADER) {
+      pipeline.noteAck(from, at, now);
+    }
+  }
+
+  // ---------------------------------------------------------------- messages
+
+  private void onPrepare(Message.Prepare m) {
+    election.noteBallot(m.ballot());
+    if (!acceptor.admits(m.ballot(), m.from())) {
+      return;
+    }
+    if (m.ballot().greaterThan(acceptor.promised())) {
       if (leaderLeaseHeldAgainst(m.from())) {
         Marks.hit("paxos.prepare-refused-live-leader");
         return;
       }
-      promised = m.ballot();
-      effects.persistPromised(promised);
-      if (role != Role.FOLLOWER && m.from() != id) {
+      acceptor.promiseAtLeast(m.ballot());
+      if (role != Role.FOLLOWER && m.from() != self.id()) {
+        // Promising another replica's higher ballot ends this replica's own campaign or term.
         stepDown();
       }
     }
-    long from = Math.max(m.fromSlot(), log.start());
-    ArrayList<Entry> accepted = new ArrayList<>();
-    for (long slot = from; slot < log.end(); slot++) {
-      Entry entry = log.get(slot);
-      if (entry != null) {
-        accepted.add(entry);
-      }
-    }
-    routeAfterPersist(new Message.Promise(
-        config.groupId(), id, m.from(), m.ballot(), m.fromSlot(), log.start(), chosenUpTo, accepted));
+    acceptor.sendPromise(m, learner.chosenUpTo());
   }
 
   private void onPromise(Message.Promise m) {
-    noteChosenTarget(m.chosenUpTo());
-    if (role != Role.CANDIDATE || !m.ballot().equals(ballot) || m.fromSlot() != candidateFromSlot) {
+    learner.noteChosenTarget(m.chosenUpTo());
+    if (role != Role.CANDIDATE || !candidacy.answers(m)) {
       return;
     }
-    if (m.logStart() > candidateFromSlot) {
+    if (m.logStart() > candidacy.fromSlot()) {
       // The acceptor trimmed slots this candidate does not know: its report is incomplete. Catch up
       // first; other acceptors may still complete the quorum.
       Marks.hit("paxos.promise-behind-snapshot");
-      requestCatchUp(m.from());
+      learner.requestCatchUp(m.from(), now);
       return;
     }
-    promises.put(m.from(), m);
-    if (promises.size() >= quorum) {
+    if (candidacy.count(m)) {
       becomeLeader();
     }
   }
 
   private void onNack(Message.Nack m) {
-    noteBallot(m.promised());
-    if (!m.ballot().equals(ballot) || !m.promised().greaterThan(ballot)) {
+    election.noteBallot(m.promised());
+    Ballot bid = election.ballot();
+    if (!m.ballot().equals(bid) || !m.promised().greaterThan(bid)) {
       return;
     }
-    if (role == Role.CANDIDATE) {
-      Marks.hit("paxos.candidate-nacked");
-      stepDown();
-    } else if (role == Role.LEADER) {
-      // An acceptor promised a higher ballot, e.g. one that campaigned while cut off. Followers that
-      // still hear from this leader will promise it a higher ballot, so bid again instead of giving up.
-      Marks.hit("paxos.leader-rebid");
-      startElection();
-    }
-  }
-
-  private void stepDown() {
-    if (role == Role.LEADER) {
-      dropPending();
-    }
-    role = Role.FOLLOWER;
-    promises.clear();
-    resetElectionDeadline();
-  }
-
-  private void dropPending() {
-    dropped.addAll(pending);
-    pending.clear();
-  }
-
-  private void noteBallot(Ballot seen) {
-    if (seen.greaterThan(highestSeen)) {
-      highestSeen = seen;
-    }
-  }
-
-  /** A leader at {@code at} is alive: follow it, and give up leading or campaigning at a lower ballot. */
-  private void observeLeader(Ballot at, int from) {
-    if (from == id) {
-      return;
-    }
-    if (role != Role.FOLLOWER && at.greaterThan(ballot)) {
-      stepDown();
-    }
-    if (role == Role.FOLLOWER) {
-      leaderId = from;
-      lastLeaderContactNanos = now;
-      resetElectionDeadline();
-    }
-  }
-
-  // ---------------------------------------------------------------- leader
-
-  private void becomeLeader() {
-    Marks.hit("paxos.leader-elected");
-    role = Role.LEADER;
-    leaderId = id;
-    leaderSinceNanos = now;
-    lastHeartbeatNanos = now;
-    lastRetransmitNanos = now;
-    for (int i = 0; i < lastAckNanos.length; i++) {
-      lastAckNanos[i] = now;
-    }
-    long maxSlot = Math.max(chosenUpTo, log.end() - 1);
-    for (Message.Promise promise : promises.values()) {
-      for (Entry entry : promise.accepted()) {
-        maxSlot = Math.max(maxSlot, entry.slot());
+    switch (role) {
+      case FOLLOWER -> { }
+      case CANDIDATE -> {
+        Marks.hit("paxos.candidate-nacked");
+        stepDown();
       }
-    }
-    // Re-propose, for every slot from candidateFromSlot, the value of the highest ballot any promise
-    // reported (Paxos Made Simple §2.2, P2c); no report means nothing can have been chosen: no-op.
-    HashMap<Long, Entry> highest = new HashMap<>();
-    for (Message.Promise promise : promises.values()) {
-      for (Entry entry : promise.accepted()) {
-        Entry best = highest.get(entry.slot());
-        if (best == null || entry.ballot().greaterThan(best.ballot())) {
-          highest.put(entry.slot(), entry);
-        }
-      }
-    }
-    promises.clear();
-    nextSlot = Math.max(maxSlot + 1, candidateFromSlot);
-    ArrayList<Batch> batches = new ArrayList<>();
-    long first = candidateFromSlot;
-    for (long slot = candidateFromSlot; slot <= maxSlot; slot++) {
-      Batch value;
-      if (log.isChosen(slot)) {
-        value = log.get(slot).batch();
-      } else if (highest.containsKey(slot) && !config.faults().contains(Fault.SKIP_REPROPOSE)) {
-        value = highest.get(slot).batch();
-        Marks.hit("paxos.reproposed");
-      } else {
-        value = Batch.NOOP;
-        Marks.hit("paxos.gap-filled-noop");
-      }
-      batches.add(value);
-    }
-    if (!batches.isEmpty()) {
-      sendAccepts(first, batches);
-    }
-    broadcastHeartbeat();
-  }
-
-  private void leaderTick() {
-    int recent = 1;
-    for (int i = 0; i < members.length; i++) {
-      if (members[i] != id && now - lastAckNanos[i] < config.electionTimeoutNanos()) {
-        recent++;
-      }
-    }
-    if (recent < quorum && now - leaderSinceNanos >= config.electionTimeoutNanos()) {
-      // Cut off from a quorum: stop refusing other candidates so the majority side can move on.
-      Marks.hit("paxos.leader-lost-quorum");
-      stepDown();
-      leaderId = 0;
-      return;
-    }
-    if (now - lastHeartbeatNanos >= config.heartbeatNanos()) {
-      broadcastHeartbeat();
-    }
-    if (now - lastRetransmitNanos >= config.retransmitNanos()) {
-      retransmitAccepts();
-    }
-  }
-
-  private void broadcastHeartbeat() {
-    lastHeartbeatNanos = now;
-    for (int member : members) {
-      if (member != id) {
-        route(new Message.Heartbeat(config.groupId(), id, member, ballot, chosenUpTo));
+      case LEADER -> {
+        // An acceptor promised a higher ballot, e.g. one that campaigned while cut off. Followers that
+        // still hear from this leader will promise it a higher ballot, so bid again instead of giving up.
+        Marks.hit("paxos.leader-rebid");
+        startElection();
       }
     }
   }
-
-  /** Gives queued commands slots, as far as the pipeline window allows. */
-  private void assignSlots() {
-    if (pending.isEmpty()) {
-      return;
-    }
-    long limit = chosenUpTo + config.inflightSlotsMax();
-    ArrayList<Batch> batches = new ArrayList<>();
-    long first = nextSlot;
-    while (!pending.isEmpty() && nextSlot <= limit) {
-      ArrayList<byte[]> commands = new ArrayList<>(Math.min(pending.size(), config.batchCommandsMax()));
-      int bytes = 0;
-      while (!pending.isEmpty() && commands.size() < config.batchCommandsMax()) {
-        int size = pending.peekFirst().length;
-        if (!commands.isEmpty() && bytes + size > config.batchBytesMax()) {
-          break;
-        }
-        commands.add(pending.pollFirst());
-        bytes += size;
-      }
-      batches.add(Batch.of(commands));
-      nextSlot++;
-    }
-    if (!batches.isEmpty()) {
-      sendAccepts(first, batches);
-    }
-  }
-
-  /** Sends Accept for consecutive slots to every member, this replica included. */
-  private void sendAccepts(long firstSlot, List<Batch> batches) {
-    for (int offset = 0; offset < batches.size(); offset += config.acceptSlotsMax()) {
-      List<Batch> chunk = List.copyOf(batches.subList(offset, Math.min(batches.size(), offset + config.acceptSlotsMax())));
-      for (int member : members) {
-        route(new Message.Accept(config.groupId(), id, member, ballot, firstSlot + offset, chunk, chosenUpTo));
-      }
-    }
-  }
-
-  /** Resends the leader's in-flight entries to members whose Accepted it has not seen. */
-  private void retransmitAccepts() {
-    lastRetransmitNanos = now;
-    for (int i = 0; i < members.length; i++) {
-      int member = members[i];
-      if (member == id) {
-        continue;
-      }
-      long runStart = -1;
-      ArrayList<Batch> run = new ArrayList<>();
-      for (long slot = chosenUpTo + 1; slot <= nextSlot; slot++) {
-        boolean missing = false;
-        if (slot < nextSlot && !log.isChosen(slot)) {
-          Votes v = votes.get(slot);
-          Entry entry = log.get(slot);
-          missing = entry != null && entry.ballot().equals(ballot)
-              && (v == null || !v.ballot().equals(ballot) || !v.has(i));
-        }
-        if (missing) {
-          if (runStart < 0) {
-            runStart = slot;
-          }
-          run.add(log.get(slot).batch());
-          if (run.size() < config.acceptSlotsMax()) {
-            continue;
-          }
-        }
-        if (runStart >= 0) {
-          Marks.hit("paxos.accept-retransmitted");
-          route(new Message.Accept(config.groupId(), id, member, ballot, runStart, List.copyOf(run), chosenUpTo));
-          runStart = -1;
-          run.clear();
-        }
-      }
-    }
-  }
-
-  private void noteAck(int from, Ballot at) {
-    if (role == Role.LEADER && at.equals(ballot)) {
-      lastAckNanos[memberIndex.get(from)] = now;
-    }
-  }
-
-  // ---------------------------------------------------------------- acceptor
 
   private void onAccept(Message.Accept m) {
-    noteBallot(m.ballot());
-    if (m.ballot().compareTo(promised) < 0) {
-      route(new Message.Nack(config.groupId(), id, m.from(), m.ballot(), promised));
+    election.noteBallot(m.ballot());
+    if (!acceptor.admits(m.ballot(), m.from())) {
       return;
     }
-    if (m.ballot().greaterThan(promised)) {
-      promised = m.ballot();
-      effects.persistPromised(promised);
-    }
+    // Accepting under a ballot implies promising it: a later Prepare below it must be refused.
+    acceptor.promiseAtLeast(m.ballot());
     observeLeader(m.ballot(), m.from());
-    long first = Math.max(m.firstSlot(), log.start());
-    long end = m.firstSlot() + m.batches().size();
-    // Accepted goes out for each run of slots this replica now holds under the ballot.
-    long runStart = -1;
-    for (long slot = first; slot < end; slot++) {
-      Batch batch = m.batches().get((int) (slot - m.firstSlot()));
-      Entry existing = log.get(slot);
-      boolean holds = true;
-      if (existing != null && existing.ballot().equals(m.ballot())) {
-        Ensure.that(existing.batch().equals(batch), "slot %d: two values under ballot %s", slot, m.ballot());
-      } else if (log.isChosen(slot) && !existing.batch().equals(batch)) {
-        // A stale Accept: its ballot lost the slot to a later one whose value this replica learned
-        // by catch-up without promising that later ballot. It must not vote for the other value.
-        Marks.hit("paxos.stale-accept-for-chosen-slot");
-        holds = false;
-      } else {
-        Entry entry = new Entry(slot, m.ballot(), batch);
-        log.put(entry);
-        effects.persistEntry(entry);
-        Ballot chosenAt = chosenWithoutValue.get(slot);
-        if (chosenAt != null && chosenAt.equals(m.ballot())) {
-          chosenWithoutValue.remove(slot);
-          markChosen(slot);
-        }
-      }
-      if (holds && runStart < 0) {
-        runStart = slot;
-      }
-      if (runStart >= 0 && (!holds || slot == end - 1)) {
-        long runEnd = holds ? slot + 1 : slot;
-        for (int member : members) {
-          routeAfterPersist(new Message.Accepted(
-              config.groupId(), id, member, m.ballot(), runStart, (int) (runEnd - runStart)));
-        }
-        runStart = -1;
-      }
+    acceptor.accept(m, learner);
+    learner.learnCommit(m.commitUpTo(), m.ballot(), m.from(), election.leaderId());
+  }
+
+  private void onAccepted(Message.Accepted m) {
+    election.noteBallot(m.ballot());
+    noteAck(m.from(), m.ballot());
+    if (role == Role.LEADER && m.ballot().greaterThan(pipeline.ballot())) {
+      Marks.hit("paxos.leader-saw-higher-accepted");
+      stepDown();
     }
-    learnCommit(m.commitUpTo(), m.ballot(), m.from());
+    learner.onAccepted(m);
   }
 
   private void onHeartbeat(Message.Heartbeat m) {
-    noteBallot(m.ballot());
-    if (rebuilding) {
-      noteChosenTarget(m.commitUpTo());
-      leaderId = m.from();
-      if (m.ballot().greaterThan(rebuildLeaderBallot)) {
-        rebuildLeaderBallot = m.ballot();
-      }
+    election.noteBallot(m.ballot());
+    if (rebuild != null) {
+      learner.noteChosenTarget(m.commitUpTo());
+      election.heardWhileRebuilding(m.from());
+      rebuild.heardLeader(m.ballot());
       return;
     }
-    if (m.ballot().compareTo(promised) < 0) {
-      route(new Message.Nack(config.groupId(), id, m.from(), m.ballot(), promised));
+    if (!acceptor.admits(m.ballot(), m.from())) {
       return;
     }
     observeLeader(m.ballot(), m.from());
-    learnCommit(m.commitUpTo(), m.ballot(), m.from());
-    route(new Message.HeartbeatAck(config.groupId(), id, m.from(), m.ballot(), chosenUpTo));
+    learner.learnCommit(m.commitUpTo(), m.ballot(), m.from(), election.leaderId());
+    route(new Message.HeartbeatAck(self.groupId(), self.id(), m.from(), m.ballot(), learner.chosenUpTo()));
   }
 
   private void onHeartbeatAck(Message.HeartbeatAck m) {
     noteAck(m.from(), m.ballot());
     // A follower may know more chosen slots than its leader: it can have snapshotted and trimmed
     // slots whose Accepts the leader still waits on. The leader then catches up like anyone else.
-    noteChosenTarget(m.chosenUpTo());
-  }
-
-  // ---------------------------------------------------------------- learner
-
-  private void onAccepted(Message.Accepted m) {
-    noteBallot(m.ballot());
-    noteAck(m.from(), m.ballot());
-    if (role == Role.LEADER && m.ballot().greaterThan(ballot)) {
-      Marks.hit("paxos.leader-saw-higher-accepted");
-      stepDown();
-    }
-    int index = memberIndex.get(m.from());
-    long end = m.firstSlot() + m.count();
-    for (long slot = Math.max(m.firstSlot(), chosenUpTo + 1); slot < end; slot++) {
-      if (log.isChosen(slot)) {
-        continue;
-      }
-      Votes v = votes.get(slot);
-      if (v == null) {
-        v = new Votes(m.ballot());
-        votes.put(slot, v);
-      }
-      if (v.add(m.ballot(), index) && Quorum.reached(v.members(), quorum)) {
-        votes.remove(slot);
-        chosenAt(slot, v.ballot());
-      }
-    }
-  }
-
-  /** A quorum accepted slot {@code slot} under {@code at}: the value this replica accepted there, if any. */
-  private void chosenAt(long slot, Ballot at) {
-    if (slot < log.start() || slot <= chosenUpTo) {
-      return;
-    }
-    Entry entry = log.get(slot);
-    if (entry != null && entry.ballot().equals(at)) {
-      markChosen(slot);
-    } else {
-      Marks.hit("paxos.chosen-without-value");
-      chosenWithoutValue.put(slot, at);
-      noteChosenTarget(slot);
-    }
-  }
-
-  /**
-   * The leader of {@code at} knows every slot ≤ {@code commitUpTo} is chosen. An entry accepted under
-   * {@code at} holds the value that leader proposed, which for a chosen slot is the chosen value.
-   */
-  private void learnCommit(long commitUpTo, Ballot at, int from) {
-    noteChosenTarget(commitUpTo);
-    long last = Math.min(commitUpTo, log.end() - 1);
-    for (long slot = chosenUpTo + 1; slot <= last; slot++) {
-      Entry entry = log.get(slot);
-      if (entry != null && !log.isChosen(slot) && entry.ballot().equals(at)) {
-        markChosen(slot);
-      }
-    }
-    if (from != id && commitUpTo > chosenUpTo && leaderId == from) {
-      Marks.hit("paxos.behind-leader-commit");
-    }
-  }
-
-  private void markChosen(long slot) {
-    log.markChosen(slot);
-    votes.remove(slot);
-    while (log.isChosen(chosenUpTo + 1)) {
-      chosenUpTo++;
-    }
-    if (!chosenWithoutValue.isEmpty()) {
-      chosenWithoutValue.headMap(chosenUpTo, true).clear();
-    }
-  }
-
-  private void noteChosenTarget(long slot) {
-    chosenTarget = Math.max(chosenTarget, slot);
-  }
-
-  private void maybeCatchUp() {
-    if (chosenTarget <= chosenUpTo || now - lastCatchUpNanos < config.retransmitNanos()) {
-      return;
-    }
-    int peer;
-    catchUpAttempt++;
-    if (leaderId != 0 && leaderId != id && catchUpAttempt % 2 == 0) {
-      peer = leaderId;
-    } else {
-      peer = members[Math.floorMod(catchUpAttempt, members.length)];
-      if (peer == id) {
-        peer = members[Math.floorMod(catchUpAttempt + 1, members.length)];
-      }
-    }
-    if (peer != id) {
-      requestCatchUp(peer);
-    }
-  }
-
-  private void requestCatchUp(int peer) {
-    lastCatchUpNanos = now;
-    Marks.hit("paxos.catch-up-requested");
-    route(new Message.CatchUpRequest(config.groupId(), id, peer, chosenUpTo + 1, config.catchUpSlotsMax()));
-  }
-
-  private void onCatchUpRequest(Message.CatchUpRequest m) {
-    if (m.fromSlot() < log.start()) {
-      if (snapshot.slot() >= m.fromSlot()) {
-        Marks.hit("paxos.snapshot-sent");
-        route(new Message.InstallSnapshot(config.groupId(), id, m.from(), snapshot, snapshotData));
-      }
-      return;
-    }
-    int max = Math.min(Math.max(m.maxSlots(), 1), config.catchUpSlotsMax());
-    ArrayList<Entry> chosen = new ArrayList<>();
-    for (long slot = m.fromSlot(); slot <= chosenUpTo && chosen.size() < max; slot++) {
-      Entry entry = log.get(slot);
-      Ensure.that(entry != null, "chosen slot %d has no entry", slot);
-      chosen.add(entry);
-    }
-    if (!chosen.isEmpty()) {
-      route(new Message.CatchUpReply(config.groupId(), id, m.from(), chosen));
-    }
+    learner.noteChosenTarget(m.chosenUpTo());
   }
 
   private void onCatchUpReply(Message.CatchUpReply m) {
-    for (Entry entry : m.chosen()) {
-      long slot = entry.slot();
-      if (slot <= chosenUpTo || slot < log.start()) {
-        continue;
-      }
-      Entry existing = log.get(slot);
-      if (log.isChosen(slot)) {
-        Ensure.that(existing.batch().equals(entry.batch()), "catch-up: slot %d chosen twice differently", slot);
-        continue;
-      }
-      // Storing a chosen value is safe even over a different, lower-ballot acceptance: any proposer
-      // that later reads it from this acceptor must propose that value anyway.
-      if (existing == null || !existing.equals(entry)) {
-        log.put(entry);
-        effects.persistEntry(entry);
-      }
-      Marks.hit("paxos.caught-up");
-      markChosen(slot);
-    }
+    learner.onCatchUpReply(m);
     maybeFinishRebuild();
   }
 
   private void onInstallSnapshot(Message.InstallSnapshot m) {
-    long slot = m.handle().slot();
-    if (slot <= chosenUpTo) {
+    if (!learner.isAhead(m.handle())) {
       return;
     }
     Marks.hit("paxos.snapshot-installed");
     if (role != Role.FOLLOWER) {
       stepDown();
     }
-    snapshot = m.handle();
-    snapshotData = m.data();
-    pendingInstall = new Ready.SnapshotInstall(m.handle(), m.data());
-    log.trimBelow(slot + 1);
-    votes.keySet().removeIf(s -> s <= slot);
-    chosenWithoutValue.headMap(slot, true).clear();
-    chosenUpTo = slot;
-    appliedUpTo = slot;
-    while (log.isChosen(chosenUpTo + 1)) {
-      chosenUpTo++;
-    }
-    nextSlot = Math.max(nextSlot, chosenUpTo + 1);
-    effects.persistTrimBelow(slot + 1);
-    effects.persistChosenUpTo(slot);
-    chosenHintPersisted = Math.max(chosenHintPersisted, slot);
+    learner.installSnapshot(m);
     maybeFinishRebuild();
   }
 
-  // ---------------------------------------------------------------- rebuilding
-
-  private void requestRebuild() {
-    lastRebuildRequestNanos = now;
-    for (int member : members) {
-      if (member != id && !rebuildReplies.containsKey(member)) {
-        route(new Message.RebuildRequest(config.groupId(), id, member));
-      }
-    }
-  }
-
   private void onRebuildRequest(Message.RebuildRequest m) {
-    if (rebuilding) {
+    if (rebuild != null) {
       return;
     }
-    long lastSlot = Math.max(chosenUpTo, log.end() - 1);
-    // The reply vouches for the promise and the log: they must be durable before it leaves.
-    routeAfterPersist(new Message.RebuildReply(config.groupId(), id, m.from(), promised, chosenUpTo, lastSlot));
+    acceptor.sendRebuildReply(m, learner.chosenUpTo());
     if (role == Role.LEADER) {
       // The rebuilding replica waits for a leader above every promise it was told of (see
-      // maybeFinishRebuild): bid again, so a stable leader does not keep it waiting.
+      // Rebuild#maybeFinish): bid again, so a stable leader does not keep it waiting.
       Marks.hit("paxos.leader-rebid-for-rebuild");
       startElection();
     }
   }
 
   private void onRebuildReply(Message.RebuildReply m) {
-    if (!rebuilding || rebuildPlan != null) {
-      return;
+    if (rebuild != null && rebuild.onReply(m)) {
+      maybeFinishRebuild();
     }
-    rebuildReplies.put(m.from(), m);
-    noteChosenTarget(m.chosenUpTo());
-    if (rebuildReplies.size() < members.length - 1) {
-      return;
-    }
-    Ballot highest = promised;
-    long lastSlot = chosenUpTo;
-    for (Message.RebuildReply reply : rebuildReplies.values()) {
-      noteBallot(reply.promised());
-      if (reply.promised().greaterThan(highest)) {
-        highest = reply.promised();
-      }
-      lastSlot = Math.max(lastSlot, reply.lastSlot());
-    }
-    rebuildReplies.clear();
-    rebuildPlan = new RebuildPlan(highest, lastSlot);
-    noteChosenTarget(lastSlot);
-    maybeFinishRebuild();
   }
 
-  /** What a rebuilding replica adopts once it has learned every slot its peers know is chosen. */
-  private record RebuildPlan(Ballot promised, long chosenTarget) {}
-
-  /**
-   * A rebuilt replica may vote again once (1) it has learned every slot up to the highest one its
-   * peers held when they answered, and (2) it has heard a leader under a ballot above every promise
-   * they reported. (2) matters because its forgotten acceptances were made under ballots at most
-   * those promises: an Accept of such a ballot still in flight can reach a peer after the peer
-   * answered, and with the forgotten acceptance form a majority for a slot beyond the plan's target.
-   * A leader above those ballots ran phase 1 without this replica's vote, so it learned of any such
-   * value from the peers, and the peers that promised it refuse the old ballots from then on.
-   */
   private void maybeFinishRebuild() {
-    if (!rebuilding || rebuildPlan == null || chosenUpTo < rebuildPlan.chosenTarget()) {
-      return;
+    if (rebuild != null && rebuild.maybeFinish()) {
+      rebuild = null;
+      Marks.hit("paxos.rebuilt");
+      election.resetDeadline(now);
     }
-    if (!rebuildLeaderBallot.greaterThan(rebuildPlan.promised())) {
-      return;
-    }
-    Ballot adopt = rebuildLeaderBallot;
-    if (adopt.greaterThan(promised)) {
-      promised = adopt;
-      effects.persistPromised(promised);
-    }
-    effects.persistRebuilt();
-    rebuildPlan = null;
-    rebuilding = false;
-    Marks.hit("paxos.rebuilt");
-    resetElectionDeadline();
   }
 
   // ---------------------------------------------------------------- routing
 
   /** Sends now: to a peer through the outbox, to this replica by handling it at once. */
   private void route(Message message) {
-    if (message.to() == id) {
+    if (message.to() == self.id()) {
       step(message);
     } else {
       effects.send(message);
