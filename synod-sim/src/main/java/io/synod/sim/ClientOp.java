@@ -50,6 +50,8 @@ final class ClientOp {
   long requestId;
   SimCommandId commandId;
   long callNanos;
+  /** The replica took the request (did not refuse it as busy when it was handed over). */
+  boolean taken;
   /** The operation's id in the client history; -1 until recorded (a refused request never is). */
   long historyId = -1;
 

@@ -1,5 +1,6 @@
 package io.synod.sim;
 
+import io.synod.common.Marks;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
@@ -62,7 +63,12 @@ final class Faults {
   }
 
   private void crash(SimNode node) {
-    say.accept("replica " + node.id + " crashes with " + node.disk.unsyncedCount() + " unsynced writes");
+    int inFlight = node.storageJobsInFlight();
+    say.accept("replica " + node.id + " crashes with " + inFlight + " storage jobs not yet synced ("
+        + node.disk.unsyncedCount() + " persist requests written)");
+    if (inFlight > 0) {
+      Marks.hit("sim.crash-with-storage-in-flight");
+    }
     crashes++;
     node.crash();
     scheduler.after(50 * MS + random.nextLong(2_000 * MS), new SimEvent.Restart(node.id));

@@ -89,6 +89,11 @@ final class SimNode {
     core = new NodeCore<>(config, machine, durable, incarnation, coreRandom, scheduler.now(), options.nodeFaults());
   }
 
+  /** Storage jobs handed over and not yet reported done: what a crash now may lose. */
+  int storageJobsInFlight() {
+    return queued.size() + written.size();
+  }
+
   /** Power loss: the process is gone, and with it every write not yet synced. */
   void crash() {
     up = false;

@@ -133,6 +133,7 @@ final class Workload {
   /** The replica carried out the request's first effects; unless it refused it, the call is recorded. */
   void afterSubmit(ClientOp op) {
     if (clients[op.client - 1].active == op) {
+      op.taken = true;
       recordCall(op);
     }
   }
@@ -191,7 +192,7 @@ final class Workload {
         idle(client, false);
       }
     } else if (reply.failure() == NodeReady.Failure.BUSY) {
-      if (op.historyId >= 0) {
+      if (op.taken) {
         throw new SimViolation("replica " + op.node + " refused " + op + " as busy after taking it");
       }
       if (waiting) {

@@ -45,11 +45,12 @@ class SimulationCampaignTest {
       assertThat(Marks.count(mark)).as("coverage mark %s", mark).isPositive();
     }
     // The node's paths: requests sent again to a new leader, re-proposed commands skipped at apply
-    // (on every replica alike), and the store's compaction, with reads of old revisions answered and
-    // refused as compacted.
+    // (on every replica alike), crashes with storage work not yet synced, and the store's compaction,
+    // with reads of old revisions answered and refused as compacted.
     for (String mark : List.of(
         "node.requests-resent-on-leader-change", "node.request-resent-on-timer", "node.duplicate-command-skipped",
-        "node.expired-command-skipped", "kv.compaction-dropped-history", "sim.read-at-revision-answered",
+        "node.expired-command-skipped", "kv.compaction-dropped-history", "sim.crash-with-storage-in-flight",
+        "sim.read-at-revision-answered",
         "sim.read-at-revision-compacted", "sim.compaction-done", "sim.compaction-refused")) {
       assertThat(Marks.count(mark)).as("coverage mark %s", mark).isPositive();
     }
