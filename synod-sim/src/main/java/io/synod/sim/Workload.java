@@ -417,8 +417,4 @@ final class Workload {
   String stats() {
     return String.format("ops(ok=%d unknown=%d refused=%d)", opsOk, opsUnknown, opsRefused);
   }
-
-  int unknownOps() {
-    return opsUnknown;
-  }
 }
