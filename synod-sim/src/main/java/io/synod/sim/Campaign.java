@@ -1,5 +1,6 @@
 package io.synod.sim;
 
+import io.synod.node.core.NodeFault;
 import io.synod.paxos.Fault;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -20,7 +21,9 @@ import java.util.Locale;
  *   --healthy         no faults
  *   --fault-ms M      length of the fault phase
  *   --crash-share C   share of fault events that crash a replica (default 0.3)
- *   --plant NAME      QUORUM_TOO_SMALL, SKIP_REPROPOSE or FORGET_PROMISE (repeatable)
+ *   --plant NAME      a planted bug (repeatable): QUORUM_TOO_SMALL or SKIP_REPROPOSE in the Paxos core,
+ *                     FORGET_PROMISE in storage, APPLY_DUPLICATES, LOSE_FORWARDS or
+ *                     REPLY_TO_OTHER_REQUEST in the node
  *   --demo            one run, narrated
  * </pre>
  */
@@ -42,6 +45,7 @@ public final class Campaign {
     Long faultMs = null;
     Double crashShare = null;
     EnumSet<Fault> planted = EnumSet.noneOf(Fault.class);
+    EnumSet<NodeFault> nodeFaults = EnumSet.noneOf(NodeFault.class);
     boolean forgetPromise = false;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
@@ -58,6 +62,8 @@ public final class Campaign {
           String name = args[++i];
           if (name.equals("FORGET_PROMISE")) {
             forgetPromise = true;
+          } else if (isNodeFault(name)) {
+            nodeFaults.add(NodeFault.valueOf(name));
           } else {
             planted.add(Fault.valueOf(name));
           }
@@ -83,7 +89,7 @@ public final class Campaign {
       if (crashShare != null) {
         options = options.withCrashShare(crashShare);
       }
-      options = options.withPlanted(planted, forgetPromise);
+      options = options.withPlanted(planted, forgetPromise).withNodeFaults(nodeFaults);
       Simulation simulation = new Simulation(options);
       if (demo) {
         out.println("Simulating " + options.replicas() + " replicas and " + options.clients()
@@ -108,6 +114,15 @@ public final class Campaign {
       out.println(progress(seeds, started, failures.size()));
     }
     return failures.isEmpty() ? 0 : 1;
+  }
+
+  private static boolean isNodeFault(String name) {
+    for (NodeFault fault : NodeFault.values()) {
+      if (fault.name().equals(name)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String progress(long done, long startedNanos, int failures) {

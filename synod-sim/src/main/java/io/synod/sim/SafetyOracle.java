@@ -3,8 +3,12 @@ package io.synod.sim;
 import io.synod.paxos.Ballot;
 import io.synod.paxos.Batch;
 import io.synod.paxos.Entry;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.TreeMap;
+import java.util.function.LongSupplier;
 
 /**
  * Omniscient safety checks, independent of what the replicas believe.
@@ -14,25 +18,46 @@ import java.util.TreeMap;
  *       ballot. At most one value may ever be chosen per slot.
  *   <li>Promises: an acceptor's durable promise never goes backwards, and it never durably accepts
  *       under a ballot below one it promised (Paxos Made Simple, P1a), except to store a value already
- *       chosen, which catch-up does.
- *   <li>Applied: every replica applies, slot by slot, exactly the chosen value, and reaches the same
- *       state hash at the same slot: every applied sequence is a prefix of one common sequence.
+ *       chosen, which catch-up does. An acceptance under ballot b counts as a promise of b (as in
+ *       Lamport's TLA+ specification of Paxos, where Phase2b raises maxBal): an acceptor that accepted
+ *       under b never promises or accepts below b afterwards.
+ *   <li>Applied: in every slot every replica applies only commands of the value chosen there, and the
+ *       same ones; every command (its origin, incarnation and request id) takes effect in one slot
+ *       only, however often it was proposed; replicas at the same slot have the same state hash.
  * </ul>
  */
 final class SafetyOracle {
+  /**
+   * The state hash scans the whole store, so the oracle asks for it only at slots it compares:
+   * every multiple of this, every snapshot restored, and the end. At the simulator's store sizes (a
+   * few keys, compacted now and then) a scan per slot costs little, so every slot is compared.
+   */
+  static final int HASH_EVERY_SLOTS = 1;
+
   private record Acceptances(Batch value, long members) {}
 
   private final int majority;
   private final HashMap<Long, TreeMap<Ballot, Acceptances>> accepted = new HashMap<>();
   private final HashMap<Long, Batch> chosen = new HashMap<>();
   private final HashMap<Long, Long> stateHashAt = new HashMap<>();
+  /** The highest durable promise of each acceptor. */
   private final Ballot[] promised;
+  /** The highest ballot each acceptor durably accepted under (storing a chosen value aside). */
+  private final Ballot[] acceptedUnder;
+  /** The slot each command took effect in. */
+  private final HashMap<SimCommandId, Long> appliedSlotOf = new HashMap<>();
+  /** The commands the first replica to apply each slot applied there, in order. */
+  private final HashMap<Long, List<SimCommandId>> appliedInSlot = new HashMap<>();
 
   SafetyOracle(int replicas) {
     this.majority = replicas / 2 + 1;
     this.promised = new Ballot[replicas];
-    java.util.Arrays.fill(promised, Ballot.ZERO);
+    this.acceptedUnder = new Ballot[replicas];
+    Arrays.fill(promised, Ballot.ZERO);
+    Arrays.fill(acceptedUnder, Ballot.ZERO);
   }
+
+  // ---------------------------------------------------------------- acceptors
 
   /**
    * Replica {@code replicaIndex}'s disk was found corrupt and wiped: it rebuilds its promise from its
@@ -40,6 +65,7 @@ final class SafetyOracle {
    */
   void forgot(int replicaIndex) {
     promised[replicaIndex] = Ballot.ZERO;
+    acceptedUnder[replicaIndex] = Ballot.ZERO;
   }
 
   /** Replica {@code replicaIndex} (from 0) made a promise of {@code ballot} durable. */
@@ -48,15 +74,26 @@ final class SafetyOracle {
       throw new SimViolation("replica " + (replicaIndex + 1) + " promised " + ballot + " after promising "
           + promised[replicaIndex] + ": a promise was forgotten");
     }
+    if (ballot.compareTo(acceptedUnder[replicaIndex]) < 0) {
+      throw new SimViolation("replica " + (replicaIndex + 1) + " promised " + ballot + " after accepting under "
+          + acceptedUnder[replicaIndex] + ": an acceptance is a promise of its ballot");
+    }
     promised[replicaIndex] = ballot;
   }
 
-  /** Replica {@code replica} (index from 0) made {@code entry} durable. */
+  /** Replica {@code replicaIndex} (from 0) made {@code entry} durable. */
   void durablyAccepted(int replicaIndex, Entry entry) {
-    if (entry.ballot().compareTo(promised[replicaIndex]) < 0 && !entry.batch().equals(chosen.get(entry.slot()))) {
+    boolean storesChosen = entry.batch().equals(chosen.get(entry.slot()));
+    if (entry.ballot().compareTo(promised[replicaIndex]) < 0 && !storesChosen) {
       throw new SimViolation("replica " + (replicaIndex + 1) + " accepted slot " + entry.slot() + " under "
           + entry.ballot() + " after promising " + promised[replicaIndex]);
     }
+    if (entry.ballot().compareTo(acceptedUnder[replicaIndex]) < 0 && !storesChosen) {
+      throw new SimViolation("replica " + (replicaIndex + 1) + " accepted slot " + entry.slot() + " under "
+          + entry.ballot() + " after accepting under " + acceptedUnder[replicaIndex]
+          + ": an acceptance is a promise of its ballot");
+    }
+    countAsPromise(replicaIndex, entry, storesChosen);
     record(replicaIndex, entry);
   }
 
@@ -66,10 +103,23 @@ final class SafetyOracle {
    * against the promise.
    */
   void recovered(int replicaIndex, Entry entry) {
+    countAsPromise(replicaIndex, entry, entry.batch().equals(chosen.get(entry.slot())));
     record(replicaIndex, entry);
   }
 
-  private void record(int replicaIndex, Entry entry) {    TreeMap<Ballot, Acceptances> bySlot = accepted.computeIfAbsent(entry.slot(), s -> new TreeMap<>());
+  /**
+   * A vote under ballot b binds like a promise of b. Storing a value already chosen is not a vote:
+   * catch-up stores chosen values under the ballot that chose them without promising it, and a
+   * later, lower promise is then harmless (any proposer must propose that value anyway).
+   */
+  private void countAsPromise(int replicaIndex, Entry entry, boolean storesChosen) {
+    if (!storesChosen && entry.ballot().greaterThan(acceptedUnder[replicaIndex])) {
+      acceptedUnder[replicaIndex] = entry.ballot();
+    }
+  }
+
+  private void record(int replicaIndex, Entry entry) {
+    TreeMap<Ballot, Acceptances> bySlot = accepted.computeIfAbsent(entry.slot(), s -> new TreeMap<>());
     Acceptances before = bySlot.get(entry.ballot());
     if (before != null && !before.value().equals(entry.batch())) {
       throw new SimViolation("slot " + entry.slot() + ": two values accepted under ballot " + entry.ballot());
@@ -85,19 +135,63 @@ final class SafetyOracle {
     }
   }
 
-  /** Replica {@code replicaId} applied {@code entry}, reaching state hash {@code hash}. */
-  void applied(int replicaId, Entry entry, long hash) {
-    Batch value = chosen.get(entry.slot());
+  // ---------------------------------------------------------------- state machines
+
+  /**
+   * Replica {@code replicaId}'s state machine was handed command {@code id} of {@code slot} to
+   * apply. A command proposed twice lands in two slots; it may take effect in only one.
+   */
+  void commandApplied(int replicaId, long slot, SimCommandId id) {
+    Long before = appliedSlotOf.putIfAbsent(id, slot);
+    if (before != null && before != slot) {
+      throw new SimViolation("replica " + replicaId + " applied " + id + " in slot " + slot
+          + " but it had taken effect in slot " + before + " already: a command applied twice");
+    }
+  }
+
+  /** The slot command {@code id} took effect in; null if none yet. */
+  Long slotOf(SimCommandId id) {
+    return appliedSlotOf.get(id);
+  }
+
+  /**
+   * Replica {@code replicaId} finished applying {@code slot}, where it applied {@code commands}
+   * (the others of the slot's value it skipped as duplicates or expired); {@code hash} gives its
+   * state hash, computed only if it is checked.
+   */
+  void slotApplied(int replicaId, long slot, List<SimCommandId> commands, LongSupplier hash) {
+    Batch value = chosen.get(slot);
     if (value == null) {
-      throw new SimViolation("replica " + replicaId + " applied slot " + entry.slot()
-          + " but no majority durably accepted any value there (durable acceptances: "
-          + describe(entry.slot()) + "; applied " + entry + ")");
+      throw new SimViolation("replica " + replicaId + " applied slot " + slot
+          + " but no majority durably accepted any value there (durable acceptances: " + describe(slot) + ")");
     }
-    if (!value.equals(entry.batch())) {
-      throw new SimViolation("replica " + replicaId + " applied " + entry.batch() + " in slot " + entry.slot()
-          + " but " + value + " was chosen");
+    if (!inOrderWithin(commands, value)) {
+      throw new SimViolation("replica " + replicaId + " applied " + commands + " in slot " + slot
+          + ", which are not commands of the value chosen there (" + value + ")");
     }
-    checkHash(replicaId, entry.slot(), hash);
+    List<SimCommandId> before = appliedInSlot.putIfAbsent(slot, List.copyOf(commands));
+    if (before != null && !before.equals(commands)) {
+      throw new SimViolation("replica " + replicaId + " applied " + commands + " in slot " + slot
+          + " but another replica applied " + before + " there");
+    }
+    if (slot % HASH_EVERY_SLOTS == 0) {
+      checkHash(replicaId, slot, hash.getAsLong());
+    }
+  }
+
+  /** Whether {@code commands} are commands of {@code value}, in the value's order. */
+  private static boolean inOrderWithin(List<SimCommandId> commands, Batch value) {
+    int next = 0;
+    for (SimCommandId id : commands) {
+      while (next < value.size() && !id.equals(SimCommandId.of(value.command(next)))) {
+        next++;
+      }
+      if (next == value.size()) {
+        return false;
+      }
+      next++;
+    }
+    return true;
   }
 
   /** Replica {@code replicaId}'s state machine is at {@code slot} with state hash {@code hash}. */
@@ -114,12 +208,10 @@ final class SafetyOracle {
     if (bySlot == null) {
       return "none";
     }
-    StringBuilder sb = new StringBuilder();
-    bySlot.forEach((ballot, a) -> sb.append(ballot).append(" by ").append(Long.toBinaryString(a.members()))
-        .append(' '));
-    return sb.toString().trim();
+    List<String> parts = new ArrayList<>();
+    bySlot.forEach((ballot, a) -> parts.add(ballot + " by " + Long.toBinaryString(a.members())));
+    return String.join(" ", parts);
   }
-
 
   int chosenSlots() {
     return chosen.size();

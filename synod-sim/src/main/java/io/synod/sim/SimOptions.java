@@ -1,6 +1,8 @@
 package io.synod.sim;
 
+import io.synod.node.core.NodeFault;
 import io.synod.paxos.Fault;
+import java.util.EnumSet;
 import java.util.Set;
 
 /**
@@ -26,6 +28,7 @@ import java.util.Set;
  *     (0: never), which also trims its log and makes lagging replicas install snapshots
  * @param planted bugs switched on in the Paxos core (for the planted-bug tests)
  * @param forgetPromiseOnRestart a planted storage bug: a restarted acceptor forgets its promise
+ * @param nodeFaults bugs switched on in the node's logic ({@code NodeCore}, for the planted-bug tests)
  */
 public record SimOptions(
     long seed,
@@ -42,7 +45,8 @@ public record SimOptions(
     double corruptionShare,
     int snapshotEverySlots,
     Set<Fault> planted,
-    boolean forgetPromiseOnRestart) {
+    boolean forgetPromiseOnRestart,
+    Set<NodeFault> nodeFaults) {
 
   public static final long MS = 1_000_000L;
   public static final long SECOND = 1_000 * MS;
@@ -50,33 +54,38 @@ public record SimOptions(
   /** Every fault kind on, for {@code replicas} replicas. */
   public static SimOptions allFaults(long seed, int replicas) {
     return new SimOptions(seed, replicas, 8 * SECOND, 30 * SECOND, 4, 4,
-        0.05, 0.03, 0.03, true, 0.3, 0.2, 40, Set.of(), false);
+        0.05, 0.03, 0.03, true, 0.3, 0.2, 40, Set.of(), false, Set.of());
   }
 
   /** No faults at all: a healthy cluster. */
   public static SimOptions healthy(long seed, int replicas) {
     return new SimOptions(seed, replicas, 3 * SECOND, 30 * SECOND, 4, 4,
-        0, 0, 0, false, 0, 0, 0, Set.of(), false);
+        0, 0, 0, false, 0, 0, 0, Set.of(), false, Set.of());
   }
 
   public SimOptions withSeed(long newSeed) {
     return new SimOptions(newSeed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
-        longDelay, partitions, crashShare, corruptionShare, snapshotEverySlots, planted, forgetPromiseOnRestart);
+        longDelay, partitions, crashShare, corruptionShare, snapshotEverySlots, planted, forgetPromiseOnRestart, nodeFaults);
   }
 
   public SimOptions withPlanted(Set<Fault> faults, boolean forgetPromise) {
     return new SimOptions(seed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
-        longDelay, partitions, crashShare, corruptionShare, snapshotEverySlots, faults, forgetPromise);
+        longDelay, partitions, crashShare, corruptionShare, snapshotEverySlots, faults, forgetPromise, nodeFaults);
+  }
+
+  public SimOptions withNodeFaults(Set<NodeFault> faults) {
+    return new SimOptions(seed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
+        longDelay, partitions, crashShare, corruptionShare, snapshotEverySlots, planted, forgetPromiseOnRestart, faults);
   }
 
   public SimOptions withCrashShare(double share) {
     return new SimOptions(seed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
-        longDelay, partitions, share, corruptionShare, snapshotEverySlots, planted, forgetPromiseOnRestart);
+        longDelay, partitions, share, corruptionShare, snapshotEverySlots, planted, forgetPromiseOnRestart, nodeFaults);
   }
 
   public SimOptions withFaultNanos(long nanos) {
     return new SimOptions(seed, replicas, nanos, livenessNanos, clients, keys, loss, duplication,
-        longDelay, partitions, crashShare, corruptionShare, snapshotEverySlots, planted, forgetPromiseOnRestart);
+        longDelay, partitions, crashShare, corruptionShare, snapshotEverySlots, planted, forgetPromiseOnRestart, nodeFaults);
   }
 
   /** The command line that replays this run exactly. */
@@ -86,11 +95,14 @@ public record SimOptions(
     if (loss == 0 && !partitions && crashShare == 0) {
       sb.append(" --healthy");
     }
-    for (Fault fault : planted) {
+    for (Fault fault : planted.isEmpty() ? Set.<Fault>of() : EnumSet.copyOf(planted)) {
       sb.append(" --plant ").append(fault.name());
     }
     if (forgetPromiseOnRestart) {
       sb.append(" --plant FORGET_PROMISE");
+    }
+    for (NodeFault fault : nodeFaults.isEmpty() ? Set.<NodeFault>of() : EnumSet.copyOf(nodeFaults)) {
+      sb.append(" --plant ").append(fault.name());
     }
     if (crashShare != allFaults(seed, replicas).crashShare() && !(loss == 0 && !partitions && crashShare == 0)) {
       sb.append(" --crash-share ").append(crashShare);

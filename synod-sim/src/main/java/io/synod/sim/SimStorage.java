@@ -19,8 +19,13 @@ import java.util.SplittableRandom;
 
 /**
  * One replica's disk in the simulator: the production {@link ReplicaStorage} (write-ahead log,
- * acceptor state file, snapshots) on a {@link SimFileSystem} that loses and tears unsynced writes
- * when the replica crashes and can have bits flipped.
+ * acceptor state file, snapshots, incarnation number) on a {@link SimFileSystem} that loses and
+ * tears unsynced writes when the replica crashes and can have bits flipped.
+ *
+ * <p>It carries out the node's storage jobs the way the server's storage thread does: writes first
+ * (a promise and a snapshot are durable when written, log records only once synced), then one sync
+ * for everything written, skipped when only chosen hints were written. The simulator spreads these
+ * steps over simulated time, so a crash can fall between them.
  */
 final class SimStorage {
   /** Small segments so logs roll and trim often within one run. */
@@ -62,6 +67,19 @@ final class SimStorage {
             state.entries());
       }
       return state;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Numbers this start of the replica, through the production code: above every earlier start's
+   * number and at least {@code floor} (the simulated time in microseconds, standing in for the wall
+   * clock the server uses, which keeps a wiped disk's next number above the lost ones).
+   */
+  long startIncarnation(long floor) {
+    try {
+      return storage.startIncarnation(floor);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -34,6 +34,12 @@ class CampaignTest {
   }
 
   @Test
+  void plantedNodeBugIsReplayedWithItsFlag() {
+    String out = run(1, "--seed", "1", "--replicas", "3", "--plant", "APPLY_DUPLICATES");
+    assertThat(out).contains("VIOLATION").contains("replay: bin/synod sim --seed 1 --replicas 3 --plant APPLY_DUPLICATES");
+  }
+
+  @Test
   void badArgumentIsRejected() {
     assertThat(run(2, "--bogus")).contains("unknown argument: --bogus");
   }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.random.RandomGenerator;
 
@@ -91,6 +92,8 @@ public final class NodeCore<R> {
   private final StateMachine<R> machine;
   private final Replica replica;
   private final long incarnation;
+  /** Planted bugs (see {@link NodeFault}); empty unless a simulator test asked for some. */
+  private final Set<NodeFault> faults;
   private final AppliedCommands applied = new AppliedCommands();
   /** Waiting requests by id; ids grow and every request has the same timeout, so this is deadline order. */
   private final TreeMap<Long, Pending> pending = new TreeMap<>();
@@ -123,6 +126,16 @@ public final class NodeCore<R> {
    */
   public NodeCore(Config config, StateMachine<R> machine, DurableState state, long incarnation, RandomGenerator random,
       long nowNanos) {
+    this(config, machine, state, incarnation, random, nowNanos, Set.of());
+  }
+
+  /**
+   * Test-only: a node with the planted bugs {@code faults} switched on, for the simulator's
+   * planted-bug tests. Production code calls the constructor above, which plants none.
+   */
+  public NodeCore(Config config, StateMachine<R> machine, DurableState state, long incarnation, RandomGenerator random,
+      long nowNanos, Set<NodeFault> faults) {
+    this.faults = Set.copyOf(faults);
     this.config = config.validate();
     this.machine = Objects.requireNonNull(machine, "machine");
     Ensure.argument(incarnation >= 1, "incarnations start at 1");
@@ -150,7 +163,7 @@ public final class NodeCore<R> {
     for (Pending p : pending.values()) {
       if (p.resendAtNanos <= now) {
         Marks.hit("node.request-resent-on-timer");
-        send(p);
+        resend(p);
       }
     }
   }
@@ -209,7 +222,7 @@ public final class NodeCore<R> {
       if (resendAll) {
         resendAll = false;
         for (Pending p : pending.values()) {
-          send(p);
+          resend(p);
         }
       }
       Ready ready = replica.ready();
@@ -299,6 +312,14 @@ public final class NodeCore<R> {
     }
   }
 
+  /** Sends a waiting request again (see {@link #send}). */
+  private void resend(Pending p) {
+    if (faults.contains(NodeFault.LOSE_FORWARDS)) {
+      return; // Planted bug (simulator tests only): a waiting request is never sent again.
+    }
+    send(p);
+  }
+
   /**
    * A command another node forwarded here, believing this node leads. If it no longer does, the
    * command goes on once to the leader this node knows, so the origin need not wait for its timer
@@ -308,6 +329,9 @@ public final class NodeCore<R> {
    */
   private void forwarded(NodeMessage.Forward f) {
     if (replica.role() == Replica.Role.LEADER) {
+      if (faults.contains(NodeFault.LOSE_FORWARDS)) {
+        return; // Planted bug (simulator tests only): the forwarded command is dropped silently.
+      }
       if (replica.propose(f.command()) != Replica.ProposeResult.QUEUED) {
         Marks.hit("node.forward-refused");
       }
@@ -354,7 +378,7 @@ public final class NodeCore<R> {
           ? pending.get(id.requestId()) : null;
       if (p != null) {
         Marks.hit("node.dropped-request-resent");
-        send(p);
+        resend(p);
       }
     }
   }
@@ -380,13 +404,22 @@ public final class NodeCore<R> {
         continue;
       }
       AppliedCommands.Verdict verdict = applied.admit(id);
-      if (verdict != AppliedCommands.Verdict.APPLY) {
+      // Planted bug (simulator tests only): with APPLY_DUPLICATES a duplicate is applied again.
+      boolean plantedDuplicate = verdict == AppliedCommands.Verdict.DUPLICATE
+          && faults.contains(NodeFault.APPLY_DUPLICATES);
+      if (verdict != AppliedCommands.Verdict.APPLY && !plantedDuplicate) {
         markSkipped(verdict);
         continue;
       }
       Pending p = id.origin() == config.id() && id.incarnation() == incarnation ? pending.remove(id.requestId()) : null;
       R result = machine.apply(slot, logged, CommandId.BYTES, logged.length - CommandId.BYTES, p != null);
       appliedBytesSinceSnapshot += logged.length;
+      if (p != null && faults.contains(NodeFault.REPLY_TO_OTHER_REQUEST) && !pending.isEmpty()) {
+        // Planted bug (simulator tests only): the oldest other request gets this result instead.
+        Pending other = pending.pollFirstEntry().getValue();
+        pending.put(p.requestId, p);
+        p = other;
+      }
       if (p != null) {
         replies.add(NodeReady.Reply.ok(p.requestId, result));
       }

@@ -1,0 +1,71 @@
+package io.synod.sim;
+
+import io.synod.kv.KvResult;
+import io.synod.kv.MvccStore;
+import io.synod.kv.engine.InMemoryEngine;
+import io.synod.node.core.StateMachine;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One replica's state machine in the simulator: the production {@link MvccStore} on an
+ * {@link InMemoryEngine}, plugged into the node as the server plugs it in (the server's
+ * {@code StoreMachine}), and watched: it tells the {@link SafetyOracle} which commands it really
+ * applied in each slot and lets it hash the state, and tells the {@link Workload} each command's
+ * result, from which the workload keeps the history of revisions.
+ *
+ * <p>The store is volatile, like a replica's memory: a restart builds a new one from the snapshot.
+ */
+final class SimMachine implements StateMachine<KvResult> {
+  private final int replicaId;
+  private final SafetyOracle oracle;
+  private final Workload workload;
+  private final MvccStore store = MvccStore.open(new InMemoryEngine());
+  /** The commands applied in the slot being applied, in order. */
+  private final List<SimCommandId> slotCommands = new ArrayList<>();
+
+  SimMachine(int replicaId, SafetyOracle oracle, Workload workload) {
+    this.replicaId = replicaId;
+    this.oracle = oracle;
+    this.workload = workload;
+  }
+
+  @Override
+  public KvResult apply(long slot, byte[] command, int offset, int length, boolean resultWanted) {
+    SimCommandId id = SimCommandId.beforePayload(command, offset);
+    oracle.commandApplied(replicaId, slot, id);
+    slotCommands.add(id);
+    KvResult result = store.apply(slot, command, offset, length, resultWanted);
+    workload.applied(id, result);
+    return result;
+  }
+
+  @Override
+  public void slotApplied(long slot) {
+    store.slotApplied(slot);
+    oracle.slotApplied(replicaId, slot, slotCommands, store::stateHash);
+    slotCommands.clear();
+  }
+
+  @Override
+  public long appliedSlot() {
+    return store.appliedSlot();
+  }
+
+  @Override
+  public byte[] snapshot() {
+    return store.snapshot();
+  }
+
+  @Override
+  public void restore(long slot, byte[] snapshot) {
+    store.restore(slot, snapshot);
+    slotCommands.clear();
+    oracle.checkHash(replicaId, slot, store.stateHash());
+  }
+
+  /** A digest of the whole store; scans it. */
+  long stateHash() {
+    return store.stateHash();
+  }
+}

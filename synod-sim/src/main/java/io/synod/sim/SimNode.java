@@ -1,0 +1,212 @@
+package io.synod.sim;
+
+import io.synod.kv.KvResult;
+import io.synod.node.core.NodeCore;
+import io.synod.node.core.NodeReady;
+import io.synod.paxos.DurableState;
+import io.synod.paxos.Entry;
+import io.synod.paxos.PersistRequest;
+import io.synod.paxos.Replica;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+
+/**
+ * The host of one simulated replica, in place of the server's runtime ({@code io.synod.node.Node}):
+ * it owns the replica's disk, starts the production {@link NodeCore} on what the disk recovered,
+ * with a {@link SimMachine} as its state machine, and carries out the core's storage jobs over
+ * simulated time, in order, with group commit, as the server's storage thread does. A crash loses
+ * the process (core, state machine, requests, storage jobs not yet synced) and keeps the disk.
+ */
+final class SimNode {
+  private static final long MS = SimOptions.MS;
+
+  final int id;
+  final SimStorage disk;
+  /** The core's own randomness (election jitter); it carries on across restarts. */
+  private final SplittableRandom coreRandom;
+  /** Where the host's own delays (storage latency) come from. */
+  private final SplittableRandom random;
+  private final Scheduler scheduler;
+  private final SafetyOracle oracle;
+
+  NodeCore<KvResult> core;
+  SimMachine machine;
+  boolean up;
+  /** Counts lives of this replica in the simulation: events of an earlier life are ignored. */
+  int life;
+  /** Planted corruption waits for the next start. */
+  boolean corrupt;
+  /** Requests handed to this life's core and not yet answered, by request id. */
+  final TreeMap<Long, ClientOp> outstanding = new TreeMap<>();
+  private long lastRequestId;
+
+  /** Storage jobs handed over and not yet written, in order. */
+  private final ArrayDeque<NodeReady.StorageJob> queued = new ArrayDeque<>();
+  /** Jobs written and waiting for the sync that completes them. */
+  private final List<NodeReady.StorageJob> written = new ArrayList<>();
+  /** Whether a storage write or sync is scheduled (the storage thread is busy). */
+  private boolean storageBusy;
+
+  SimNode(int id, SimStorage disk, SplittableRandom coreRandom, SplittableRandom random, Scheduler scheduler,
+      SafetyOracle oracle) {
+    this.id = id;
+    this.disk = disk;
+    this.coreRandom = coreRandom;
+    this.random = random;
+    this.scheduler = scheduler;
+    this.oracle = oracle;
+  }
+
+  /**
+   * Starts (or restarts) the replica from its disk, as the server does: open the storage (wiping it
+   * if planted corruption is found), number this start, and build the core on the recovered state
+   * with a new, empty state machine.
+   */
+  void start(NodeCore.Config config, SimOptions options, Workload workload) {
+    life++;
+    up = true;
+    outstanding.clear();
+    lastRequestId = 0;
+    queued.clear();
+    written.clear();
+    storageBusy = false;
+    DurableState durable = disk.open(corrupt, options.forgetPromiseOnRestart() && life > 1);
+    corrupt = false;
+    if (durable.forgotten()) {
+      oracle.forgot(id - 1);
+    }
+    for (Entry entry : durable.entries()) {
+      oracle.recovered(id - 1, entry);
+    }
+    // What the disk holds is durable now, even writes that survived the crash without a sync; a
+    // restart that comes back with a lower promise than it made has forgotten it.
+    oracle.durablyPromised(id - 1, durable.promised());
+    long incarnation = disk.startIncarnation(scheduler.now() / 1_000);
+    machine = new SimMachine(id, oracle, workload);
+    core = new NodeCore<>(config, machine, durable, incarnation, coreRandom, scheduler.now(), options.nodeFaults());
+  }
+
+  /** Storage jobs handed over and not yet reported done: what a crash now may lose. */
+  int storageJobsInFlight() {
+    return queued.size() + written.size();
+  }
+
+  /** Power loss: the process is gone, and with it every write not yet synced. */
+  void crash() {
+    up = false;
+    life++;
+    disk.crash();
+    outstanding.clear();
+    queued.clear();
+    written.clear();
+    storageBusy = false;
+    core = null;
+    machine = null;
+  }
+
+  /** Hands a client request to the core; returns its request id. */
+  long request(ClientOp op) {
+    long requestId = ++lastRequestId;
+    op.node = id;
+    op.nodeLife = life;
+    op.requestId = requestId;
+    op.commandId = new SimCommandId(id, core.incarnation(), requestId);
+    outstanding.put(requestId, op);
+    core.request(requestId, op.command());
+    return requestId;
+  }
+
+  /** The operation a reply answers; a reply nobody waits for is a second reply, a violation. */
+  ClientOp replied(NodeReady.Reply<KvResult> reply) {
+    ClientOp op = outstanding.remove(reply.requestId());
+    if (op == null) {
+      throw new SimViolation("replica " + id + " answered request " + reply.requestId()
+          + ", which had no answer outstanding: a request answered twice");
+    }
+    return op;
+  }
+
+  // ---------------------------------------------------------------- storage
+
+  /** Queues a storage job; the storage thread picks it up shortly if idle. */
+  void store(NodeReady.StorageJob job) {
+    queued.addLast(job);
+    if (!storageBusy) {
+      storageBusy = true;
+      scheduler.after(10_000 + random.nextLong(100_000), new SimEvent.StorageWrite(id, life));
+    }
+  }
+
+  /** The storage thread writes every job queued so far, then syncs them a little later. */
+  void storageWrite() {
+    while (!queued.isEmpty()) {
+      NodeReady.StorageJob job = queued.pollFirst();
+      if (job instanceof NodeReady.Persist p) {
+        disk.write(p.request());
+      } else if (job instanceof NodeReady.StoreSnapshot s) {
+        disk.writeSnapshot(s.handle(), s.data());
+      }
+      written.add(job);
+    }
+    scheduler.after(50_000 + random.nextLong(2 * MS), new SimEvent.StorageSync(id, life));
+  }
+
+  /**
+   * The sync of the written jobs completes: the oracle sees what became durable, then the core
+   * hears of it. One sync covers every request written so far (group commit); chosen hints alone
+   * get none, as the node's storage thread does.
+   */
+  void storageSync() {
+    for (PersistRequest durable : disk.syncIfNeeded()) {
+      // One request is atomic: its entries were accepted under the promise it replaces.
+      for (Entry entry : durable.entries()) {
+        oracle.durablyAccepted(id - 1, entry);
+      }
+      if (durable.promised() != null) {
+        oracle.durablyPromised(id - 1, durable.promised());
+      }
+    }
+    long persistedSeq = -1;
+    List<Long> storedSnapshots = new ArrayList<>();
+    for (NodeReady.StorageJob job : written) {
+      if (job instanceof NodeReady.Persist p) {
+        persistedSeq = p.request().seq();
+      } else if (job instanceof NodeReady.StoreSnapshot s && s.taken()) {
+        storedSnapshots.add(s.handle().slot());
+      }
+    }
+    written.clear();
+    if (persistedSeq >= 0) {
+      core.persisted(persistedSeq);
+    }
+    for (long slot : storedSnapshots) {
+      core.snapshotStored(slot);
+    }
+    if (queued.isEmpty()) {
+      storageBusy = false;
+    } else {
+      scheduler.after(10_000 + random.nextLong(100_000), new SimEvent.StorageWrite(id, life));
+    }
+  }
+
+  // ---------------------------------------------------------------- observers
+
+  Replica replica() {
+    return core.replica();
+  }
+
+  boolean leads() {
+    return up && core.replica().role() == Replica.Role.LEADER;
+  }
+
+  long appliedSlot() {
+    return machine.appliedSlot();
+  }
+
+  boolean rebuilding() {
+    return corrupt || !up || disk.rebuilding() || core.replica().rebuilding();
+  }
+}
