@@ -77,7 +77,7 @@ public final class Simulation {
   }
 
   private void say(String what) {
-    narrator.accept(String.format("%7d ms  %s", scheduler.now() / MS, what));
+    narrator.accept(String.format(java.util.Locale.ROOT, "%7d ms  %s", scheduler.now() / MS, what));
   }
 
   /** Runs one seed and reports; never throws for a violation. */
@@ -95,7 +95,7 @@ public final class Simulation {
     } catch (SimViolation | Ensure.InvariantViolation e) {
       violation = e.getMessage() + " (at " + scheduler.now() / MS + " ms)";
     }
-    String stats = String.format(
+    String stats = String.format(java.util.Locale.ROOT,
         "seed=%d replicas=%d simMs=%d events=%d chosenSlots=%d %s crashes=%d partitions=%d",
         options.seed(), options.replicas(), scheduler.now() / MS, scheduler.events(), oracle.chosenSlots(),
         workload.stats(), faults.crashes(), faults.partitionChanges());

@@ -415,6 +415,6 @@ final class Workload {
   }
 
   String stats() {
-    return String.format("ops(ok=%d unknown=%d refused=%d)", opsOk, opsUnknown, opsRefused);
+    return String.format(java.util.Locale.ROOT, "ops(ok=%d unknown=%d refused=%d)", opsOk, opsUnknown, opsRefused);
   }
 }
