@@ -24,6 +24,12 @@ public record ServerConfig(
 
   public static final int REQUEST_BYTES_DEFAULT = 1_572_864;
   public static final int TXN_OPS_DEFAULT = 128;
+  /**
+   * The history lives on the heap, so unlike etcd (whose history is on disk) a member compacts by
+   * default: 100,000 revisions is tens of megabytes of history at etcd's typical value sizes, and
+   * sustained writes then hold steady instead of filling the heap and the space quota.
+   */
+  public static final long AUTO_COMPACTION_RETENTION_DEFAULT = 100_000;
 
   public ServerConfig {
     members = List.copyOf(members);

@@ -41,9 +41,10 @@ public final class ServerMain implements Callable<Integer> {
           + "frees space (default 0: an eighth of the JVM's maximum heap)")
   long quotaBytes;
 
-  @Option(names = "--auto-compaction-retention", defaultValue = "0",
+  @Option(names = "--auto-compaction-retention", defaultValue = "" + ServerConfig.AUTO_COMPACTION_RETENTION_DEFAULT,
       description = "keep this many revisions of history and compact older ones automatically, as etcd's "
-          + "revision mode does (default 0: keep all until a client compacts)")
+          + "revision mode does (default ${DEFAULT-VALUE}: the history lives on the heap; 0 keeps all of it "
+          + "until a client compacts, as etcd does by default)")
   long autoCompactionRetention;
 
   @Option(names = "--config", description = "a properties file with defaults for these options")
