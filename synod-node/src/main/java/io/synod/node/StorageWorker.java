@@ -3,23 +3,20 @@ package io.synod.node;
 import io.synod.common.Ensure;
 import io.synod.paxos.PersistRequest;
 import io.synod.paxos.SnapshotHandle;
+import io.synod.wal.GroupCommitWriter;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The node's storage thread: writes persist requests and snapshots to {@link ReplicaStorage} in the
- * order the node loop handed them over, with group commit: it takes every task that has queued up,
- * writes them all, fsyncs once, and reports the highest persisted request back to the loop.
+ * The node's storage thread: a {@link GroupCommitWriter} in front of {@link ReplicaStorage}, which
+ * writes persist requests and snapshots in the order the node loop handed them over, fsyncs once per
+ * batch and reports the highest persisted request back to the loop. This class is what those tasks
+ * mean for the storage; the thread, the queue and the batching are the writer's.
  */
 final class StorageWorker implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(StorageWorker.class);
+  /** How long {@link #close()} waits for the storage thread to finish what is queued. */
+  private static final long CLOSE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   /** Work for the storage thread. */
   sealed interface Task {}
@@ -29,46 +26,35 @@ final class StorageWorker implements AutoCloseable {
   /** A snapshot to store; {@code taken} tells the loop to report it to the core afterwards. */
   record Snapshot(SnapshotHandle handle, byte[] data, boolean taken) implements Task {}
 
-  private record Stop() implements Task {}
-
   /** What the worker reports back to the node loop (on the worker's thread). */
   interface Listener {
+    /** Every persist request numbered ≤ {@code seq} is written, and synced unless it needed no sync. */
     void persisted(long seq);
 
+    /** The snapshot is stored durably, after every persist handed over before it. */
     void snapshotStored(SnapshotHandle handle);
 
+    /** Storage failed: nothing handed over from now on is carried out. Called once. */
     void failed(IOException error);
   }
 
-  private final ReplicaStorage storage;
-  private final BlockingQueue<Task> tasks;
-  private final Listener listener;
-  private final Thread thread;
-  private final int batchMax;
-  /**
-   * Tasks submitted and not yet finished. The worker lowers it only after finishing a task, so when
-   * the submitting thread reads 0 every earlier task's effects on the storage are visible to it.
-   */
-  private final AtomicInteger unfinished = new AtomicInteger();
-  private volatile boolean failed;
+  private final GroupCommitWriter<Task> writer;
 
   StorageWorker(ReplicaStorage storage, int queueMax, Listener listener, String name) {
     Ensure.argument(queueMax >= 2, "storage queue must hold at least two tasks");
-    this.storage = storage;
-    this.tasks = new ArrayBlockingQueue<>(queueMax);
-    this.listener = listener;
-    this.batchMax = queueMax;
-    this.thread = new Thread(this::run, name);
-    this.thread.setDaemon(true);
     // Segment rolls then take a spare prepared beside the storage thread instead of stalling it.
     storage.startPreallocator();
-    this.thread.start();
+    // Bounded in tasks only: a persist is as large as the core's batch limits let it be.
+    this.writer = GroupCommitWriter.start(
+        new StorageTarget(storage, listener), queueMax, Long.MAX_VALUE, CLOSE_TIMEOUT_NANOS, name);
   }
 
-  /** Hands over a task; blocks while the queue is full (back-pressure on the node loop). */
+  /**
+   * Hands over a task; blocks while the queue is full (back-pressure on the node loop). After a
+   * storage failure (reported to the listener) or a close the task is dropped.
+   */
   void submit(Task task) throws InterruptedException {
-    unfinished.incrementAndGet();
-    tasks.put(task);
+    writer.put(task);
   }
 
   /**
@@ -76,78 +62,89 @@ final class StorageWorker implements AutoCloseable {
    * finished (the worker is then idle, and stays so until the next {@link #submit}); returns false,
    * doing nothing, otherwise. Only the thread that submits may call it. It saves the two thread
    * wake-ups of a hand-off when nothing else is waiting for the disk; under load the worker's group
-   * commit takes over by itself, since tasks are then still unfinished.
+   * commit takes over by itself, since tasks are then still unfinished. The listener does not hear
+   * of it: the caller reports the request itself.
+   *
+   * @throws IOException if the storage failed; the caller reports it (the listener does not)
    */
   boolean tryPersistInline(PersistRequest request) throws IOException {
-    if (unfinished.get() != 0 || failed) {
-      return false;
-    }
-    storage.write(request);
-    if (request.needsSync()) {
-      storage.sync();
-    }
-    return true;
+    return writer.tryInline(new Persist(request));
   }
 
-  private void run() {
-    List<Task> batch = new ArrayList<>();
-    try {
-      while (true) {
-        batch.clear();
-        batch.add(tasks.take());
-        tasks.drainTo(batch, batchMax - 1);
-        long persistedSeq = -1;
-        boolean mustSync = false;
-        List<Snapshot> stored = new ArrayList<>();
-        boolean stop = false;
-        for (Task task : batch) {
-          if (task instanceof Persist p) {
-            storage.write(p.request());
-            persistedSeq = p.request().seq();
-            mustSync |= p.request().needsSync();
-          } else if (task instanceof Snapshot s) {
-            storage.writeSnapshot(s.handle(), s.data());
-            if (s.taken()) {
-              stored.add(s);
-            }
-          } else {
-            stop = true;
-          }
-        }
-        if (persistedSeq >= 0) {
-          // A batch of chosen hints alone is not synced: it becomes durable with the next sync.
-          if (mustSync) {
-            storage.sync();
-          }
-          listener.persisted(persistedSeq);
-        }
-        for (Snapshot s : stored) {
-          listener.snapshotStored(s.handle());
-        }
-        unfinished.addAndGet(stop ? 1 - batch.size() : -batch.size());
-        if (stop) {
-          return;
-        }
-      }
-    } catch (IOException e) {
-      failed = true;
-      LOG.error("storage failed; the node stops", e);
-      listener.failed(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
+  /**
+   * Lets the storage thread finish everything handed over, closes the storage and waits (at most
+   * 10 s) for the thread to end.
+   *
+   * @throws IOException if the thread did not end in time or closing the storage failed
+   */
   @Override
   public void close() throws IOException {
-    try {
-      if (thread.isAlive() && !tasks.offer(new Stop(), 5, TimeUnit.SECONDS)) {
-        thread.interrupt();
-      }
-      thread.join(TimeUnit.SECONDS.toMillis(10));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    writer.close();
+  }
+
+  /** The storage as the writer's target; its methods run on the storage thread. */
+  private static final class StorageTarget implements GroupCommitWriter.Target<Task> {
+    private final ReplicaStorage storage;
+    private final Listener listener;
+
+    StorageTarget(ReplicaStorage storage, Listener listener) {
+      this.storage = storage;
+      this.listener = listener;
     }
-    storage.close();
+
+    @Override
+    public int queuedBytes(Task task) {
+      return 0;
+    }
+
+    /** A persist needs the batch's sync unless it holds nothing but a chosen hint; a snapshot never. */
+    @Override
+    public boolean write(Task task) throws IOException {
+      if (task instanceof Persist p) {
+        storage.write(p.request());
+        return p.request().needsSync();
+      }
+      Snapshot s = (Snapshot) task;
+      storage.writeSnapshot(s.handle(), s.data());
+      return false;
+    }
+
+    @Override
+    public void sync() throws IOException {
+      storage.sync();
+    }
+
+    /**
+     * One report of the highest request persisted (a batch of chosen hints alone was not synced: it
+     * becomes durable with the next sync, and a lost hint is relearned), then the stored snapshots.
+     */
+    @Override
+    public void done(List<Task> batch, boolean synced) {
+      long persistedSeq = -1;
+      for (Task task : batch) {
+        if (task instanceof Persist p) {
+          Ensure.that(p.request().seq() > persistedSeq, "persist requests are handed over in order");
+          persistedSeq = p.request().seq();
+        }
+      }
+      if (persistedSeq >= 0) {
+        listener.persisted(persistedSeq);
+      }
+      for (Task task : batch) {
+        if (task instanceof Snapshot s && s.taken()) {
+          listener.snapshotStored(s.handle());
+        }
+      }
+    }
+
+    @Override
+    public void failed(IOException error, List<Task> notDone) {
+      listener.failed(error);
+    }
+
+    @Override
+    public void close() throws IOException {
+      storage.close();
+    }
   }
 }

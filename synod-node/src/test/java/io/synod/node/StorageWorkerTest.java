@@ -12,13 +12,16 @@ import io.synod.paxos.PersistRequest;
 import io.synod.paxos.SnapshotHandle;
 import io.synod.wal.MarkAwait;
 import io.synod.wal.WalConfig;
+import io.synod.wal.fs.FaultyFileSystem;
 import io.synod.wal.fs.SimFileSystem;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -30,6 +33,132 @@ class StorageWorkerTest {
   private static PersistRequest entryAt(long seq, long slot) {
     Entry entry = new Entry(slot, BALLOT, Batch.of(("c" + slot).getBytes(StandardCharsets.UTF_8)));
     return new PersistRequest(seq, seq == 1 ? BALLOT : null, List.of(entry), -1, 0, false);
+  }
+
+  /** A request holding nothing but a chosen hint: it needs no sync. */
+  private static PersistRequest hintAt(long seq, long chosenUpTo) {
+    return new PersistRequest(seq, null, List.of(), chosenUpTo, 0, false);
+  }
+
+  /** Syncs of the log's segments, not of the spare the preallocator writes beside them. */
+  private static boolean isLogSegment(Path path) {
+    return DIR.resolve("wal").equals(path.getParent()) && !path.getFileName().toString().endsWith(".spare");
+  }
+
+  /**
+   * A listener that queues what it hears as text; {@code persisted(seq)} of a seq in {@code holdAt}
+   * keeps the worker inside its batch until {@code release}, so the tasks handed over meanwhile form
+   * the next batch.
+   */
+  private static final class Heard implements StorageWorker.Listener {
+    final BlockingQueue<String> heard = new LinkedBlockingQueue<>();
+    final CountDownLatch holding = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+    final long holdAt;
+
+    Heard(long holdAt) {
+      this.holdAt = holdAt;
+    }
+
+    @Override
+    public void persisted(long seq) {
+      heard.add("persisted " + seq);
+      if (seq == holdAt) {
+        holding.countDown();
+        try {
+          release.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+
+    @Override
+    public void snapshotStored(SnapshotHandle handle) {
+      heard.add("snapshot " + handle.slot());
+    }
+
+    @Override
+    public void failed(IOException error) {
+      heard.add("failed");
+    }
+
+    String next() throws InterruptedException {
+      return heard.poll(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void aBatchOfChosenHintsAloneIsReportedWithoutASync() throws Exception {
+    FaultyFileSystem fs = new FaultyFileSystem(new SimFileSystem(new SplittableRandom(3)));
+    ReplicaStorage storage = ReplicaStorage.open(fs, DIR, 1, CONFIG, WalConfig.small()).storage();
+    Heard listener = new Heard(-1);
+    StorageWorker worker = new StorageWorker(storage, 16, listener, "test-storage");
+    try {
+      fs.closeGate(StorageWorkerTest::isLogSegment);
+      worker.submit(new StorageWorker.Persist(hintAt(1, 0)));
+      assertThat(listener.next()).as("reported while every log sync is held").isEqualTo("persisted 1");
+      worker.submit(new StorageWorker.Persist(entryAt(2, 1)));
+      assertThat(fs.awaitSyncHeld(30, TimeUnit.SECONDS)).as("an entry is synced").isTrue();
+      assertThat(listener.heard).as("not reported before its sync returned").isEmpty();
+      fs.openGate();
+      assertThat(listener.next()).isEqualTo("persisted 2");
+    } finally {
+      fs.openGate();
+      worker.close();
+    }
+  }
+
+  @Test
+  void snapshotsAreStoredInOrderWithPersistsAndReportedAfterThem() throws Exception {
+    SimFileSystem fs = new SimFileSystem(new SplittableRandom(4));
+    ReplicaStorage storage = ReplicaStorage.open(fs, DIR, 1, CONFIG, WalConfig.small()).storage();
+    Heard listener = new Heard(1);
+    StorageWorker worker = new StorageWorker(storage, 16, listener, "test-storage");
+    byte[] data = "state".getBytes(StandardCharsets.UTF_8);
+    try {
+      worker.submit(new StorageWorker.Persist(entryAt(1, 1)));
+      assertThat(listener.holding.await(30, TimeUnit.SECONDS)).isTrue();
+      worker.submit(new StorageWorker.Persist(entryAt(2, 2)));
+      worker.submit(new StorageWorker.Snapshot(new SnapshotHandle(2, CONFIG), data, true));
+      worker.submit(new StorageWorker.Persist(entryAt(3, 3)));
+      // Stored, but not reported: the loop did not take it.
+      worker.submit(new StorageWorker.Snapshot(new SnapshotHandle(3, CONFIG), data, false));
+      listener.release.countDown();
+      assertThat(listener.next()).isEqualTo("persisted 1");
+      assertThat(listener.next()).as("one report for the batch").isEqualTo("persisted 3");
+      assertThat(listener.next()).isEqualTo("snapshot 2");
+    } finally {
+      listener.release.countDown();
+      worker.close();
+    }
+    assertThat(listener.heard).isEmpty();
+    fs.crash();
+    DurableState state = ReplicaStorage.open(fs, DIR, 1, CONFIG, WalConfig.small()).state();
+    assertThat(state.snapshot().slot()).isEqualTo(3);
+    assertThat(state.entries()).isEmpty();
+  }
+
+  @Test
+  void aStorageFailureIsReportedOnceAndLaterTasksAreDropped() throws Exception {
+    FaultyFileSystem fs = new FaultyFileSystem(new SimFileSystem(new SplittableRandom(5)));
+    ReplicaStorage storage = ReplicaStorage.open(fs, DIR, 1, CONFIG, WalConfig.small()).storage();
+    Heard listener = new Heard(-1);
+    int queueMax = 16;
+    StorageWorker worker = new StorageWorker(storage, queueMax, listener, "test-storage");
+    try {
+      fs.failFileSyncs(true);
+      worker.submit(new StorageWorker.Persist(entryAt(1, 1)));
+      assertThat(listener.next()).isEqualTo("failed");
+      // More than the queue holds: a failed worker drops them instead of blocking the loop.
+      for (int seq = 2; seq < 2 + 2 * queueMax; seq++) {
+        worker.submit(new StorageWorker.Persist(entryAt(seq, seq)));
+      }
+      assertThat(worker.tryPersistInline(entryAt(100, 100))).as("no inline write after a failure").isFalse();
+    } finally {
+      worker.close();
+    }
+    assertThat(listener.heard).as("nothing after the one failure").isEmpty();
   }
 
   @Test

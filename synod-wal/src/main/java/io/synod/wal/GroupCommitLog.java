@@ -2,7 +2,6 @@ package io.synod.wal;
 
 import io.synod.common.Ensure;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -11,9 +10,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The thread-safe front of a {@link SegmentedLog}: any thread appends, one writer thread owned by this
- * object writes and syncs, and one sync covers every record that arrived since the previous one
- * (group commit).
+ * The thread-safe front of a {@link SegmentedLog}: any thread appends, a {@link GroupCommitWriter}
+ * owned by this object writes and syncs on its thread, and one sync covers every record that arrived
+ * since the previous one (group commit). This class is what the writer's tasks mean for a log: an
+ * append or a trim, and how each appender hears of its record.
  *
  * <p>The writer syncs as soon as it has anything and takes whatever queued up during that sync as
  * the next batch, so a lone appender waits for one sync and many appenders share each sync.
@@ -39,43 +39,32 @@ import org.slf4j.LoggerFactory;
  */
 public final class GroupCommitLog implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GroupCommitLog.class);
-  /** The writer returns the queue's bounds for this many appended records at a time. */
-  private static final int RELEASE_EVERY = 64;
 
-  private sealed interface Request permits Append, Trim, Stop {}
+  private sealed interface Request permits Append, Trim {}
 
   private record Append(int type, byte[] payload, DurableCallback callback) implements Request {}
 
   private record Trim(long index, CompletableFuture<Void> future) implements Request {}
 
-  private record Stop() implements Request {}
-
   private final SegmentedLog log;
   private final WalConfig config;
-  private final DurableListener listener;
-  /** Appends and trims count against its bounds; the final Stop does not. */
-  private final WriterQueue<Request> queue;
-  private final AtomicLong syncs = new AtomicLong();
-  private final Thread writer;
+  private final GroupCommitWriter<Request> writer;
   private final SparePreallocator preallocator;
   private final SpareSegment spare;
   private volatile long durableIndex;
-  private volatile Throwable failure;
-  /** Set by the first close(); guarded by this. */
-  private boolean closing;
+  /** Syncs that made records durable; written by the writer thread only. */
+  private final AtomicLong syncs = new AtomicLong();
 
   private GroupCommitLog(SegmentedLog log, WalConfig config, DurableListener listener) {
     this.log = log;
     this.config = config;
-    this.listener = listener;
     this.durableIndex = log.durableIndex();
-    this.queue = new WriterQueue<>(config.queueRecordsMax(), config.queueBytesMax());
-    this.writer = new Thread(this::run, "synod-wal-writer-" + log.directory().getFileName());
-    // A daemon, so a host that forgets close() can still exit; durability rests on the futures anyway.
-    this.writer.setDaemon(true);
     this.spare = log.spare();
-    // Last: it starts a thread, which touches only the log's spare.
+    // It starts a thread, which touches only the log's spare.
     this.preallocator = SparePreallocator.start(log);
+    // Last: the writer thread uses this object's fields through its target.
+    this.writer = GroupCommitWriter.start(new LogTarget(listener), config.queueRecordsMax(), config.queueBytesMax(),
+        config.closeTimeoutNanos(), "synod-wal-writer-" + log.directory().getFileName());
   }
 
   /**
@@ -85,9 +74,7 @@ public final class GroupCommitLog implements AutoCloseable {
   public static GroupCommitLog start(SegmentedLog log, WalConfig config, DurableListener listener) {
     Ensure.notNull(log, "log");
     Ensure.notNull(listener, "listener");
-    GroupCommitLog front = new GroupCommitLog(log, config.validate(), listener);
-    front.writer.start();
-    return front;
+    return new GroupCommitLog(log, config.validate(), listener);
   }
 
   /**
@@ -100,12 +87,12 @@ public final class GroupCommitLog implements AutoCloseable {
    */
   public CompletableFuture<Long> append(int type, byte[] payload) {
     checkRecord(type, payload);
-    Throwable failed = failure;
+    Throwable failed = writer.failure();
     if (failed != null) {
       return CompletableFuture.failedFuture(new IOException("write-ahead log failed earlier", failed));
     }
     DurableFuture future = new DurableFuture();
-    if (!queue.offer(new Append(type, payload, future), payload.length)) {
+    if (!writer.offer(new Append(type, payload, future))) {
       return refused();
     }
     return future;
@@ -124,18 +111,18 @@ public final class GroupCommitLog implements AutoCloseable {
   public void append(int type, byte[] payload, DurableCallback callback) {
     checkRecord(type, payload);
     Ensure.notNull(callback, "callback");
-    Throwable failed = failure;
+    Throwable failed = writer.failure();
     if (failed == null) {
-      if (queue.offer(new Append(type, payload, callback), payload.length)) {
+      if (writer.offer(new Append(type, payload, callback))) {
         return;
       }
       // Refused because the queue is shut: by a failure (tell the callback) or by close (throw).
-      failed = failure;
+      failed = writer.failure();
       if (failed == null) {
         throw closedException();
       }
     }
-    notify(callback, -1, new IOException("write-ahead log failed earlier", failed));
+    tell(callback, -1, new IOException("write-ahead log failed earlier", failed));
   }
 
   private void checkRecord(int type, byte[] payload) {
@@ -146,11 +133,12 @@ public final class GroupCommitLog implements AutoCloseable {
 
   /**
    * Deletes the segments whose records are all below {@code index} (see
-   * {@link SegmentedLog#trimBefore}), in order with the appends queued before it.
+   * {@link SegmentedLog#trimBefore}), in order with the appends queued before it. The future
+   * completes once the batch holding the trim is done (after its sync, if it holds appends).
    */
   public CompletableFuture<Void> trimBefore(long index) {
     CompletableFuture<Void> future = new CompletableFuture<>();
-    if (!queue.offer(new Trim(index, future), 0)) {
+    if (!writer.offer(new Trim(index, future))) {
       return refused();
     }
     return future;
@@ -158,7 +146,7 @@ public final class GroupCommitLog implements AutoCloseable {
 
   /** Why the queue is shut: the log failed (a failed future) or was closed (an exception). */
   private <T> CompletableFuture<T> refused() {
-    Throwable failed = failure;
+    Throwable failed = writer.failure();
     if (failed != null) {
       return CompletableFuture.failedFuture(new IOException("write-ahead log failed earlier", failed));
     }
@@ -203,25 +191,13 @@ public final class GroupCommitLog implements AutoCloseable {
    */
   @Override
   public void close() throws IOException {
-    Ensure.argument(Thread.currentThread() != writer, "close() from the writer thread would wait for itself");
-    synchronized (this) {
-      if (!closing) {
-        closing = true;
-        // Everything admitted before the shut is queued ahead of Stop, so close drains it all.
-        queue.shut();
-        queue.add(new Stop());
-      }
-    }
+    IOException stuck = null;
     try {
       // The writer first, so that rolls while it drains the queue may still take a spare.
-      TimeUnit.NANOSECONDS.timedJoin(writer, config.closeTimeoutNanos());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while closing the write-ahead log", e);
+      writer.close();
+    } catch (IOException e) {
+      stuck = e;
     }
-    IOException stuck = writer.isAlive()
-        ? new IOException("write-ahead log writer did not stop within " + config.closeTimeoutNanos() + " ns")
-        : null;
     try {
       // The writer closed the spare with the log; closed again in case the writer is stuck.
       preallocator.close(config.closeTimeoutNanos(), TimeUnit.NANOSECONDS);
@@ -234,7 +210,7 @@ public final class GroupCommitLog implements AutoCloseable {
     if (stuck != null) {
       throw stuck;
     }
-    Throwable failed = failure;
+    Throwable failed = writer.failure();
     if (failed != null) {
       throw new IOException("write-ahead log " + log.directory() + " failed", failed);
     }
@@ -255,92 +231,8 @@ public final class GroupCommitLog implements AutoCloseable {
     return spare;
   }
 
-  private void run() {
-    List<Request> batch = new ArrayList<>();
-    try {
-      boolean stop = false;
-      while (!stop) {
-        queue.takeBatch(batch, config.queueRecordsMax() + 2);
-        long first = log.lastIndex() + 1;
-        int appended = 0;
-        int unreleased = 0;
-        long unreleasedBytes = 0;
-        for (int i = 0; i < batch.size(); i++) {
-          Request request = batch.get(i);
-          Ensure.that(!stop, "nothing is queued after Stop");
-          if (request instanceof Append a) {
-            long index = log.append(a.type(), a.payload());
-            Ensure.that(index == first + appended, "indexes are dense in queue order");
-            appended++;
-            // Released every RELEASE_EVERY records: with a large batch, waiting for its end would
-            // keep the queue looking full to appenders while the writer is busy copying, and a
-            // release per record costs two atomic additions each.
-            unreleased++;
-            unreleasedBytes += a.payload().length;
-            if (unreleased == RELEASE_EVERY) {
-              queue.release(unreleased, unreleasedBytes);
-              unreleased = 0;
-              unreleasedBytes = 0;
-            }
-          } else if (request instanceof Trim t) {
-            queue.release(1, 0);
-            log.trimBefore(t.index());
-            batch.set(i, null);
-            t.future().complete(null);
-          } else {
-            stop = true;
-          }
-        }
-        if (unreleased > 0) {
-          queue.release(unreleased, unreleasedBytes);
-        }
-        if (appended > 0) {
-          makeDurable(first, appended, batch);
-        }
-        batch.clear();
-      }
-      log.close();
-    } catch (InterruptedException e) {
-      fail(e, batch);
-      Thread.currentThread().interrupt();
-    } catch (Throwable e) {
-      fail(e, batch);
-    }
-  }
-
-  /**
-   * One sync for the whole batch, then the news: listener first, each record's callback after, in
-   * index order. The writer tells the appenders itself: handing that to another thread costs one more
-   * wake-up per batch, which measured slower for a lone appender and no faster for many on a 2-core
-   * machine. Each request is removed from {@code batch} before its callback runs, so a failure later
-   * in the batch can never report it a second time.
-   */
-  private void makeDurable(long first, int appended, List<Request> batch) throws IOException {
-    long syncsBefore = log.syncCount();
-    log.sync();
-    syncs.addAndGet(log.syncCount() - syncsBefore);
-    long upTo = log.durableIndex();
-    Ensure.that(upTo == first + appended - 1, "the sync covered the whole batch");
-    Ensure.that(upTo > durableIndex, "durable index %d advances past %d", upTo, durableIndex);
-    durableIndex = upTo;
-    try {
-      listener.durable(upTo);
-    } catch (RuntimeException e) {
-      // The records are durable whatever the listener did; its failure is the host's bug to see.
-      LOG.error("durable listener failed at index {}", upTo, e);
-    }
-    long index = first;
-    for (int i = 0; i < batch.size(); i++) {
-      if (batch.get(i) instanceof Append a) {
-        batch.set(i, null);
-        notify(a.callback(), index++, null);
-      }
-    }
-    Ensure.that(index == upTo + 1, "every record of the batch was told it is durable");
-  }
-
   /** Tells one appender; its exception is its own bug and must not stop the writer. */
-  private static void notify(DurableCallback callback, long index, IOException error) {
+  private static void tell(DurableCallback callback, long index, IOException error) {
     try {
       callback.completed(index, error);
     } catch (RuntimeException e) {
@@ -348,25 +240,86 @@ public final class GroupCommitLog implements AutoCloseable {
     }
   }
 
-  /** Fails everything not yet completed and stops taking requests. */
-  private void fail(Throwable cause, List<Request> batch) {
-    LOG.error("write-ahead log {} failed; every pending append fails", log.directory(), cause);
-    List<Request> stranded = new ArrayList<>(batch);
-    failure = cause;
-    queue.shut();
-    stranded.addAll(queue.drain());
-    IOException error = cause instanceof IOException io ? io : new IOException("write-ahead log failed", cause);
-    for (Request request : stranded) {
+  /** The log as the writer's target; its methods run on the writer thread. */
+  private final class LogTarget implements GroupCommitWriter.Target<Request> {
+    private final DurableListener listener;
+    /** The index of the last record written; the next one must follow it. */
+    private long writtenIndex;
+
+    LogTarget(DurableListener listener) {
+      this.listener = listener;
+      this.writtenIndex = log.lastIndex();
+    }
+
+    @Override
+    public int queuedBytes(Request request) {
+      return request instanceof Append a ? a.payload().length : 0;
+    }
+
+    @Override
+    public boolean write(Request request) throws IOException {
       if (request instanceof Append a) {
-        notify(a.callback(), -1, error);
-      } else if (request instanceof Trim t) {
-        t.future().completeExceptionally(error);
+        long index = log.append(a.type(), a.payload());
+        Ensure.that(index == writtenIndex + 1, "indexes are dense in queue order");
+        writtenIndex = index;
+        return true;
+      }
+      log.trimBefore(((Trim) request).index());
+      return false;
+    }
+
+    @Override
+    public void sync() throws IOException {
+      long syncsBefore = log.syncCount();
+      log.sync();
+      syncs.addAndGet(log.syncCount() - syncsBefore);
+    }
+
+    /**
+     * The news of one batch: the listener first, then each request in order (appends learn their
+     * index, trims complete). Only a batch holding appends was synced, and a synced batch holds
+     * every record written since the previous one.
+     */
+    @Override
+    public void done(List<Request> batch, boolean synced) {
+      long index = durableIndex + 1;
+      if (synced) {
+        long upTo = log.durableIndex();
+        Ensure.that(upTo == writtenIndex, "the sync covered the whole batch");
+        Ensure.that(upTo > durableIndex, "durable index %d advances past %d", upTo, durableIndex);
+        durableIndex = upTo;
+        try {
+          listener.durable(upTo);
+        } catch (RuntimeException e) {
+          // The records are durable whatever the listener did; its failure is the host's bug to see.
+          LOG.error("durable listener failed at index {}", upTo, e);
+        }
+      }
+      for (int i = 0; i < batch.size(); i++) {
+        Request request = batch.get(i);
+        if (request instanceof Append a) {
+          tell(a.callback(), index++, null);
+        } else {
+          ((Trim) request).future().complete(null);
+        }
+      }
+      Ensure.that(index == durableIndex + 1, "every record of the batch was told it is durable");
+    }
+
+    @Override
+    public void failed(IOException error, List<Request> notDone) {
+      for (Request request : notDone) {
+        if (request instanceof Append a) {
+          tell(a.callback(), -1, error);
+        } else {
+          ((Trim) request).future().completeExceptionally(error);
+        }
       }
     }
-    try {
+
+    @Override
+    public void close() throws IOException {
       log.close();
-    } catch (IOException | RuntimeException e) {
-      cause.addSuppressed(e);
     }
   }
 

@@ -25,15 +25,17 @@ class WriterQueueTest {
   }
 
   @Test
-  void shutRefusesLaterOffersButKeepsEarlierOnesAheadOfTheMarker() throws Exception {
+  void shutRefusesLaterOffersButHandsOutEarlierOnesBeforeTheEnd() throws Exception {
     WriterQueue<String> queue = new WriterQueue<>(10, 100);
     queue.offer("a", 1);
     queue.shut();
     assertThat(queue.offer("late", 1)).isFalse();
-    queue.add("stop");
     List<String> batch = new ArrayList<>();
-    queue.takeBatch(batch, 10);
-    assertThat(batch).containsExactly("a", "stop");
+    assertThat(queue.takeBatch(batch, 10)).isTrue();
+    assertThat(batch).containsExactly("a");
+    batch.clear();
+    assertThat(queue.takeBatch(batch, 10)).as("the end, after the earlier offers").isFalse();
+    assertThat(batch).isEmpty();
   }
 
   @Test
@@ -50,5 +52,39 @@ class WriterQueueTest {
     });
     queue.offer("x", 1);
     assertThat(taken.get(30, TimeUnit.SECONDS)).containsExactly("x");
+  }
+
+  @Test
+  void putWaitsForARelease() throws Exception {
+    WriterQueue<String> queue = new WriterQueue<>(1, 100);
+    assertThat(queue.put("a", 1)).isTrue();
+    CompletableFuture<Boolean> put = CompletableFuture.supplyAsync(() -> {
+      try {
+        return queue.put("b", 1);
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    List<String> batch = new ArrayList<>();
+    queue.takeBatch(batch, 10);
+    assertThat(batch).containsExactly("a");
+    queue.release(1, 1);
+    assertThat(put.get(30, TimeUnit.SECONDS)).isTrue();
+    batch.clear();
+    queue.takeBatch(batch, 10);
+    assertThat(batch).containsExactly("b");
+  }
+
+  @Test
+  void theConsumerIsIdleOnlyWithNothingQueuedAndNothingTaken() throws Exception {
+    WriterQueue<String> queue = new WriterQueue<>(10, 100);
+    assertThat(queue.consumerIdle()).as("nothing taken yet").isTrue();
+    queue.offer("a", 1);
+    assertThat(queue.consumerIdle()).as("queued").isFalse();
+    List<String> batch = new ArrayList<>();
+    queue.takeBatch(batch, 10);
+    assertThat(queue.consumerIdle()).as("taken, not finished").isFalse();
+    queue.shut();
+    assertThat(queue.consumerIdle()).as("shut").isFalse();
   }
 }
