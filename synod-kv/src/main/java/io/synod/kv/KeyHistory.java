@@ -11,10 +11,20 @@ import java.util.List;
  * writes nothing). Compaction keeps these true.
  */
 final class KeyHistory {
+  private final byte[] key;
   private long[] mains = new long[2];
   private long[] subs = new long[2];
   private boolean[] tombstones = new boolean[2];
   private int size;
+
+  KeyHistory(byte[] key) {
+    this.key = key;
+  }
+
+  /** The key whose history this is (the index's own copy). */
+  byte[] key() {
+    return key;
+  }
 
   int size() {
     return size;
@@ -22,6 +32,10 @@ final class KeyHistory {
 
   boolean isEmpty() {
     return size == 0;
+  }
+
+  boolean lastIsTombstone() {
+    return size > 0 && tombstones[size - 1];
   }
 
   void append(Revision rev, boolean tombstone) {

@@ -2,9 +2,9 @@ package io.synod.kv;
 
 import io.synod.common.Ensure;
 import io.synod.kv.engine.ByteKey;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -21,17 +21,32 @@ final class KeyIndex {
   private final TreeMap<byte[], KeyHistory> keys = new TreeMap<>(Bytes.UNSIGNED);
   /** The same histories by key, for point lookups (every put makes one) without a tree walk. */
   private final HashMap<ByteKey, KeyHistory> byKey = new HashMap<>();
+  /**
+   * The appends that left something a compaction can drop, in revision order: an append to a key
+   * that already had history (a compaction at or above it drops what came before), and every
+   * tombstone (which goes itself). A compaction visits only the keys named here up to its revision,
+   * so its cost follows the writes since the last one, not the number of keys.
+   */
+  private final ArrayDeque<Compactable> compactable = new ArrayDeque<>();
+
+  /** An append at main revision {@code main} to the history of {@code key} (the index's own copy). */
+  private record Compactable(long main, byte[] key) {}
 
   void append(byte[] key, Revision rev, boolean tombstone) {
     KeyHistory history = byKey.get(new ByteKey(key));
     if (history == null) {
-      history = new KeyHistory();
       // Copied because the index must not change if the caller later reuses its array.
-      byte[] copy = key.clone();
-      keys.put(copy, history);
-      byKey.put(new ByteKey(copy), history);
+      byte[] own = key.clone();
+      history = new KeyHistory(own);
+      keys.put(own, history);
+      byKey.put(new ByteKey(own), history);
     }
+    boolean leavesHistory = !history.isEmpty() || tombstone;
     history.append(rev, tombstone);
+    if (leavesHistory) {
+      Ensure.that(compactable.isEmpty() || compactable.peekLast().main() <= rev.main(), "appends come in revision order");
+      compactable.addLast(new Compactable(rev.main(), history.key()));
+    }
   }
 
   /** Undoes the last append for {@code key}. */
@@ -39,6 +54,11 @@ final class KeyIndex {
     ByteKey k = new ByteKey(key);
     KeyHistory history = byKey.get(k);
     Ensure.that(history != null, "undo of a key that has no history");
+    if (history.size() > 1 || history.lastIsTombstone()) {
+      // Undos run in reverse order of their appends, before any other append: this one is last.
+      Compactable last = compactable.pollLast();
+      Ensure.that(last != null && Bytes.UNSIGNED.compare(last.key(), key) == 0, "undo of the last compactable append");
+    }
     history.removeLast();
     if (history.isEmpty()) {
       keys.remove(key);
@@ -67,15 +87,17 @@ final class KeyIndex {
   /** Compacts every key's history at {@code rev}; returns the revisions whose records may go. */
   List<Revision> compact(long rev) {
     List<Revision> removed = new ArrayList<>();
-    Iterator<Map.Entry<byte[], KeyHistory>> it = keys.entrySet().iterator();
-    while (it.hasNext()) {
-      Map.Entry<byte[], KeyHistory> e = it.next();
-      KeyHistory history = e.getValue();
+    while (!compactable.isEmpty() && compactable.peekFirst().main() <= rev) {
+      byte[] key = compactable.pollFirst().key();
+      ByteKey k = new ByteKey(key);
+      KeyHistory history = byKey.get(k);
+      if (history == null) {
+        continue; // Emptied by an earlier entry of this compaction.
+      }
       history.compact(rev, removed);
       if (history.isEmpty()) {
-        // Before it.remove(): TreeMap may reuse the removed entry object for its successor.
-        byKey.remove(new ByteKey(e.getKey()));
-        it.remove();
+        keys.remove(key);
+        byKey.remove(k);
       }
     }
     return removed;
@@ -88,5 +110,6 @@ final class KeyIndex {
   void clear() {
     keys.clear();
     byKey.clear();
+    compactable.clear();
   }
 }
