@@ -87,7 +87,8 @@ final class ByteWriter {
     return size;
   }
 
+  /** The bytes written; the buffer itself when it is exactly full (the writer must not be used after). */
   byte[] toByteArray() {
-    return Arrays.copyOf(buf, size);
+    return size == buf.length ? buf : Arrays.copyOf(buf, size);
   }
 }

@@ -33,12 +33,20 @@ public final class KvCodec {
   // ---- commands ----
 
   public static byte[] encodeCommand(KvCommand command) {
-    ByteWriter out = new ByteWriter();
+    ByteWriter out = new ByteWriter(sizeHint(command.request()));
     out.writeByte(VERSION);
     out.writeZigZag(command.clientId());
     out.writeZigZag(command.sequence());
     writeRequest(out, command.request());
     return out.toByteArray();
+  }
+
+  /** Room for most encodings of {@code request} in one allocation (a put carries its key and value). */
+  private static int sizeHint(KvRequest request) {
+    if (request instanceof PutRequest put) {
+      return 48 + put.key().length + put.value().length;
+    }
+    return 64;
   }
 
   public static KvCommand decodeCommand(byte[] bytes) throws KvException {
