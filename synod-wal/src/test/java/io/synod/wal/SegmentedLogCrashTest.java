@@ -48,9 +48,47 @@ class SegmentedLogCrashTest {
     assertThat(Marks.count(SegmentedLog.MARK_ROLL_FROM_SPARE)).isGreaterThan(sparesBefore);
   }
 
+  /**
+   * A disk that reorders unsynced writes can also keep a prefix of one write and all of a later one:
+   * a damaged record, zeros to the page where the later write starts, then valid records. Recovery
+   * cannot tell that from a damaged synced record (whose payload may hold zeros up to a page
+   * boundary), so it either cuts the log there, when the tear fell between records, or refuses it
+   * as corrupt; a refusal must name the file and a record start inside the torn write, at or before
+   * where its surviving prefix ends. Everything synced survives every crash it does not refuse.
+   */
+  @Test
+  void aTornWriteThatALaterKeptWriteFollowsIsCutOrRefusedWhereItTore() throws IOException {
+    long gapsBefore = Marks.count("wal.unsynced-gap-discarded");
+    int refused = 0;
+    for (int seed = 0; seed < SEEDS; seed++) {
+      try {
+        runSeed(seed, 0.5);
+      } catch (WalCorruptionException e) {
+        refused++;
+      } catch (AssertionError | IOException | RuntimeException e) {
+        throw new AssertionError("seed " + seed + " failed (rerun with that seed): " + e, e);
+      }
+    }
+    assertThat(refused).as("crashes whose damage recovery refused").isPositive();
+    assertThat(refused).as("most crashes recover").isLessThan(SEEDS / 2);
+    assertThat(Marks.count("wal.unsynced-gap-discarded")).isGreaterThan(gapsBefore);
+  }
+
   private static SimFileSystem runSeed(long seed) throws IOException {
+    return runSeed(seed, 0);
+  }
+
+  /**
+   * One seed of random appends and crashes; with {@code tornEarlierShare} above zero a crash may
+   * tear writes before the last, and a log recovery refuses ends the seed with its
+   * {@link WalCorruptionException} once the refusal is checked against the damage the crash did.
+   * Such damage needs a write that spans a page of new records and a later one before the sync, so
+   * those seeds append larger records (half of them up to the largest size) and sync less often.
+   */
+  private static SimFileSystem runSeed(long seed, double tornEarlierShare) throws IOException {
     SplittableRandom random = new SplittableRandom(seed);
     SimFileSystem fs = new SimFileSystem(random.split());
+    fs.tearEarlierWrites(tornEarlierShare);
     // Segments of less than a page, of one, and of several (so that writes start at many page
     // boundaries and a lost write can be followed by a kept one rewriting its last page).
     int[] sizes = {1024, 4096, 3 * 4096 + 500, 4 * 4096};
@@ -62,16 +100,18 @@ class SegmentedLogCrashTest {
     for (int round = 0; round < 6; round++) {
       int steps = random.nextInt(1, 80);
       for (int step = 0; step < steps; step++) {
-        int choice = random.nextInt(21);
+        // Appends weigh 15, syncs 4 (1 when earlier writes may tear), trims and spares 1 each.
+        int syncWeight = tornEarlierShare > 0 ? 1 : 4;
+        int choice = random.nextInt(17 + syncWeight);
         if (choice < 15) {
-          byte[] payload = randomPayload(random, config);
+          byte[] payload = randomPayload(random, config, tornEarlierShare > 0 ? 2 : 10);
           long index = log.append(random.nextInt(256), payload);
           assertThat(index).isEqualTo(model.size() + 1);
           model.add(payload);
-        } else if (choice < 19) {
+        } else if (choice < 15 + syncWeight) {
           log.sync();
           synced = log.lastIndex();
-        } else if (choice < 20) {
+        } else if (choice < 16 + syncWeight) {
           log.trimBefore(random.nextLong(log.firstIndex(), log.lastIndex() + 2));
         } else {
           // What the preallocator thread of GroupCommitLog does; the next roll takes the spare.
@@ -84,7 +124,13 @@ class SegmentedLogCrashTest {
         fs.syncDirectory(DIR);
       }
       fs.crash();
-      SegmentedLog.Recovered recovered = SegmentedLog.open(fs, DIR, config);
+      SegmentedLog.Recovered recovered;
+      try {
+        recovered = SegmentedLog.open(fs, DIR, config);
+      } catch (WalCorruptionException e) {
+        assertRefusalLiesInATornWrite(fs, e);
+        throw e;
+      }
       log = recovered.log();
       assertThat(log.lastIndex()).as("records up to the last sync survive").isGreaterThanOrEqualTo(synced);
       assertThat(log.lastIndex()).as("no record appears that was never appended").isLessThanOrEqualTo(model.size());
@@ -115,8 +161,20 @@ class SegmentedLogCrashTest {
     return fs;
   }
 
-  private static byte[] randomPayload(SplittableRandom random, WalConfig config) {
-    int shape = random.nextInt(10);
+  /** A refused log names a record start inside a write the crash tore and a later kept write followed. */
+  private static void assertRefusalLiesInATornWrite(SimFileSystem fs, WalCorruptionException e) {
+    boolean explained = false;
+    for (SimFileSystem.Damage damage : fs.lastCrashDamage()) {
+      explained |= damage.file().equals(e.file().toAbsolutePath().normalize())
+          && e.offset() >= damage.start() && e.offset() <= damage.keptEnd();
+    }
+    assertThat(explained).as("refusal %s explained by the crash's damage %s", e.getMessage(), fs.lastCrashDamage())
+        .isTrue();
+  }
+
+  /** A payload up to the largest size one time in {@code largeOneIn}, else small. */
+  private static byte[] randomPayload(SplittableRandom random, WalConfig config, int largeOneIn) {
+    int shape = random.nextInt(largeOneIn);
     int length = shape == 0 ? random.nextInt(config.recordBytesMax() + 1) : random.nextInt(64);
     byte[] payload = new byte[length];
     // Zero-filled payloads too: recovery must not mistake a record of zeros for a preallocated tail.

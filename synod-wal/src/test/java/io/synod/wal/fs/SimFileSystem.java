@@ -19,8 +19,9 @@ import java.util.random.RandomGenerator;
  * made since. Each directory keeps its durable entries (as of its last {@link #syncDirectory}) and
  * its current ones. {@link #crash()} is a power loss: directories fall back to their durable
  * entries, and every file to its durable content plus a random subset of its unsynced writes, the
- * last of which may be torn. Directories themselves are created durably at once, a simplification
- * the write-ahead log does not depend on.
+ * last of which may be torn; with {@link #tearEarlierWrites} an earlier kept write may be torn too
+ * while later ones survive, and {@link #lastCrashDamage} then says where. Directories themselves
+ * are created durably at once, a simplification the write-ahead log does not depend on.
  *
  * <p>Every random choice comes from the injected {@link RandomGenerator} and every iteration is in
  * name or creation order, so one seed replays exactly. All methods are synchronized: a
@@ -36,6 +37,11 @@ public final class SimFileSystem implements FileSystem {
   private long nextInodeId = 1;
   /** Incremented by every crash; handles opened under an older generation are dead. */
   private long generation;
+
+  /** The probability that a crash tears a kept unsynced write that is not the last of its file. */
+  private double tornEarlierShare;
+  /** What the latest crash tore while a later write to the same file survived. */
+  private List<Damage> lastDamage = List.of();
 
   private long crashes;
   private long writesLost;
@@ -148,26 +154,57 @@ public final class SimFileSystem implements FileSystem {
   }
 
   /**
+   * A write a crash tore although a later write to the same file reached the disk: of the write's
+   * bytes {@code [start, end)} only {@code [start, keptEnd)} did, so the file holds a damaged stretch
+   * followed by data that survived. Only unsynced bytes are ever damaged this way.
+   */
+  public record Damage(Path file, long start, long keptEnd, long end) {}
+
+  /**
+   * From now on a crash also tears, with probability {@code share}, each kept unsynced write that a
+   * later write to the same file follows (0, the default, keeps to tearing only the last one). A
+   * disk that reorders unsynced writes can leave part of one write and all of a later one.
+   */
+  public synchronized void tearEarlierWrites(double share) {
+    Ensure.argument(share >= 0 && share <= 1, "share must be a probability");
+    tornEarlierShare = share;
+  }
+
+  /** Where the latest crash tore writes that later surviving writes followed (see {@link Damage}). */
+  public synchronized List<Damage> lastCrashDamage() {
+    return lastDamage;
+  }
+
+  /**
    * A power loss. Directory changes not yet synced are lost; each file keeps its durable content
-   * plus a random subset of its unsynced writes (the last may be torn). Every open handle becomes
-   * invalid: its operations throw {@link IOException}.
+   * plus a random subset of its unsynced writes (the last may be torn, and with
+   * {@link #tearEarlierWrites} others too). Every open handle becomes invalid: its operations throw
+   * {@link IOException}.
    */
   public synchronized void crash() {
     generation++;
     crashes++;
     TreeMap<Long, SimInode> survivors = new TreeMap<>();
-    for (SimDirectory directory : directories.values()) {
+    TreeMap<Long, Path> pathOf = new TreeMap<>();
+    for (Map.Entry<Path, SimDirectory> entry : directories.entrySet()) {
+      SimDirectory directory = entry.getValue();
       directoryChangesLost += directory.changesSinceSync();
       directory.current = new TreeMap<>(directory.durable);
-      for (SimInode inode : directory.current.values()) {
-        survivors.put(inode.id, inode);
+      for (Map.Entry<String, SimInode> file : directory.current.entrySet()) {
+        survivors.put(file.getValue().id, file.getValue());
+        pathOf.putIfAbsent(file.getValue().id, entry.getKey().resolve(file.getKey()));
       }
     }
+    List<Damage> damage = new ArrayList<>();
     for (SimInode inode : survivors.values()) {
-      SimInode.CrashOutcome outcome = inode.crash(random);
+      SimInode.CrashOutcome outcome = inode.crash(random, tornEarlierShare);
       writesLost += outcome.writesLost();
       writesTorn += outcome.writesTorn();
+      for (long[] range : outcome.damaged()) {
+        damage.add(new Damage(pathOf.get(inode.id), range[0], range[1], range[2]));
+      }
     }
+    lastDamage = List.copyOf(damage);
   }
 
   /** Disk corruption: flips bit {@code bit} (0 = least significant) of the byte at {@code offset}. */

@@ -75,34 +75,57 @@ final class SimInode {
     }
   }
 
-  /** Counts of what a crash did to this file. */
-  record CrashOutcome(int writesLost, int writesTorn) {}
+  /**
+   * Counts of what a crash did to this file, and where it left damage that a later write followed:
+   * {@code damaged} holds, per torn write that a later kept write followed, its start, the offset
+   * where what reached the disk ends, and its end.
+   */
+  record CrashOutcome(int writesLost, int writesTorn, List<long[]> damaged) {}
 
   /**
    * A power loss: the content becomes the durable content plus a random subset of the pending
    * changes, applied in order; the last pending change, if it is a kept write, may be torn so that
-   * only a prefix of it survives. The result is then the new durable content.
+   * only a prefix of it survives. With {@code tornEarlierShare} above zero an earlier kept write may
+   * be torn as well, with that probability, while later writes survive: a disk that reorders
+   * unsynced writes can leave a prefix of one and all of the next. The result is then the new
+   * durable content.
    */
-  CrashOutcome crash(RandomGenerator random) {
+  CrashOutcome crash(RandomGenerator random, double tornEarlierShare) {
     int lost = 0;
     int torn = 0;
+    List<long[]> tornRanges = new ArrayList<>();
+    List<long[]> damaged = new ArrayList<>();
     for (int i = 0; i < pending.size(); i++) {
       Change change = pending.get(i);
       if (!random.nextBoolean()) {
         lost++;
         continue;
       }
+      if (change instanceof Write && !tornRanges.isEmpty()) {
+        // A write kept after a torn one: the torn bytes now lie before data that survived.
+        damaged.addAll(tornRanges);
+        tornRanges.clear();
+      }
       int keepBytes = Integer.MAX_VALUE;
       boolean last = i == pending.size() - 1;
-      if (last && change instanceof Write w && w.data().length > 0 && random.nextBoolean()) {
-        keepBytes = random.nextInt(w.data().length);
-        torn++;
+      if (change instanceof Write w && w.data().length > 0) {
+        // Only consult the random source for an earlier write when the outcome is switched on, so
+        // that file systems without it replay the crashes they always did.
+        boolean tear = last
+            ? random.nextBoolean()
+            : tornEarlierShare > 0 && random.nextDouble() < tornEarlierShare;
+        if (tear) {
+          keepBytes = random.nextInt(w.data().length);
+          torn++;
+          tornRanges.add(new long[] {w.position(), (long) w.position() + keepBytes, (long) w.position() + w.data().length});
+        }
       }
       apply(durable, change, keepBytes);
     }
     pending.clear();
     current = durable.copy();
-    return new CrashOutcome(lost, torn);
+    Ensure.that(damaged.size() <= torn, "only torn writes leave damage");
+    return new CrashOutcome(lost, torn, damaged);
   }
 
   private static void apply(SimContent content, Change change, int keepBytes) {
