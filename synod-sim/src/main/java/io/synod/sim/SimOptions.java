@@ -24,6 +24,13 @@ import java.util.Set;
  * @param corruptionShare the share of crashes after which the replica's disk is found corrupt, so it
  *     restarts with nothing and must rebuild from its peers (only while no other replica is
  *     rebuilding, so a quorum always keeps a good copy)
+ * @param crashInsideStorageShare the share of crashes that fall inside the replica's storage work:
+ *     the power fails after its next 1 to 8 file operations, so a multi-step update (a temp file
+ *     written, synced, renamed and its directory synced; a log roll; a snapshot) is cut part way
+ * @param pageReorderShare the probability that a crash keeps or loses each page of the unsynced
+ *     writes on its own (as a disk that reorders unsynced writes does), so that a damaged record can
+ *     come before records that survived; recovery may then refuse the log and the replica rebuilds,
+ *     so this happens only while every other replica is intact
  * @param snapshotEverySlots each replica snapshots its state machine after this many applied slots
  *     (0: never), which also trims its log and makes lagging replicas install snapshots
  * @param planted bugs switched on in the Paxos core (for the planted-bug tests)
@@ -43,6 +50,8 @@ public record SimOptions(
     boolean partitions,
     double crashShare,
     double corruptionShare,
+    double crashInsideStorageShare,
+    double pageReorderShare,
     int snapshotEverySlots,
     Set<Fault> planted,
     boolean forgetPromiseOnRestart,
@@ -54,38 +63,38 @@ public record SimOptions(
   /** Every fault kind on, for {@code replicas} replicas. */
   public static SimOptions allFaults(long seed, int replicas) {
     return new SimOptions(seed, replicas, 8 * SECOND, 30 * SECOND, 4, 4,
-        0.05, 0.03, 0.03, true, 0.3, 0.2, 40, Set.of(), false, Set.of());
+        0.05, 0.03, 0.03, true, 0.3, 0.2, 0.5, 0.5, 40, Set.of(), false, Set.of());
   }
 
   /** No faults at all: a healthy cluster. */
   public static SimOptions healthy(long seed, int replicas) {
     return new SimOptions(seed, replicas, 3 * SECOND, 30 * SECOND, 4, 4,
-        0, 0, 0, false, 0, 0, 0, Set.of(), false, Set.of());
+        0, 0, 0, false, 0, 0, 0, 0, 0, Set.of(), false, Set.of());
   }
 
   public SimOptions withSeed(long newSeed) {
     return new SimOptions(newSeed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
-        longDelay, partitions, crashShare, corruptionShare, snapshotEverySlots, planted, forgetPromiseOnRestart, nodeFaults);
+        longDelay, partitions, crashShare, corruptionShare, crashInsideStorageShare, pageReorderShare, snapshotEverySlots, planted, forgetPromiseOnRestart, nodeFaults);
   }
 
   public SimOptions withPlanted(Set<Fault> faults, boolean forgetPromise) {
     return new SimOptions(seed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
-        longDelay, partitions, crashShare, corruptionShare, snapshotEverySlots, faults, forgetPromise, nodeFaults);
+        longDelay, partitions, crashShare, corruptionShare, crashInsideStorageShare, pageReorderShare, snapshotEverySlots, faults, forgetPromise, nodeFaults);
   }
 
   public SimOptions withNodeFaults(Set<NodeFault> faults) {
     return new SimOptions(seed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
-        longDelay, partitions, crashShare, corruptionShare, snapshotEverySlots, planted, forgetPromiseOnRestart, faults);
+        longDelay, partitions, crashShare, corruptionShare, crashInsideStorageShare, pageReorderShare, snapshotEverySlots, planted, forgetPromiseOnRestart, faults);
   }
 
   public SimOptions withCrashShare(double share) {
     return new SimOptions(seed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
-        longDelay, partitions, share, corruptionShare, snapshotEverySlots, planted, forgetPromiseOnRestart, nodeFaults);
+        longDelay, partitions, share, corruptionShare, crashInsideStorageShare, pageReorderShare, snapshotEverySlots, planted, forgetPromiseOnRestart, nodeFaults);
   }
 
   public SimOptions withFaultNanos(long nanos) {
     return new SimOptions(seed, replicas, nanos, livenessNanos, clients, keys, loss, duplication,
-        longDelay, partitions, crashShare, corruptionShare, snapshotEverySlots, planted, forgetPromiseOnRestart, nodeFaults);
+        longDelay, partitions, crashShare, corruptionShare, crashInsideStorageShare, pageReorderShare, snapshotEverySlots, planted, forgetPromiseOnRestart, nodeFaults);
   }
 
   /** The command line that replays this run exactly. */

@@ -49,20 +49,21 @@ class SegmentedLogCrashTest {
   }
 
   /**
-   * A disk that reorders unsynced writes can also keep a prefix of one write and all of a later one:
-   * a damaged record, zeros to the page where the later write starts, then valid records. Recovery
-   * cannot tell that from a damaged synced record (whose payload may hold zeros up to a page
-   * boundary), so it either cuts the log there, when the tear fell between records, or refuses it
-   * as corrupt; a refusal must name the file and a record start inside the torn write, at or before
-   * where its surviving prefix ends. Everything synced survives every crash it does not refuse.
+   * A disk that reorders unsynced writes page by page can lose or tear a page of one write and keep
+   * later pages of it or of a later write: a damaged record (or zeros), zeros to a page boundary,
+   * then the rest of a record and valid records. Recovery cannot tell a damaged record followed by
+   * zeros from a damaged synced record (whose payload may hold zeros up to a page boundary), so it
+   * either cuts the log there, where the damage starts between records, or refuses it as corrupt; a
+   * refusal must name the file and a record start inside a write that reached the disk only in part,
+   * at or before its first missing byte. Everything synced survives every crash it does not refuse.
    */
   @Test
-  void aTornWriteThatALaterKeptWriteFollowsIsCutOrRefusedWhereItTore() throws IOException {
+  void pagesOfUnsyncedWritesKeptOutOfOrderAreCutOrRefusedWhereTheDamageIs() throws IOException {
     long gapsBefore = Marks.count("wal.unsynced-gap-discarded");
     int refused = 0;
     for (int seed = 0; seed < SEEDS; seed++) {
       try {
-        runSeed(seed, 0.5);
+        runSeed(seed, true);
       } catch (WalCorruptionException e) {
         refused++;
       } catch (AssertionError | IOException | RuntimeException e) {
@@ -75,20 +76,22 @@ class SegmentedLogCrashTest {
   }
 
   private static SimFileSystem runSeed(long seed) throws IOException {
-    return runSeed(seed, 0);
+    return runSeed(seed, false);
   }
 
   /**
-   * One seed of random appends and crashes; with {@code tornEarlierShare} above zero a crash may
-   * tear writes before the last, and a log recovery refuses ends the seed with its
-   * {@link WalCorruptionException} once the refusal is checked against the damage the crash did.
-   * Such damage needs a write that spans a page of new records and a later one before the sync, so
-   * those seeds append larger records (half of them up to the largest size) and sync less often.
+   * One seed of random appends and crashes; with {@code reorderPages} a crash keeps or loses each
+   * page of the unsynced writes on its own (a kept one torn one time in four), and a log recovery
+   * refuses ends the seed with its {@link WalCorruptionException} once the refusal is checked
+   * against the damage the crash did. Those seeds append larger records (half of them up to the
+   * largest size) and sync less often, so that writes span pages of new records.
    */
-  private static SimFileSystem runSeed(long seed, double tornEarlierShare) throws IOException {
+  private static SimFileSystem runSeed(long seed, boolean reorderPages) throws IOException {
     SplittableRandom random = new SplittableRandom(seed);
     SimFileSystem fs = new SimFileSystem(random.split());
-    fs.tearEarlierWrites(tornEarlierShare);
+    if (reorderPages) {
+      fs.reorderUnsyncedWrites(4096, 0.25);
+    }
     // Segments of less than a page, of one, and of several (so that writes start at many page
     // boundaries and a lost write can be followed by a kept one rewriting its last page).
     int[] sizes = {1024, 4096, 3 * 4096 + 500, 4 * 4096};
@@ -100,11 +103,11 @@ class SegmentedLogCrashTest {
     for (int round = 0; round < 6; round++) {
       int steps = random.nextInt(1, 80);
       for (int step = 0; step < steps; step++) {
-        // Appends weigh 15, syncs 4 (1 when earlier writes may tear), trims and spares 1 each.
-        int syncWeight = tornEarlierShare > 0 ? 1 : 4;
+        // Appends weigh 15, syncs 4 (1 when pages are reordered), trims and spares 1 each.
+        int syncWeight = reorderPages ? 1 : 4;
         int choice = random.nextInt(17 + syncWeight);
         if (choice < 15) {
-          byte[] payload = randomPayload(random, config, tornEarlierShare > 0 ? 2 : 10);
+          byte[] payload = randomPayload(random, config, reorderPages ? 2 : 10);
           long index = log.append(random.nextInt(256), payload);
           assertThat(index).isEqualTo(model.size() + 1);
           model.add(payload);
@@ -161,7 +164,7 @@ class SegmentedLogCrashTest {
     return fs;
   }
 
-  /** A refused log names a record start inside a write the crash tore and a later kept write followed. */
+  /** A refused log names a record start inside a write the crash let reach the disk only in part. */
   private static void assertRefusalLiesInATornWrite(SimFileSystem fs, WalCorruptionException e) {
     boolean explained = false;
     for (SimFileSystem.Damage damage : fs.lastCrashDamage()) {

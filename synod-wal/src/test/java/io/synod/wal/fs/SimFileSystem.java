@@ -19,9 +19,10 @@ import java.util.random.RandomGenerator;
  * made since. Each directory keeps its durable entries (as of its last {@link #syncDirectory}) and
  * its current ones. {@link #crash()} is a power loss: directories fall back to their durable
  * entries, and every file to its durable content plus a random subset of its unsynced writes, the
- * last of which may be torn; with {@link #tearEarlierWrites} an earlier kept write may be torn too
- * while later ones survive, and {@link #lastCrashDamage} then says where. Directories themselves
- * are created durably at once, a simplification the write-ahead log does not depend on.
+ * last of which may be torn; with {@link #reorderUnsyncedWrites} the pages of unsynced writes reach
+ * the disk independently, so bytes can be missing before bytes that survived, and
+ * {@link #lastCrashDamage} then says where. Directories themselves are created durably at once, a
+ * simplification the write-ahead log does not depend on.
  *
  * <p>Every random choice comes from the injected {@link RandomGenerator} and every iteration is in
  * name or creation order, so one seed replays exactly. All methods are synchronized: a
@@ -38,9 +39,11 @@ public final class SimFileSystem implements FileSystem {
   /** Incremented by every crash; handles opened under an older generation are dead. */
   private long generation;
 
-  /** The probability that a crash tears a kept unsynced write that is not the last of its file. */
-  private double tornEarlierShare;
-  /** What the latest crash tore while a later write to the same file survived. */
+  /** Pages a crash keeps or loses independently; 0: whole writes, in order. */
+  private int reorderPageBytes;
+  /** With reordering, the probability that a page that reaches the disk is torn. */
+  private double tornPageShare;
+  /** What the latest crash left missing before data that survived. */
   private List<Damage> lastDamage = List.of();
 
   private long crashes;
@@ -154,20 +157,25 @@ public final class SimFileSystem implements FileSystem {
   }
 
   /**
-   * A write a crash tore although a later write to the same file reached the disk: of the write's
-   * bytes {@code [start, end)} only {@code [start, keptEnd)} did, so the file holds a damaged stretch
-   * followed by data that survived. Only unsynced bytes are ever damaged this way.
+   * An unsynced write a crash let reach the disk only in part while bytes written after it survived:
+   * of the write's bytes {@code [start, end)} the first missing one is at {@code keptEnd}, so the
+   * file holds a damaged stretch followed by data that survived. Only unsynced bytes are ever
+   * damaged this way.
    */
   public record Damage(Path file, long start, long keptEnd, long end) {}
 
   /**
-   * From now on a crash also tears, with probability {@code share}, each kept unsynced write that a
-   * later write to the same file follows (0, the default, keeps to tearing only the last one). A
-   * disk that reorders unsynced writes can leave part of one write and all of a later one.
+   * From now on a crash reorders unsynced writes at page granularity: each {@code pageBytes} page of
+   * every unsynced write reaches the disk or not independently of the others, as a disk writes the
+   * pages of a large write (and separate writes) in any order, and a page that does is torn, keeping
+   * a prefix, with probability {@code tornShare}. {@code pageBytes} 0, the default, keeps the simpler
+   * model: whole writes kept or lost, only the last one torn.
    */
-  public synchronized void tearEarlierWrites(double share) {
-    Ensure.argument(share >= 0 && share <= 1, "share must be a probability");
-    tornEarlierShare = share;
+  public synchronized void reorderUnsyncedWrites(int pageBytes, double tornShare) {
+    Ensure.argument(pageBytes >= 0, "pageBytes must not be negative");
+    Ensure.argument(tornShare >= 0 && tornShare <= 1, "tornShare must be a probability");
+    reorderPageBytes = pageBytes;
+    tornPageShare = tornShare;
   }
 
   /** Where the latest crash tore writes that later surviving writes followed (see {@link Damage}). */
@@ -177,8 +185,8 @@ public final class SimFileSystem implements FileSystem {
 
   /**
    * A power loss. Directory changes not yet synced are lost; each file keeps its durable content
-   * plus a random subset of its unsynced writes (the last may be torn, and with
-   * {@link #tearEarlierWrites} others too). Every open handle becomes invalid: its operations throw
+   * plus a random subset of its unsynced writes (the last may be torn; with
+   * {@link #reorderUnsyncedWrites}, a random subset of their pages, any of them torn). Every open handle becomes invalid: its operations throw
    * {@link IOException}.
    */
   public synchronized void crash() {
@@ -197,7 +205,7 @@ public final class SimFileSystem implements FileSystem {
     }
     List<Damage> damage = new ArrayList<>();
     for (SimInode inode : survivors.values()) {
-      SimInode.CrashOutcome outcome = inode.crash(random, tornEarlierShare);
+      SimInode.CrashOutcome outcome = inode.crash(random, reorderPageBytes, tornPageShare);
       writesLost += outcome.writesLost();
       writesTorn += outcome.writesTorn();
       for (long[] range : outcome.damaged()) {

@@ -112,48 +112,59 @@ class SimFileSystemTest {
   }
 
   @Test
-  void withEarlierTearsOnACrashMayTearAnyKeptWriteAndReportsTheDamageALaterWriteFollows() throws IOException {
-    int sawEarlierTear = 0;
+  void withReorderedPagesACrashCanKeepLaterBytesOfAWriteAndReportsTheDamageBeforeThem() throws IOException {
+    int sawDamage = 0;
     for (int seed = 0; seed < 200; seed++) {
       SimFileSystem fs = new SimFileSystem(new SplittableRandom(seed));
-      fs.tearEarlierWrites(0.5);
+      fs.reorderUnsyncedWrites(10, 0.25);
       fs.createDirectories(DIR);
       Path file = DIR.resolve("f");
       try (FileHandle h = fs.open(file, true)) {
         h.write(ByteBuffer.wrap(new byte[40]), 0);
         h.sync();
-        for (int i = 0; i < 4; i++) {
-          byte[] chunk = new byte[10];
+        // Two writes of two 10-byte pages each.
+        for (int i = 0; i < 2; i++) {
+          byte[] chunk = new byte[20];
           java.util.Arrays.fill(chunk, (byte) (i + 1));
-          h.write(ByteBuffer.wrap(chunk), i * 10);
+          h.write(ByteBuffer.wrap(chunk), i * 20);
         }
       }
       fs.syncDirectory(DIR);
       fs.crash();
       byte[] after = bytes(fs, file);
-      List<SimFileSystem.Damage> expected = new ArrayList<>();
-      int lastKept = -1;
-      for (int i = 3; i >= 0 && lastKept < 0; i--) {
-        lastKept = after[i * 10] == i + 1 ? i : -1;
-      }
-      for (int i = 0; i < 4; i++) {
+      assertThat(after).hasSize(40);
+      // Every page holds a prefix of its write's bytes and zeros after it.
+      for (int page = 0; page < 4; page++) {
         int kept = 0;
-        while (kept < 10 && after[i * 10 + kept] == i + 1) {
+        while (kept < 10 && after[page * 10 + kept] == page / 2 + 1) {
           kept++;
         }
         for (int j = kept; j < 10; j++) {
-          assertThat(after[i * 10 + j]).as("seed %d chunk %d byte %d", seed, i, j).isZero();
-        }
-        // A chunk with a non-empty prefix kept and a later chunk kept is damage a later write followed
-        // (a chunk torn to nothing cannot be told from a lost one by its bytes, so only these count).
-        if (kept > 0 && kept < 10 && i < lastKept) {
-          expected.add(new SimFileSystem.Damage(file, i * 10L, i * 10L + kept, i * 10L + 10));
+          assertThat(after[page * 10 + j]).as("seed %d page %d byte %d", seed, page, j).isZero();
         }
       }
-      assertThat(fs.lastCrashDamage()).as("seed %d", seed).containsAll(expected);
-      sawEarlierTear += expected.isEmpty() ? 0 : 1;
+      // The first write reached the disk in part while something after its first missing byte did:
+      // that is the damage reported.
+      int firstMissing = -1;
+      boolean firstWriteReached = after[0] == 1 || after[10] == 1;
+      for (int b = 0; b < 20 && firstMissing < 0; b++) {
+        firstMissing = after[b] == 1 ? -1 : b;
+      }
+      boolean laterSurvived = false;
+      for (int b = firstMissing + 1; firstMissing >= 0 && b < 40; b++) {
+        laterSurvived |= after[b] != 0;
+      }
+      boolean expectDamage = firstWriteReached && firstMissing >= 0 && laterSurvived;
+      if (expectDamage) {
+        sawDamage++;
+        assertThat(fs.lastCrashDamage()).as("seed %d", seed)
+            .contains(new SimFileSystem.Damage(file, 0, firstMissing, 20));
+      } else {
+        assertThat(fs.lastCrashDamage()).as("seed %d", seed)
+            .noneMatch(d -> d.start() == 0);
+      }
     }
-    assertThat(sawEarlierTear).isPositive();
+    assertThat(sawDamage).isPositive();
   }
 
   @Test
