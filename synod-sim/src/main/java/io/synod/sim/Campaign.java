@@ -19,6 +19,8 @@ import java.util.Locale;
  *   --first F         first seed of a campaign
  *   --replicas R      3 or 5 (a campaign alternates both unless given)
  *   --healthy         no faults
+ *   --rebuilds        every fault kind, weighted towards disks lost and rebuilt (several replicas
+ *                     rebuild over a run, one at a time)
  *   --fault-ms M      length of the fault phase
  *   --crash-share C   share of fault events that crash a replica (default 0.3)
  *   --plant NAME      a planted bug (repeatable): QUORUM_TOO_SMALL or SKIP_REPROPOSE in the Paxos core,
@@ -40,7 +42,7 @@ public final class Campaign {
     long seeds = 1;
     long first = 1;
     Integer replicas = null;
-    boolean healthy = false;
+    SimOptions.Mode mode = SimOptions.Mode.ALL_FAULTS;
     boolean demo = false;
     Long faultMs = null;
     Double crashShare = null;
@@ -54,7 +56,8 @@ public final class Campaign {
         case "--seeds" -> seeds = Long.parseLong(args[++i]);
         case "--first" -> first = Long.parseLong(args[++i]);
         case "--replicas" -> replicas = Integer.parseInt(args[++i]);
-        case "--healthy" -> healthy = true;
+        case "--healthy" -> mode = SimOptions.Mode.HEALTHY;
+        case "--rebuilds" -> mode = SimOptions.Mode.REBUILDS;
         case "--demo" -> demo = true;
         case "--fault-ms" -> faultMs = Long.parseLong(args[++i]);
         case "--crash-share" -> crashShare = Double.parseDouble(args[++i]);
@@ -82,7 +85,7 @@ public final class Campaign {
     List<SimResult> failures = new ArrayList<>();
     for (long s = first; s < first + seeds; s++) {
       int r = replicas != null ? replicas : (s % 2 == 0 ? 5 : 3);
-      SimOptions options = healthy ? SimOptions.healthy(s, r) : SimOptions.allFaults(s, r);
+      SimOptions options = mode.options(s, r);
       if (faultMs != null) {
         options = options.withFaultNanos(faultMs * SimOptions.MS);
       }

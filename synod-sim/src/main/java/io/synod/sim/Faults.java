@@ -61,11 +61,15 @@ final class Faults {
     }
     double dice = random.nextDouble();
     if (dice < options.crashShare()) {
-      SimNode victim = nodes[random.nextInt(nodes.length)];
-      if (victim.up && !victim.crashArmed && random.nextDouble() < options.crashInsideStorageShare()) {
+      // A disk is corrupted only while every replica is intact, so a quorum keeps a good copy.
+      boolean corrupt = random.nextDouble() < options.corruptionShare() && noneRebuilding();
+      SimNode victim = corrupt && options.mode() == SimOptions.Mode.REBUILDS
+          ? leastRebuilt()
+          : nodes[random.nextInt(nodes.length)];
+      if (victim.up && !corrupt && !victim.crashArmed
+          && random.nextDouble() < options.crashInsideStorageShare()) {
         armCrash(victim);
       } else if (victim.up) {
-        boolean corrupt = random.nextDouble() < options.corruptionShare() && noneRebuilding();
         crash(victim);
         if (corrupt && victim.disk.corrupt(random)) {
           victim.corrupt = true;
@@ -173,6 +177,19 @@ final class Faults {
       }
     }
     return true;
+  }
+
+  /** The replica wiped least often so far (the first of them from a random start), to rebuild next. */
+  private SimNode leastRebuilt() {
+    int start = random.nextInt(nodes.length);
+    SimNode least = nodes[start];
+    for (int i = 1; i < nodes.length; i++) {
+      SimNode node = nodes[(start + i) % nodes.length];
+      if (node.wipes < least.wipes) {
+        least = node;
+      }
+    }
+    return least;
   }
 
   private int currentLeaderIndex() {

@@ -45,6 +45,8 @@ final class SimNode {
   int life;
   /** Planted corruption waits for the next start. */
   boolean corrupt;
+  /** How often this replica started on a wiped disk, to rebuild from its peers. */
+  int wipes;
   /** Whether a crash is armed to fall inside this life's storage work. */
   boolean crashArmed;
   /**
@@ -94,6 +96,7 @@ final class SimNode {
     refusedDamage = opened.refusedDamage();
     corrupt = false;
     if (durable.forgotten()) {
+      wipes++;
       oracle.forgot(id - 1);
     }
     for (Entry entry : durable.entries()) {

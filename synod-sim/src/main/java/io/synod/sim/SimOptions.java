@@ -8,6 +8,7 @@ import java.util.Set;
 /**
  * Everything that shapes one simulation run besides the seed's random choices.
  *
+ * @param mode the preset the run started from, named by its replay command
  * @param seed the only source of randomness of the run
  * @param replicas 3 or 5
  * @param faultNanos how long the fault phase lasts (simulated time)
@@ -38,6 +39,7 @@ import java.util.Set;
  * @param nodeFaults bugs switched on in the node's logic ({@code NodeCore}, for the planted-bug tests)
  */
 public record SimOptions(
+    Mode mode,
     long seed,
     int replicas,
     long faultNanos,
@@ -60,40 +62,70 @@ public record SimOptions(
   public static final long MS = 1_000_000L;
   public static final long SECOND = 1_000 * MS;
 
+  /** The presets a run can start from. */
+  public enum Mode {
+    /** Every fault kind ({@link #allFaults}). */
+    ALL_FAULTS,
+    /** No faults ({@link #healthy}). */
+    HEALTHY,
+    /** Every fault kind, weighted towards disks lost and rebuilt ({@link #rebuilds}). */
+    REBUILDS;
+
+    /** This preset's options for one run. */
+    public SimOptions options(long seed, int replicas) {
+      return switch (this) {
+        case ALL_FAULTS -> allFaults(seed, replicas);
+        case HEALTHY -> healthy(seed, replicas);
+        case REBUILDS -> rebuilds(seed, replicas);
+      };
+    }
+  }
+
   /** Every fault kind on, for {@code replicas} replicas. */
   public static SimOptions allFaults(long seed, int replicas) {
-    return new SimOptions(seed, replicas, 8 * SECOND, 30 * SECOND, 4, 4,
+    return new SimOptions(Mode.ALL_FAULTS, seed, replicas, 8 * SECOND, 30 * SECOND, 4, 4,
         0.05, 0.03, 0.03, true, 0.3, 0.2, 0.5, 0.5, 40, Set.of(), false, Set.of());
   }
 
   /** No faults at all: a healthy cluster. */
   public static SimOptions healthy(long seed, int replicas) {
-    return new SimOptions(seed, replicas, 3 * SECOND, 30 * SECOND, 4, 4,
+    return new SimOptions(Mode.HEALTHY, seed, replicas, 3 * SECOND, 30 * SECOND, 4, 4,
         0, 0, 0, false, 0, 0, 0, 0, 0, Set.of(), false, Set.of());
   }
 
+  /**
+   * Every fault kind, weighted towards rebuilds: more crashes, most of them (while no replica is
+   * rebuilding) followed by a disk found corrupt, aimed each time at a replica wiped least often so
+   * far, so that several replicas rebuild over one run, one at a time; and the crashes that reorder
+   * pages of unsynced writes, which can make recovery refuse a log, on every crash that may.
+   */
+  public static SimOptions rebuilds(long seed, int replicas) {
+    return new SimOptions(Mode.REBUILDS, seed, replicas, 10 * SECOND, 30 * SECOND, 4, 4,
+        0.05, 0.03, 0.03, true, 0.5, 0.8, 0.5, 1.0, 40, Set.of(), false, Set.of());
+  }
+
   public SimOptions withSeed(long newSeed) {
-    return new SimOptions(newSeed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
+    return new SimOptions(mode, newSeed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
         longDelay, partitions, crashShare, corruptionShare, crashInsideStorageShare, pageReorderShare, snapshotEverySlots, planted, forgetPromiseOnRestart, nodeFaults);
   }
 
   public SimOptions withPlanted(Set<Fault> faults, boolean forgetPromise) {
-    return new SimOptions(seed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
+    return new SimOptions(mode, seed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
         longDelay, partitions, crashShare, corruptionShare, crashInsideStorageShare, pageReorderShare, snapshotEverySlots, faults, forgetPromise, nodeFaults);
   }
 
   public SimOptions withNodeFaults(Set<NodeFault> faults) {
-    return new SimOptions(seed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
+    return new SimOptions(mode, seed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
         longDelay, partitions, crashShare, corruptionShare, crashInsideStorageShare, pageReorderShare, snapshotEverySlots, planted, forgetPromiseOnRestart, faults);
   }
 
   public SimOptions withCrashShare(double share) {
-    return new SimOptions(seed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
+    return new SimOptions(mode, seed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
         longDelay, partitions, share, corruptionShare, crashInsideStorageShare, pageReorderShare, snapshotEverySlots, planted, forgetPromiseOnRestart, nodeFaults);
   }
 
   public SimOptions withFaultNanos(long nanos) {
-    return new SimOptions(seed, replicas, nanos, livenessNanos, clients, keys, loss, duplication,
+    return new SimOptions(mode, seed, replicas, nanos, livenessNanos, clients, keys, loss, duplication,
         longDelay, partitions, crashShare, corruptionShare, crashInsideStorageShare, pageReorderShare, snapshotEverySlots, planted, forgetPromiseOnRestart, nodeFaults);
   }
 
@@ -101,8 +133,10 @@ public record SimOptions(
   public String replayCommand() {
     StringBuilder sb = new StringBuilder("bin/synod sim --seed ").append(seed)
         .append(" --replicas ").append(replicas);
-    if (loss == 0 && !partitions && crashShare == 0) {
+    if (mode == Mode.HEALTHY) {
       sb.append(" --healthy");
+    } else if (mode == Mode.REBUILDS) {
+      sb.append(" --rebuilds");
     }
     for (Fault fault : planted.isEmpty() ? Set.<Fault>of() : EnumSet.copyOf(planted)) {
       sb.append(" --plant ").append(fault.name());
@@ -113,10 +147,11 @@ public record SimOptions(
     for (NodeFault fault : nodeFaults.isEmpty() ? Set.<NodeFault>of() : EnumSet.copyOf(nodeFaults)) {
       sb.append(" --plant ").append(fault.name());
     }
-    if (crashShare != allFaults(seed, replicas).crashShare() && !(loss == 0 && !partitions && crashShare == 0)) {
+    SimOptions preset = mode.options(seed, replicas);
+    if (crashShare != preset.crashShare()) {
       sb.append(" --crash-share ").append(crashShare);
     }
-    if (faultNanos != allFaults(seed, replicas).faultNanos() && !(loss == 0 && !partitions && crashShare == 0)) {
+    if (faultNanos != preset.faultNanos()) {
       sb.append(" --fault-ms ").append(faultNanos / MS);
     }
     return sb.toString();

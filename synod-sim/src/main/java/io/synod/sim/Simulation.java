@@ -122,11 +122,17 @@ public final class Simulation {
     } catch (SimViolation | Ensure.InvariantViolation e) {
       violation = e.getMessage() + " (at " + scheduler.now() / MS + " ms)";
     }
+    int wipes = 0;
+    int replicasWiped = 0;
+    for (SimNode node : nodes) {
+      wipes += node.wipes;
+      replicasWiped += node.wipes > 0 ? 1 : 0;
+    }
     String stats = String.format(java.util.Locale.ROOT,
-        "seed=%d replicas=%d simMs=%d events=%d chosenSlots=%d %s crashes=%d partitions=%d",
+        "seed=%d replicas=%d simMs=%d events=%d chosenSlots=%d %s crashes=%d partitions=%d rebuilds=%d(%d replicas)",
         options.seed(), options.replicas(), scheduler.now() / MS, scheduler.events(), oracle.chosenSlots(),
-        workload.stats(), faults.crashes(), faults.partitionChanges());
-    return new SimResult(options, violation, scheduler.traceHash(), stats);
+        workload.stats(), faults.crashes(), faults.partitionChanges(), wipes, replicasWiped);
+    return new SimResult(options, violation, scheduler.traceHash(), stats, replicasWiped);
   }
 
   /** Handles one event; true when the run is complete. */

@@ -28,6 +28,12 @@ class CampaignTest {
   }
 
   @Test
+  void rebuildModeReplaysWithItsFlag() {
+    String out = run(0, "--seed", "4", "--replicas", "3", "--rebuilds");
+    assertThat(out).startsWith("ok").contains("replay: bin/synod sim --seed 4 --replicas 3 --rebuilds");
+  }
+
+  @Test
   void plantedBugMakesTheCampaignFailWithReplayCommand() {
     String out = run(1, "--seeds", "6", "--plant", "QUORUM_TOO_SMALL");
     assertThat(out).contains("VIOLATION").contains("--plant QUORUM_TOO_SMALL");
