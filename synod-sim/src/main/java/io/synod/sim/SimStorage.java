@@ -150,21 +150,19 @@ final class SimStorage {
   }
 
   /**
-   * Whether a log refused as corrupt holds exactly the damage a crash may leave: recovery names a
-   * record that starts inside an unsynced write a crash let reach the disk only in part (at or
-   * before its first missing byte) while bytes written after it survived. Returns a description, or
-   * null if it does not.
+   * Whether a log refused as corrupt holds the damage a crash may leave: recovery names an offset past
+   * the file's synced bytes, at or before the end of an unsynced write a crash let reach the disk only
+   * in part while bytes written after it survived. Returns a description, or null if it does not.
    */
   private String explainedByDamage(StorageCorruptException e) {
     if (!(e.getCause() instanceof WalCorruptionException corrupt)) {
       return null;
     }
-    Path file = corrupt.file().toAbsolutePath().normalize();
     for (SimFileSystem.Damage torn : damage) {
-      if (torn.file().equals(file) && corrupt.offset() >= torn.start() && corrupt.offset() <= torn.keptEnd()) {
-        return file.getFileName() + " at byte offset " + corrupt.offset() + ", inside a write of bytes ["
-            + torn.start() + ", " + torn.end() + ") that reached the disk only in part, from byte " + torn.keptEnd()
-            + " on";
+      if (torn.explains(corrupt.file(), corrupt.offset())) {
+        return corrupt.file().getFileName() + " at byte offset " + corrupt.offset() + ", past the start of its unsynced writes (byte "
+            + torn.unsyncedFrom() + ") and before a write of bytes [" + torn.start() + ", " + torn.end()
+            + ") that reached the disk only in part, from byte " + torn.firstMissing() + " on";
       }
     }
     return null;

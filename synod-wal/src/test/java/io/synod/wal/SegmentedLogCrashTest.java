@@ -54,8 +54,8 @@ class SegmentedLogCrashTest {
    * then the rest of a record and valid records. Recovery cannot tell a damaged record followed by
    * zeros from a damaged synced record (whose payload may hold zeros up to a page boundary), so it
    * either cuts the log there, where the damage starts between records, or refuses it as corrupt; a
-   * refusal must name the file and a record start inside a write that reached the disk only in part,
-   * at or before its first missing byte. Everything synced survives every crash it does not refuse.
+   * refusal must name the file and an offset past its synced bytes and before the end of a write
+   * that reached the disk only in part. Everything synced survives every crash it does not refuse.
    */
   @Test
   void pagesOfUnsyncedWritesKeptOutOfOrderAreCutOrRefusedWhereTheDamageIs() throws IOException {
@@ -164,12 +164,14 @@ class SegmentedLogCrashTest {
     return fs;
   }
 
-  /** A refused log names a record start inside a write the crash let reach the disk only in part. */
+  /**
+   * A refused log names an offset among the unsynced writes of a crash that let one of them reach the
+   * disk only in part, at or before that write's end.
+   */
   private static void assertRefusalLiesInATornWrite(SimFileSystem fs, WalCorruptionException e) {
     boolean explained = false;
     for (SimFileSystem.Damage damage : fs.lastCrashDamage()) {
-      explained |= damage.file().equals(e.file().toAbsolutePath().normalize())
-          && e.offset() >= damage.start() && e.offset() <= damage.keptEnd();
+      explained |= damage.explains(e.file(), e.offset());
     }
     assertThat(explained).as("refusal %s explained by the crash's damage %s", e.getMessage(), fs.lastCrashDamage())
         .isTrue();

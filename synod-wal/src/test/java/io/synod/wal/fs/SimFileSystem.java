@@ -158,11 +158,17 @@ public final class SimFileSystem implements FileSystem {
 
   /**
    * An unsynced write a crash let reach the disk only in part while bytes written after it survived:
-   * of the write's bytes {@code [start, end)} the first missing one is at {@code keptEnd}, so the
-   * file holds a damaged stretch followed by data that survived. Only unsynced bytes are ever
-   * damaged this way.
+   * of the write's bytes {@code [start, end)} the first missing one is at {@code firstMissing}, so the
+   * file holds a damaged stretch followed by data that survived. The file's unsynced writes began at
+   * {@code unsyncedFrom}: every byte before it was durable, and only bytes from there on can be
+   * missing or stale, including those of earlier writes the crash lost whole.
    */
-  public record Damage(Path file, long start, long keptEnd, long end) {}
+  public record Damage(Path file, long unsyncedFrom, long start, long firstMissing, long end) {
+    /** Whether damage that recovery reports at {@code offset} of {@code path} can be this crash's. */
+    public boolean explains(Path path, long offset) {
+      return file.equals(path.toAbsolutePath().normalize()) && offset >= unsyncedFrom && offset < end;
+    }
+  }
 
   /**
    * From now on a crash reorders unsynced writes at page granularity: each {@code pageBytes} page of
@@ -209,7 +215,7 @@ public final class SimFileSystem implements FileSystem {
       writesLost += outcome.writesLost();
       writesTorn += outcome.writesTorn();
       for (long[] range : outcome.damaged()) {
-        damage.add(new Damage(pathOf.get(inode.id), range[0], range[1], range[2]));
+        damage.add(new Damage(pathOf.get(inode.id), range[0], range[1], range[2], range[3]));
       }
     }
     lastDamage = List.copyOf(damage);

@@ -158,7 +158,7 @@ class SimFileSystemTest {
       if (expectDamage) {
         sawDamage++;
         assertThat(fs.lastCrashDamage()).as("seed %d", seed)
-            .contains(new SimFileSystem.Damage(file, 0, firstMissing, 20));
+            .contains(new SimFileSystem.Damage(file, 0, 0, firstMissing, 20));
       } else {
         assertThat(fs.lastCrashDamage()).as("seed %d", seed)
             .noneMatch(d -> d.start() == 0);

@@ -79,8 +79,9 @@ final class SimInode {
   /**
    * Counts of what a crash did to this file, and where it left damage before data that survived:
    * {@code damaged} holds, per unsynced write that reached the disk only in part while bytes written
-   * after it (later in the same write, or by a later write) did, its start, the first of its bytes
-   * that did not reach the disk (and differs from what the disk holds there), and its end.
+   * after it (later in the same write, or by a later write) did, where the file's unsynced writes
+   * began, its start, the first of its bytes that did not reach the disk (and differs from what the
+   * disk holds there), and its end.
    */
   record CrashOutcome(int writesLost, int writesTorn, List<long[]> damaged) {}
 
@@ -138,6 +139,12 @@ final class SimInode {
         torn++;
       }
     }
+    long unsyncedFrom = Long.MAX_VALUE;
+    for (Change change : pending) {
+      if (change instanceof Write w) {
+        unsyncedFrom = Math.min(unsyncedFrom, w.position());
+      }
+    }
     List<long[]> damaged = new ArrayList<>();
     for (int i = 0; i < pending.size(); i++) {
       if (pending.get(i) instanceof Write w && !kept.get(i).isEmpty() && !missing.get(i).isEmpty()) {
@@ -151,7 +158,7 @@ final class SimInode {
         long firstLost = firstDiffering(holes, w);
         long lastKept = kept.get(i).get(kept.get(i).size() - 1)[1];
         if (firstLost >= 0 && (laterSurvived || lastKept > firstLost)) {
-          damaged.add(new long[] {w.position(), firstLost, (long) w.position() + w.data().length});
+          damaged.add(new long[] {unsyncedFrom, w.position(), firstLost, (long) w.position() + w.data().length});
         }
       }
     }
