@@ -436,6 +436,13 @@ public final class Replica {
 
   private void onAccept(Message.Accept m) {
     election.noteBallot(m.ballot());
+    boolean belowPromiseAccepted = self.config().faults().contains(Fault.ACCEPT_BELOW_PROMISE)
+        && m.ballot().compareTo(acceptor.promised()) < 0;
+    if (belowPromiseAccepted) {
+      // Planted bug (simulator tests only): the Accept is taken although its ballot is below the promise.
+      acceptor.accept(m, learner);
+      return;
+    }
     if (!acceptor.admits(m.ballot(), m.from())) {
       return;
     }
@@ -448,6 +455,11 @@ public final class Replica {
 
   private void onAccepted(Message.Accepted m) {
     election.noteBallot(m.ballot());
+    if (role == Role.LEADER && m.ballot().compareTo(pipeline.ballot()) < 0
+        && self.config().faults().contains(Fault.COUNT_STALE_ACCEPTED)) {
+      // Planted bug (simulator tests only): a vote of an earlier ballot counts for this leader's.
+      m = new Message.Accepted(m.groupId(), m.from(), m.to(), pipeline.ballot(), m.firstSlot(), m.count());
+    }
     noteAck(m.from(), m.ballot());
     if (role == Role.LEADER && m.ballot().greaterThan(pipeline.ballot())) {
       Marks.hit("paxos.leader-saw-higher-accepted");

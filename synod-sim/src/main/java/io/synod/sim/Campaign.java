@@ -1,10 +1,7 @@
 package io.synod.sim;
 
-import io.synod.node.core.NodeFault;
-import io.synod.paxos.Fault;
 import java.io.PrintStream;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 
@@ -23,9 +20,9 @@ import java.util.Locale;
  *                     rebuild over a run, one at a time)
  *   --fault-ms M      length of the fault phase
  *   --crash-share C   share of fault events that crash a replica (default 0.3)
- *   --plant NAME      a planted bug (repeatable): QUORUM_TOO_SMALL or SKIP_REPROPOSE in the Paxos core,
- *                     FORGET_PROMISE in storage, APPLY_DUPLICATES, LOSE_FORWARDS or
- *                     REPLY_TO_OTHER_REQUEST in the node
+ *   --plant NAME      a planted bug (repeatable), by name: in the Paxos core (io.synod.paxos.Fault),
+ *                     the node (NodeFault), the replica storage (StorageFault) or the simulator's
+ *                     host (HostFault); see docs/TESTING.md
  *   --demo            one run, narrated
  * </pre>
  */
@@ -46,9 +43,7 @@ public final class Campaign {
     boolean demo = false;
     Long faultMs = null;
     Double crashShare = null;
-    EnumSet<Fault> planted = EnumSet.noneOf(Fault.class);
-    EnumSet<NodeFault> nodeFaults = EnumSet.noneOf(NodeFault.class);
-    boolean forgetPromise = false;
+    Planted planted = Planted.NONE;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       switch (arg) {
@@ -63,13 +58,11 @@ public final class Campaign {
         case "--crash-share" -> crashShare = Double.parseDouble(args[++i]);
         case "--plant" -> {
           String name = args[++i];
-          if (name.equals("FORGET_PROMISE")) {
-            forgetPromise = true;
-          } else if (isNodeFault(name)) {
-            nodeFaults.add(NodeFault.valueOf(name));
-          } else {
-            planted.add(Fault.valueOf(name));
+          if (!Planted.allNames().contains(name)) {
+            out.println("unknown planted bug: " + name + " (known: " + String.join(", ", Planted.allNames()) + ")");
+            return 2;
           }
+          planted = planted.with(name);
         }
         default -> {
           out.println("unknown argument: " + arg);
@@ -92,7 +85,7 @@ public final class Campaign {
       if (crashShare != null) {
         options = options.withCrashShare(crashShare);
       }
-      options = options.withPlanted(planted, forgetPromise).withNodeFaults(nodeFaults);
+      options = options.withPlanted(planted);
       Simulation simulation = new Simulation(options);
       if (demo) {
         out.println("Simulating " + options.replicas() + " replicas and " + options.clients()
@@ -117,15 +110,6 @@ public final class Campaign {
       out.println(progress(seeds, started, failures.size()));
     }
     return failures.isEmpty() ? 0 : 1;
-  }
-
-  private static boolean isNodeFault(String name) {
-    for (NodeFault fault : NodeFault.values()) {
-      if (fault.name().equals(name)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private static String progress(long done, long startedNanos, int failures) {

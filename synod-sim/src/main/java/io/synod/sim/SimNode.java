@@ -91,7 +91,7 @@ final class SimNode {
     written.clear();
     storageBusy = false;
     crashArmed = false;
-    SimStorage.Opened opened = disk.open(corrupt, options.forgetPromiseOnRestart() && life > 1);
+    SimStorage.Opened opened = disk.open(corrupt, options.planted().host().contains(HostFault.FORGET_PROMISE) && life > 1);
     DurableState durable = opened.state();
     refusedDamage = opened.refusedDamage();
     corrupt = false;
@@ -107,7 +107,7 @@ final class SimNode {
     oracle.durablyPromised(id - 1, durable.promised());
     long incarnation = disk.startIncarnation(scheduler.now() / 1_000);
     machine = new SimMachine(id, oracle, workload);
-    core = new NodeCore<>(config, machine, durable, incarnation, coreRandom, scheduler.now(), options.nodeFaults());
+    core = new NodeCore<>(config, machine, durable, incarnation, coreRandom, scheduler.now(), options.planted().node());
   }
 
   /** Storage jobs handed over and not yet reported done: what a crash now may lose. */

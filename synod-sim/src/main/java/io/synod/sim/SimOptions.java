@@ -1,10 +1,5 @@
 package io.synod.sim;
 
-import io.synod.node.core.NodeFault;
-import io.synod.paxos.Fault;
-import java.util.EnumSet;
-import java.util.Set;
-
 /**
  * Everything that shapes one simulation run besides the seed's random choices.
  *
@@ -34,9 +29,8 @@ import java.util.Set;
  *     so this happens only while every other replica is intact
  * @param snapshotEverySlots each replica snapshots its state machine after this many applied slots
  *     (0: never), which also trims its log and makes lagging replicas install snapshots
- * @param planted bugs switched on in the Paxos core (for the planted-bug tests)
- * @param forgetPromiseOnRestart a planted storage bug: a restarted acceptor forgets its promise
- * @param nodeFaults bugs switched on in the node's logic ({@code NodeCore}, for the planted-bug tests)
+ * @param planted bugs switched on in the Paxos core, the node, the storage or the simulator's host
+ *     (for the planted-bug tests)
  */
 public record SimOptions(
     Mode mode,
@@ -55,9 +49,7 @@ public record SimOptions(
     double crashInsideStorageShare,
     double pageReorderShare,
     int snapshotEverySlots,
-    Set<Fault> planted,
-    boolean forgetPromiseOnRestart,
-    Set<NodeFault> nodeFaults) {
+    Planted planted) {
 
   public static final long MS = 1_000_000L;
   public static final long SECOND = 1_000 * MS;
@@ -84,13 +76,13 @@ public record SimOptions(
   /** Every fault kind on, for {@code replicas} replicas. */
   public static SimOptions allFaults(long seed, int replicas) {
     return new SimOptions(Mode.ALL_FAULTS, seed, replicas, 8 * SECOND, 30 * SECOND, 4, 4,
-        0.05, 0.03, 0.03, true, 0.3, 0.2, 0.5, 0.5, 40, Set.of(), false, Set.of());
+        0.05, 0.03, 0.03, true, 0.3, 0.2, 0.5, 0.5, 40, Planted.NONE);
   }
 
   /** No faults at all: a healthy cluster. */
   public static SimOptions healthy(long seed, int replicas) {
     return new SimOptions(Mode.HEALTHY, seed, replicas, 3 * SECOND, 30 * SECOND, 4, 4,
-        0, 0, 0, false, 0, 0, 0, 0, 0, Set.of(), false, Set.of());
+        0, 0, 0, false, 0, 0, 0, 0, 0, Planted.NONE);
   }
 
   /**
@@ -101,32 +93,31 @@ public record SimOptions(
    */
   public static SimOptions rebuilds(long seed, int replicas) {
     return new SimOptions(Mode.REBUILDS, seed, replicas, 10 * SECOND, 30 * SECOND, 4, 4,
-        0.05, 0.03, 0.03, true, 0.5, 0.8, 0.5, 1.0, 40, Set.of(), false, Set.of());
+        0.05, 0.03, 0.03, true, 0.5, 0.8, 0.5, 1.0, 40, Planted.NONE);
   }
 
   public SimOptions withSeed(long newSeed) {
     return new SimOptions(mode, newSeed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
-        longDelay, partitions, crashShare, corruptionShare, crashInsideStorageShare, pageReorderShare, snapshotEverySlots, planted, forgetPromiseOnRestart, nodeFaults);
+        longDelay, partitions, crashShare, corruptionShare, crashInsideStorageShare, pageReorderShare,
+        snapshotEverySlots, planted);
   }
 
-  public SimOptions withPlanted(Set<Fault> faults, boolean forgetPromise) {
+  public SimOptions withPlanted(Planted bugs) {
     return new SimOptions(mode, seed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
-        longDelay, partitions, crashShare, corruptionShare, crashInsideStorageShare, pageReorderShare, snapshotEverySlots, faults, forgetPromise, nodeFaults);
-  }
-
-  public SimOptions withNodeFaults(Set<NodeFault> faults) {
-    return new SimOptions(mode, seed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
-        longDelay, partitions, crashShare, corruptionShare, crashInsideStorageShare, pageReorderShare, snapshotEverySlots, planted, forgetPromiseOnRestart, faults);
+        longDelay, partitions, crashShare, corruptionShare, crashInsideStorageShare, pageReorderShare,
+        snapshotEverySlots, bugs);
   }
 
   public SimOptions withCrashShare(double share) {
     return new SimOptions(mode, seed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
-        longDelay, partitions, share, corruptionShare, crashInsideStorageShare, pageReorderShare, snapshotEverySlots, planted, forgetPromiseOnRestart, nodeFaults);
+        longDelay, partitions, share, corruptionShare, crashInsideStorageShare, pageReorderShare,
+        snapshotEverySlots, planted);
   }
 
   public SimOptions withFaultNanos(long nanos) {
     return new SimOptions(mode, seed, replicas, nanos, livenessNanos, clients, keys, loss, duplication,
-        longDelay, partitions, crashShare, corruptionShare, crashInsideStorageShare, pageReorderShare, snapshotEverySlots, planted, forgetPromiseOnRestart, nodeFaults);
+        longDelay, partitions, crashShare, corruptionShare, crashInsideStorageShare, pageReorderShare,
+        snapshotEverySlots, planted);
   }
 
   /** The command line that replays this run exactly. */
@@ -138,14 +129,8 @@ public record SimOptions(
     } else if (mode == Mode.REBUILDS) {
       sb.append(" --rebuilds");
     }
-    for (Fault fault : planted.isEmpty() ? Set.<Fault>of() : EnumSet.copyOf(planted)) {
-      sb.append(" --plant ").append(fault.name());
-    }
-    if (forgetPromiseOnRestart) {
-      sb.append(" --plant FORGET_PROMISE");
-    }
-    for (NodeFault fault : nodeFaults.isEmpty() ? Set.<NodeFault>of() : EnumSet.copyOf(nodeFaults)) {
-      sb.append(" --plant ").append(fault.name());
+    for (String bug : planted.names()) {
+      sb.append(" --plant ").append(bug);
     }
     SimOptions preset = mode.options(seed, replicas);
     if (crashShare != preset.crashShare()) {

@@ -3,6 +3,7 @@ package io.synod.sim;
 import io.synod.common.Marks;
 import io.synod.node.ReplicaStorage;
 import io.synod.node.StorageCorruptException;
+import io.synod.node.StorageFault;
 import io.synod.paxos.Ballot;
 import io.synod.paxos.Configuration;
 import io.synod.paxos.DurableState;
@@ -18,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
 
@@ -62,6 +64,9 @@ final class SimStorage {
   private final SimFileSystem fs;
   private final Path dir;
   private final Configuration configuration;
+  /** Planted storage bugs: the replica storage's own, and the host's group commit's. */
+  private final Set<StorageFault> storageFaults;
+  private final boolean syncByLastRequest;
   private final ArrayDeque<PersistRequest> unsynced = new ArrayDeque<>();
   /**
    * Unsynced writes that crashes since the storage last opened let reach the disk only in part while
@@ -77,7 +82,9 @@ final class SimStorage {
   private CrashPointFileSystem points;
   private ReplicaStorage storage;
 
-  SimStorage(int replicaId, Configuration configuration, SplittableRandom random) {
+  SimStorage(int replicaId, Configuration configuration, SplittableRandom random, Planted planted) {
+    this.storageFaults = planted.storage();
+    this.syncByLastRequest = planted.host().contains(HostFault.SYNC_BY_LAST_REQUEST);
     this.fs = new SimFileSystem(random.split());
     this.random = random;
     this.dir = Path.of("/replica-" + replicaId);
@@ -124,7 +131,7 @@ final class SimStorage {
     try {
       ReplicaStorage.Opened opened;
       try {
-        opened = ReplicaStorage.open(points, dir, 1, configuration, WAL);
+        opened = ReplicaStorage.open(points, dir, 1, configuration, WAL, storageFaults);
       } catch (StorageCorruptException e) {
         refusedDamage = explainedByDamage(e);
         if (!corruptionPlanted && !e.unfinishedRebuild() && refusedDamage == null) {
@@ -134,7 +141,7 @@ final class SimStorage {
         if (refusedDamage != null && !corruptionPlanted && !e.unfinishedRebuild()) {
           Marks.hit("sim.torn-write-refused-replica-rebuilt");
         }
-        opened = ReplicaStorage.wipe(points, dir, 1, configuration, WAL);
+        opened = ReplicaStorage.wipe(points, dir, 1, configuration, WAL, storageFaults);
       }
       damage.clear();
       storage = opened.storage();
@@ -207,9 +214,19 @@ final class SimStorage {
 
   /**
    * Syncs only if some unsynced request needs it ({@link PersistRequest#needsSync()}), as the node's
-   * storage thread does; returns the requests that became durable.
+   * storage thread does; returns the requests that became durable. With the planted
+   * {@link HostFault#SYNC_BY_LAST_REQUEST} only the last request is asked: when it needs no sync
+   * the batch is left unsynced (and nothing became durable), though the host reports it persisted.
    */
   List<PersistRequest> syncIfNeeded() {
+    if (syncByLastRequest && !unsynced.isEmpty()) {
+      if (unsynced.peekLast().needsSync()) {
+        return sync();
+      }
+      // Planted bug (simulator tests only): the earlier requests' entries and promises stay unsynced.
+      unsynced.clear();
+      return List.of();
+    }
     for (PersistRequest request : unsynced) {
       if (request.needsSync()) {
         return sync();

@@ -56,7 +56,7 @@ public final class Simulation {
         .withTimeouts(300 * MS, 50 * MS, 60 * MS)
         .withBatching(8, 16, 1_000)
         .withRetainSlots(20)
-        .withFaults(options.planted());
+        .withFaults(options.planted().paxos());
     // Slots of at most a few kilobytes of commands (one larger command gets a slot of its own), so
     // that an entry always fits a log record of the simulated disk (SimStorage's recordBytesMax).
     this.paxosConfig = new PaxosConfig(defaults.groupId(), configuration, defaults.electionTimeoutNanos(),
@@ -67,7 +67,7 @@ public final class Simulation {
     this.network = new SimNetwork(options, random, scheduler);
     this.nodes = new SimNode[options.replicas()];
     for (int i = 0; i < nodes.length; i++) {
-      SimStorage disk = new SimStorage(i + 1, configuration, random.split());
+      SimStorage disk = new SimStorage(i + 1, configuration, random.split(), options.planted());
       SimNode node = new SimNode(i + 1, disk, random.split(), random.split(), scheduler, oracle, this::powerLost);
       // A crash may leave damage before surviving writes only while every other replica is intact:
       // recovery may refuse such a log, and the replica then rebuilds from its peers.
@@ -218,6 +218,9 @@ public final class Simulation {
         return;
       }
       for (NodeMessage message : ready.messages()) {
+        if (message instanceof NodeMessage.Paxos paxos) {
+          oracle.sent(paxos.message());
+        }
         network.send(message);
       }
       for (NodeReady.StorageJob job : ready.storage()) {

@@ -46,6 +46,17 @@ class CampaignTest {
   }
 
   @Test
+  void plantedStorageBugIsReplayedWithItsFlag() {
+    String out = run(1, "--seed", "1", "--replicas", "3", "--plant", "NON_ATOMIC_ACCEPTOR_STATE");
+    assertThat(out).contains("VIOLATION").contains("--plant NON_ATOMIC_ACCEPTOR_STATE");
+  }
+
+  @Test
+  void unknownPlantedBugIsRejected() {
+    assertThat(run(2, "--plant", "NO_SUCH_BUG")).contains("unknown planted bug: NO_SUCH_BUG").contains("COUNT_STALE_ACCEPTED");
+  }
+
+  @Test
   void badArgumentIsRejected() {
     assertThat(run(2, "--bogus")).contains("unknown argument: --bogus");
   }
