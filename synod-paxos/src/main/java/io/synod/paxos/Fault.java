@@ -29,5 +29,12 @@ public enum Fault {
    * A leader counts an Accepted of an earlier ballot as a vote for its own ballot: it takes a slot
    * for chosen on acceptances made under different ballots, which no quorum agreed on.
    */
-  COUNT_STALE_ACCEPTED
+  COUNT_STALE_ACCEPTED,
+  /**
+   * A replica rebuilding after disk loss votes again as soon as it has learned every slot up to the
+   * highest its peers reported, without waiting for a leader above every promise they reported: an
+   * Accept of an old ballot still in flight can then complete a quorum with the acceptance it forgot,
+   * beyond that bound, while it helps a new leader that never heard of the value choose another.
+   */
+  REBUILD_WITHOUT_HIGHER_LEADER
 }

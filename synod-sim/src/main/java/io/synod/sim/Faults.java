@@ -63,14 +63,13 @@ final class Faults {
     if (dice < options.crashShare()) {
       // A disk is corrupted only while every replica is intact, so a quorum keeps a good copy.
       boolean corrupt = random.nextDouble() < options.corruptionShare() && noneRebuilding();
-      SimNode victim = corrupt && options.mode() == SimOptions.Mode.REBUILDS
-          ? leastRebuilt()
-          : nodes[random.nextInt(nodes.length)];
+      boolean rebuild = corrupt && options.mode() == SimOptions.Mode.REBUILDS;
+      SimNode victim = rebuild ? rebuildVictim() : nodes[random.nextInt(nodes.length)];
       if (victim.up && !corrupt && !victim.crashArmed
           && random.nextDouble() < options.crashInsideStorageShare()) {
         armCrash(victim);
       } else if (victim.up) {
-        crash(victim);
+        crash(victim, rebuild);
         if (corrupt && victim.disk.corrupt(random)) {
           victim.corrupt = true;
           say.accept("replica " + victim.id + "'s disk is corrupted while it is down");
@@ -132,6 +131,15 @@ final class Faults {
   }
 
   private void crash(SimNode node) {
+    crash(node, false);
+  }
+
+  /**
+   * Crashes {@code node} and restarts it 50 ms to 2 s later, or, with {@code quickRestart}, 5 to 105
+   * ms later: a disk lost in the rebuild mode comes back while Accepts sent before the crash may
+   * still be on the way, so its peers can answer its rebuild before those Accepts reach them.
+   */
+  private void crash(SimNode node, boolean quickRestart) {
     int inFlight = node.storageJobsInFlight();
     say.accept("replica " + node.id + " crashes with " + inFlight + " storage jobs not yet synced ("
         + node.disk.unsyncedCount() + " persist requests written)");
@@ -140,7 +148,10 @@ final class Faults {
     }
     crashes++;
     node.crash();
-    scheduler.after(50 * MS + random.nextLong(2_000 * MS), new SimEvent.Restart(node.id));
+    long downNanos = quickRestart
+        ? 5 * MS + random.nextLong(100 * MS)
+        : 50 * MS + random.nextLong(2_000 * MS);
+    scheduler.after(downNanos, new SimEvent.Restart(node.id));
   }
 
   private void changePartition() {
@@ -179,7 +190,16 @@ final class Faults {
     return true;
   }
 
-  /** The replica wiped least often so far (the first of them from a random start), to rebuild next. */
+  /**
+   * In the rebuild mode, whose disk to corrupt: half the time the leader, whose acceptances are the
+   * likeliest to be held nowhere else while its Accepts are still on the way; otherwise the replica
+   * wiped least often so far, so that every replica gets its turn.
+   */
+  private SimNode rebuildVictim() {
+    return random.nextBoolean() ? nodes[currentLeaderIndex()] : leastRebuilt();
+  }
+
+  /** The replica wiped least often so far (the first of them from a random start). */
   private SimNode leastRebuilt() {
     int start = random.nextInt(nodes.length);
     SimNode least = nodes[start];

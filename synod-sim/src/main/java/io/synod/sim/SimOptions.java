@@ -87,13 +87,16 @@ public record SimOptions(
 
   /**
    * Every fault kind, weighted towards rebuilds: more crashes, most of them (while no replica is
-   * rebuilding) followed by a disk found corrupt, aimed each time at a replica wiped least often so
-   * far, so that several replicas rebuild over one run, one at a time; and the crashes that reorder
-   * pages of unsynced writes, which can make recovery refuse a log, on every crash that may.
+   * rebuilding) followed by a disk found corrupt, aimed at the leader or at the replica wiped least
+   * often so far, so that several replicas rebuild over one run, one at a time; a replica whose disk
+   * was lost restarts within about 100 ms, and more messages are held back long (one in ten), so
+   * that Accepts sent before it crashed can reach its peers after they answered its rebuild; and the
+   * crashes that reorder pages of unsynced writes, which can make recovery refuse a log, on every
+   * crash that may.
    */
   public static SimOptions rebuilds(long seed, int replicas) {
     return new SimOptions(Mode.REBUILDS, seed, replicas, 10 * SECOND, 30 * SECOND, 4, 4,
-        0.05, 0.03, 0.03, true, 0.5, 0.8, 0.5, 1.0, 40, Planted.NONE);
+        0.05, 0.03, 0.1, true, 0.5, 0.8, 0.5, 1.0, 40, Planted.NONE);
   }
 
   public SimOptions withSeed(long newSeed) {
