@@ -86,7 +86,7 @@ final class Acceptor {
     }
     Message.Promise promise = new Message.Promise(
         self.groupId(), self.id(), m.from(), m.ballot(), m.fromSlot(), log.start(), chosenUpTo, accepted);
-    if (self.config().faults().contains(Fault.PROMISE_BEFORE_DURABLE)) {
+    if (self.planted(Fault.PROMISE_BEFORE_DURABLE)) {
       router.route(promise); // Planted bug (simulator tests only): the promise may not be durable yet.
     } else {
       router.routeAfterPersist(promise);
@@ -100,7 +100,7 @@ final class Acceptor {
    * handed to {@code learner} as soon as it is stored.
    */
   void accept(Message.Accept m, Learner learner) {
-    if (!self.config().faults().contains(Fault.ACCEPT_BELOW_PROMISE)) {
+    if (!self.planted(Fault.ACCEPT_BELOW_PROMISE)) {
       Ensure.that(m.ballot().equals(promised), "an Accept under %s, but %s is promised", m.ballot(), promised);
     }
     long first = Math.max(m.firstSlot(), log.start());
@@ -132,7 +132,7 @@ final class Acceptor {
         for (int member : self.members()) {
           Message.Accepted accepted = new Message.Accepted(
               self.groupId(), self.id(), member, m.ballot(), runStart, (int) (runEnd - runStart));
-          if (self.config().faults().contains(Fault.ACCEPTED_BEFORE_DURABLE)) {
+          if (self.planted(Fault.ACCEPTED_BEFORE_DURABLE)) {
             router.route(accepted); // Planted bug (simulator tests only): the entries may not be durable yet.
           } else {
             router.routeAfterPersist(accepted);

@@ -127,7 +127,7 @@ final class Rebuild {
     }
     // With the planted REBUILD_WITHOUT_HIGHER_LEADER (simulator tests only) the rebuild ends at the
     // bound, under the higher of the leader's ballot and the plan's promise.
-    boolean waitForLeader = !self.config().faults().contains(Fault.REBUILD_WITHOUT_HIGHER_LEADER);
+    boolean waitForLeader = !self.planted(Fault.REBUILD_WITHOUT_HIGHER_LEADER);
     if (waitForLeader && !leaderBallot.greaterThan(plan.promised())) {
       return false;
     }
