@@ -14,12 +14,15 @@ import io.synod.wal.Snapshot;
 import io.synod.wal.SnapshotStore;
 import io.synod.wal.SparePreallocator;
 import io.synod.wal.WalConfig;
+import io.synod.wal.fs.FileHandle;
 import io.synod.wal.fs.FileSystem;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,6 +60,8 @@ public final class ReplicaStorage implements AutoCloseable {
   private final Configuration configuration;
   private final SegmentedLog log;
   private final SnapshotStore snapshots;
+  /** Planted bugs (see {@link StorageFault}); empty unless a simulator test asked for some. */
+  private final Set<StorageFault> faults;
   /** Slot to the log index of its latest entry record, for slots not yet trimmed. */
   private final TreeMap<Long, Long> entryIndexBySlot = new TreeMap<>();
   private long lastChosenRecordIndex;
@@ -71,7 +76,8 @@ public final class ReplicaStorage implements AutoCloseable {
   public record Opened(ReplicaStorage storage, DurableState state) {}
 
   private ReplicaStorage(FileSystem fs, Path dir, int groupId, Configuration configuration, SegmentedLog log,
-      SnapshotStore snapshots) {
+      SnapshotStore snapshots, Set<StorageFault> faults) {
+    this.faults = Set.copyOf(faults);
     this.fs = fs;
     this.dir = dir;
     this.groupId = groupId;
@@ -88,6 +94,16 @@ public final class ReplicaStorage implements AutoCloseable {
    */
   public static Opened open(FileSystem fs, Path dir, int groupId, Configuration configuration, WalConfig walConfig)
       throws IOException {
+    return open(fs, dir, groupId, configuration, walConfig, Set.of());
+  }
+
+  /**
+   * Test-only: {@link #open(FileSystem, Path, int, Configuration, WalConfig)} with the planted bugs
+   * {@code faults} switched on, for the simulator's planted-bug tests. Production code calls the
+   * method above, which plants none.
+   */
+  public static Opened open(FileSystem fs, Path dir, int groupId, Configuration configuration, WalConfig walConfig,
+      Set<StorageFault> faults) throws IOException {
     fs.createDirectories(dir);
     if (fs.exists(dir.resolve(REBUILDING))) {
       throw StorageCorruptException.unfinishedRebuild(dir + " holds an unfinished rebuild: its state was lost before");
@@ -126,7 +142,7 @@ public final class ReplicaStorage implements AutoCloseable {
     } catch (io.synod.wal.WalCorruptionException e) {
       throw new StorageCorruptException(e.getMessage(), e);
     }
-    ReplicaStorage storage = new ReplicaStorage(fs, dir, groupId, configuration, log, snapshots);
+    ReplicaStorage storage = new ReplicaStorage(fs, dir, groupId, configuration, log, snapshots, faults);
     storage.snapshotSlot = handle.slot();
     TreeMap<Long, Entry> entries = new TreeMap<>();
     long[] chosenUpTo = {handle.slot()};
@@ -181,6 +197,15 @@ public final class ReplicaStorage implements AutoCloseable {
    */
   public static Opened wipe(FileSystem fs, Path dir, int groupId, Configuration configuration, WalConfig walConfig)
       throws IOException {
+    return wipe(fs, dir, groupId, configuration, walConfig, Set.of());
+  }
+
+  /**
+   * Test-only: {@link #wipe(FileSystem, Path, int, Configuration, WalConfig)} with the planted bugs
+   * {@code faults} switched on in the storage it returns, for the simulator's planted-bug tests.
+   */
+  public static Opened wipe(FileSystem fs, Path dir, int groupId, Configuration configuration, WalConfig walConfig,
+      Set<StorageFault> faults) throws IOException {
     LOG.warn("wiping {}: the replica lost its state and rebuilds from its peers", dir);
     Marks.hit("storage.wiped");
     fs.createDirectories(dir);
@@ -200,7 +225,7 @@ public final class ReplicaStorage implements AutoCloseable {
     }
     SegmentedLog log = SegmentedLog.open(fs, dir.resolve("wal"), walConfig).log();
     ReplicaStorage storage = new ReplicaStorage(
-        fs, dir, groupId, configuration, log, new SnapshotStore(fs, dir.resolve("snapshots"), walConfig));
+        fs, dir, groupId, configuration, log, new SnapshotStore(fs, dir.resolve("snapshots"), walConfig), faults);
     storage.rebuilding = true;
     return new Opened(storage, DurableState.forgotten(configuration));
   }
@@ -256,8 +281,12 @@ public final class ReplicaStorage implements AutoCloseable {
    */
   public void write(PersistRequest request) throws IOException {
     if (request.promised() != null) {
-      AtomicFile.write(fs, dir.resolve(ACCEPTOR_STATE),
-          StorageCodec.encodeAcceptorState(groupId, request.promised(), configuration));
+      byte[] state = StorageCodec.encodeAcceptorState(groupId, request.promised(), configuration);
+      if (faults.contains(StorageFault.NON_ATOMIC_ACCEPTOR_STATE)) {
+        writeInPlace(dir.resolve(ACCEPTOR_STATE), state);
+      } else {
+        AtomicFile.write(fs, dir.resolve(ACCEPTOR_STATE), state);
+      }
     }
     for (Entry entry : request.entries()) {
       long index = log.append(StorageCodec.ENTRY, StorageCodec.encodeEntry(groupId, entry));
@@ -276,6 +305,27 @@ public final class ReplicaStorage implements AutoCloseable {
     if (request.rebuilt()) {
       log.append(StorageCodec.REBUILT, StorageCodec.encodeGroupRecord(groupId, 0));
       rebuiltWritten = true;
+    }
+  }
+
+  /**
+   * The planted {@link StorageFault#NON_ATOMIC_ACCEPTOR_STATE} (simulator tests only): the file's
+   * bytes, as {@link AtomicFile} frames them, written over the old ones in place and synced, with
+   * the directory synced when the file is new, so that the write is durable and only not atomic.
+   */
+  private void writeInPlace(Path path, byte[] content) throws IOException {
+    ByteBuffer bytes = ByteBuffer.wrap(AtomicFile.frame(content));
+    boolean created = !fs.exists(path);
+    try (FileHandle handle = fs.open(path, true)) {
+      handle.truncate(0);
+      long position = 0;
+      while (bytes.hasRemaining()) {
+        position += handle.write(bytes, position);
+      }
+      handle.sync();
+    }
+    if (created) {
+      fs.syncDirectory(dir);
     }
   }
 

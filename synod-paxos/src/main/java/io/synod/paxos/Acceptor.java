@@ -84,8 +84,13 @@ final class Acceptor {
         accepted.add(entry);
       }
     }
-    router.routeAfterPersist(new Message.Promise(
-        self.groupId(), self.id(), m.from(), m.ballot(), m.fromSlot(), log.start(), chosenUpTo, accepted));
+    Message.Promise promise = new Message.Promise(
+        self.groupId(), self.id(), m.from(), m.ballot(), m.fromSlot(), log.start(), chosenUpTo, accepted);
+    if (self.planted(Fault.PROMISE_BEFORE_DURABLE)) {
+      router.route(promise); // Planted bug (simulator tests only): the promise may not be durable yet.
+    } else {
+      router.routeAfterPersist(promise);
+    }
   }
 
   /**
@@ -95,7 +100,9 @@ final class Acceptor {
    * handed to {@code learner} as soon as it is stored.
    */
   void accept(Message.Accept m, Learner learner) {
-    Ensure.that(m.ballot().equals(promised), "an Accept under %s, but %s is promised", m.ballot(), promised);
+    if (!self.planted(Fault.ACCEPT_BELOW_PROMISE)) {
+      Ensure.that(m.ballot().equals(promised), "an Accept under %s, but %s is promised", m.ballot(), promised);
+    }
     long first = Math.max(m.firstSlot(), log.start());
     long end = m.firstSlot() + m.batches().size();
     // Accepted goes out for each run of slots this replica now holds under the ballot.
@@ -123,8 +130,13 @@ final class Acceptor {
       if (runStart >= 0 && (!holds || slot == end - 1)) {
         long runEnd = holds ? slot + 1 : slot;
         for (int member : self.members()) {
-          router.routeAfterPersist(new Message.Accepted(
-              self.groupId(), self.id(), member, m.ballot(), runStart, (int) (runEnd - runStart)));
+          Message.Accepted accepted = new Message.Accepted(
+              self.groupId(), self.id(), member, m.ballot(), runStart, (int) (runEnd - runStart));
+          if (self.planted(Fault.ACCEPTED_BEFORE_DURABLE)) {
+            router.route(accepted); // Planted bug (simulator tests only): the entries may not be durable yet.
+          } else {
+            router.routeAfterPersist(accepted);
+          }
         }
         runStart = -1;
       }

@@ -125,10 +125,17 @@ final class Rebuild {
     if (plan == null || learner.chosenUpTo() < plan.chosenTarget()) {
       return false;
     }
-    if (!leaderBallot.greaterThan(plan.promised())) {
+    // With the planted REBUILD_WITHOUT_HIGHER_LEADER (simulator tests only) the rebuild ends at the
+    // bound, under the higher of the leader's ballot and the plan's promise.
+    boolean waitForLeader = !self.planted(Fault.REBUILD_WITHOUT_HIGHER_LEADER);
+    if (waitForLeader && !leaderBallot.greaterThan(plan.promised())) {
       return false;
     }
-    acceptor.promiseAtLeast(leaderBallot);
+    Ballot promise = leaderBallot.greaterThan(plan.promised()) ? leaderBallot : plan.promised();
+    if (!promise.greaterThan(Ballot.ZERO)) {
+      return false;
+    }
+    acceptor.promiseAtLeast(promise);
     effects.persistRebuilt();
     plan = null;
     Ensure.that(acceptor.promised().greaterThan(Ballot.ZERO), "a rebuilt replica has promised a leader's ballot");

@@ -308,7 +308,7 @@ public final class Replica {
     Ensure.that(candidacy.ballot().equals(election.ballot()), "the candidacy runs under the latest bid");
     Ensure.that(acceptor.promised().equals(candidacy.ballot()), "a new leader holds its own promise");
     Candidacy.Proposals proposals = candidacy.proposals(
-        acceptor.log(), learner.chosenUpTo(), self.config().faults().contains(Fault.SKIP_REPROPOSE));
+        acceptor.log(), learner.chosenUpTo(), self.planted(Fault.SKIP_REPROPOSE));
     Ballot ballot = candidacy.ballot();
     candidacy = null;
     role = Role.LEADER;
@@ -436,6 +436,13 @@ public final class Replica {
 
   private void onAccept(Message.Accept m) {
     election.noteBallot(m.ballot());
+    boolean belowPromiseAccepted = self.planted(Fault.ACCEPT_BELOW_PROMISE)
+        && m.ballot().compareTo(acceptor.promised()) < 0;
+    if (belowPromiseAccepted) {
+      // Planted bug (simulator tests only): the Accept is taken although its ballot is below the promise.
+      acceptor.accept(m, learner);
+      return;
+    }
     if (!acceptor.admits(m.ballot(), m.from())) {
       return;
     }
@@ -448,6 +455,11 @@ public final class Replica {
 
   private void onAccepted(Message.Accepted m) {
     election.noteBallot(m.ballot());
+    if (role == Role.LEADER && m.ballot().compareTo(pipeline.ballot()) < 0
+        && self.planted(Fault.COUNT_STALE_ACCEPTED)) {
+      // Planted bug (simulator tests only): a vote of an earlier ballot counts for this leader's.
+      m = new Message.Accepted(m.groupId(), m.from(), m.to(), pipeline.ballot(), m.firstSlot(), m.count());
+    }
     noteAck(m.from(), m.ballot());
     if (role == Role.LEADER && m.ballot().greaterThan(pipeline.ballot())) {
       Marks.hit("paxos.leader-saw-higher-accepted");

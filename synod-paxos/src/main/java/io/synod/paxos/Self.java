@@ -19,6 +19,11 @@ final class Self {
   private final int[] members;
   private final Map<Integer, Integer> memberIndex = new HashMap<>();
   private final int quorum;
+  /**
+   * The planted faults by ordinal, read once: the hot paths ask on every message, and an array
+   * lookup costs less than a set's, whatever set implementation the configuration holds.
+   */
+  private final boolean[] planted = new boolean[Fault.values().length];
 
   /** {@code config} must already be validated. */
   Self(PaxosConfig config, int id) {
@@ -31,6 +36,9 @@ final class Self {
       memberIndex.put(members[i], i);
     }
     this.quorum = config.quorum();
+    for (Fault fault : config.faults()) {
+      planted[fault.ordinal()] = true;
+    }
     Ensure.that(quorum >= 1, "a quorum has at least one member");
     Ensure.that(quorum <= members.length, "a quorum cannot exceed the group");
   }
@@ -60,6 +68,11 @@ final class Self {
   /** The votes that make a quorum (honouring the planted {@link Fault#QUORUM_TOO_SMALL}). */
   int quorum() {
     return quorum;
+  }
+
+  /** Whether the planted bug {@code fault} is switched on (simulator tests only; never in production). */
+  boolean planted(Fault fault) {
+    return planted[fault.ordinal()];
   }
 
   boolean isMember(int replicaId) {

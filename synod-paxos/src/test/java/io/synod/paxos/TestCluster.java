@@ -132,6 +132,17 @@ final class TestCluster {
     flush();
   }
 
+  /**
+   * Replica {@code id} restarts (or, with {@link DurableState#forgotten}, starts on a wiped disk)
+   * from {@code durable}: what it had not persisted is gone, and its host's state machine is empty,
+   * so every chosen entry it recovers is handed out again.
+   */
+  void restart(int id, DurableState durable) {
+    replicas[id - 1] = new Replica(config, id, durable, durable.snapshot().slot(), new SplittableRandom(id), now);
+    unpersisted.get(id - 1).clear();
+    applied.get(id - 1).clear();
+  }
+
   /** Makes {@code id} campaign and wins with everyone's help. */
   void elect(int id) {
     // A first attempt may be refused by higher promises; the refusal teaches the candidate the ballot
@@ -144,6 +155,16 @@ final class TestCluster {
     if (r(id).role() != Replica.Role.LEADER) {
       throw new AssertionError("replica " + id + " did not become leader: " + r(id).role());
     }
+  }
+
+  /** The replica that leads now, or 0. */
+  int leaderId() {
+    for (Replica replica : replicas) {
+      if (replica.role() == Replica.Role.LEADER) {
+        return replica.id();
+      }
+    }
+    return 0;
   }
 
   static byte[] cmd(String s) {

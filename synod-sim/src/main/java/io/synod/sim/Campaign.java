@@ -1,10 +1,7 @@
 package io.synod.sim;
 
-import io.synod.node.core.NodeFault;
-import io.synod.paxos.Fault;
 import java.io.PrintStream;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 
@@ -19,11 +16,13 @@ import java.util.Locale;
  *   --first F         first seed of a campaign
  *   --replicas R      3 or 5 (a campaign alternates both unless given)
  *   --healthy         no faults
+ *   --rebuilds        every fault kind, weighted towards disks lost and rebuilt (several replicas
+ *                     rebuild over a run, one at a time)
  *   --fault-ms M      length of the fault phase
  *   --crash-share C   share of fault events that crash a replica (default 0.3)
- *   --plant NAME      a planted bug (repeatable): QUORUM_TOO_SMALL or SKIP_REPROPOSE in the Paxos core,
- *                     FORGET_PROMISE in storage, APPLY_DUPLICATES, LOSE_FORWARDS or
- *                     REPLY_TO_OTHER_REQUEST in the node
+ *   --plant NAME      a planted bug (repeatable), by name: in the Paxos core (io.synod.paxos.Fault),
+ *                     the node (NodeFault), the replica storage (StorageFault) or the simulator's
+ *                     host (HostFault); see docs/TESTING.md
  *   --demo            one run, narrated
  * </pre>
  */
@@ -40,13 +39,11 @@ public final class Campaign {
     long seeds = 1;
     long first = 1;
     Integer replicas = null;
-    boolean healthy = false;
+    SimOptions.Mode mode = SimOptions.Mode.ALL_FAULTS;
     boolean demo = false;
     Long faultMs = null;
     Double crashShare = null;
-    EnumSet<Fault> planted = EnumSet.noneOf(Fault.class);
-    EnumSet<NodeFault> nodeFaults = EnumSet.noneOf(NodeFault.class);
-    boolean forgetPromise = false;
+    Planted planted = Planted.NONE;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       switch (arg) {
@@ -54,19 +51,18 @@ public final class Campaign {
         case "--seeds" -> seeds = Long.parseLong(args[++i]);
         case "--first" -> first = Long.parseLong(args[++i]);
         case "--replicas" -> replicas = Integer.parseInt(args[++i]);
-        case "--healthy" -> healthy = true;
+        case "--healthy" -> mode = SimOptions.Mode.HEALTHY;
+        case "--rebuilds" -> mode = SimOptions.Mode.REBUILDS;
         case "--demo" -> demo = true;
         case "--fault-ms" -> faultMs = Long.parseLong(args[++i]);
         case "--crash-share" -> crashShare = Double.parseDouble(args[++i]);
         case "--plant" -> {
           String name = args[++i];
-          if (name.equals("FORGET_PROMISE")) {
-            forgetPromise = true;
-          } else if (isNodeFault(name)) {
-            nodeFaults.add(NodeFault.valueOf(name));
-          } else {
-            planted.add(Fault.valueOf(name));
+          if (!Planted.allNames().contains(name)) {
+            out.println("unknown planted bug: " + name + " (known: " + String.join(", ", Planted.allNames()) + ")");
+            return 2;
           }
+          planted = planted.with(name);
         }
         default -> {
           out.println("unknown argument: " + arg);
@@ -82,14 +78,14 @@ public final class Campaign {
     List<SimResult> failures = new ArrayList<>();
     for (long s = first; s < first + seeds; s++) {
       int r = replicas != null ? replicas : (s % 2 == 0 ? 5 : 3);
-      SimOptions options = healthy ? SimOptions.healthy(s, r) : SimOptions.allFaults(s, r);
+      SimOptions options = mode.options(s, r);
       if (faultMs != null) {
         options = options.withFaultNanos(faultMs * SimOptions.MS);
       }
       if (crashShare != null) {
         options = options.withCrashShare(crashShare);
       }
-      options = options.withPlanted(planted, forgetPromise).withNodeFaults(nodeFaults);
+      options = options.withPlanted(planted);
       Simulation simulation = new Simulation(options);
       if (demo) {
         out.println("Simulating " + options.replicas() + " replicas and " + options.clients()
@@ -114,15 +110,6 @@ public final class Campaign {
       out.println(progress(seeds, started, failures.size()));
     }
     return failures.isEmpty() ? 0 : 1;
-  }
-
-  private static boolean isNodeFault(String name) {
-    for (NodeFault fault : NodeFault.values()) {
-      if (fault.name().equals(name)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private static String progress(long done, long startedNanos, int failures) {

@@ -108,14 +108,19 @@ final class ClientOp {
         : Compare.createRevision(k, Compare.Result.EQUAL, 0);
   }
 
+  /** A value as a report shows it: a long one by its start and its length. */
+  static String shown(String value) {
+    return value.length() <= 24 ? value : value.substring(0, 12) + "...(" + value.length() + " chars)";
+  }
+
   @Override
   public String toString() {
     return switch (kind) {
       case GET -> "get(" + key + ")";
       case READ_AT -> "get(" + key + " at revision " + revision + ")";
-      case PUT -> "put(" + key + ", " + value + ")";
+      case PUT -> "put(" + key + ", " + shown(value) + ")";
       case DELETE -> "delete(" + key + ")";
-      case CAS -> "cas(" + key + ", " + (expected == null ? "absent" : expected) + " -> " + value + ")";
+      case CAS -> "cas(" + key + ", " + (expected == null ? "absent" : shown(expected)) + " -> " + shown(value) + ")";
       case COMPACT -> "compact(" + revision + ")";
     } + " by client " + client;
   }

@@ -1,6 +1,8 @@
 package io.synod.sim;
 
 import io.synod.common.Marks;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
@@ -9,9 +11,18 @@ import java.util.function.Consumer;
  * (whose disk may then be found corrupt on restart) or changes the partition: healed, the leader
  * isolated, some replica isolated, a minority cut from the majority, or two halves joined only
  * through a bridge replica. Message loss, duplication and delays are the network's own.
+ *
+ * <p>A crash either happens at once, or is armed to fall inside the replica's storage work: the
+ * power fails right after its next 1 to 8 file operations, in the middle of a storage job or between
+ * the steps of a multi-step file update, sometimes just after a journal commit made a pending
+ * directory change durable. A replica restarted during the fault phase may lose power again within
+ * its first storage work (a crash loop), which is when it writes the slots it catches up on: large
+ * bursts that reach the log in several writes before one sync.
  */
 final class Faults {
   private static final long MS = SimOptions.MS;
+  /** An armed crash falls after 1 to this many file operations. */
+  private static final int OPERATIONS_BEFORE_CRASH_MAX = 8;
 
   private final SimOptions options;
   private final SplittableRandom random;
@@ -39,6 +50,9 @@ final class Faults {
   /** Ends the fault phase: no more crashes or partitions (the network heals separately). */
   void stop() {
     on = false;
+    for (SimNode node : nodes) {
+      node.disarmCrash();
+    }
   }
 
   void tick() {
@@ -47,10 +61,15 @@ final class Faults {
     }
     double dice = random.nextDouble();
     if (dice < options.crashShare()) {
-      SimNode victim = nodes[random.nextInt(nodes.length)];
-      if (victim.up) {
-        boolean corrupt = random.nextDouble() < options.corruptionShare() && noneRebuilding();
-        crash(victim);
+      // A disk is corrupted only while every replica is intact, so a quorum keeps a good copy.
+      boolean corrupt = random.nextDouble() < options.corruptionShare() && noneRebuilding();
+      boolean rebuild = corrupt && options.mode() == SimOptions.Mode.REBUILDS;
+      SimNode victim = rebuild ? rebuildVictim() : nodes[random.nextInt(nodes.length)];
+      if (victim.up && !corrupt && !victim.crashArmed
+          && random.nextDouble() < options.crashInsideStorageShare()) {
+        armCrash(victim);
+      } else if (victim.up) {
+        crash(victim, rebuild);
         if (corrupt && victim.disk.corrupt(random)) {
           victim.corrupt = true;
           say.accept("replica " + victim.id + "'s disk is corrupted while it is down");
@@ -62,7 +81,65 @@ final class Faults {
     scheduler.after(100 * MS + random.nextLong(900 * MS), new SimEvent.FaultTick());
   }
 
+  /**
+   * A replica restarted from a crash of the fault phase: one time in four it loses power again
+   * within its first storage work (after 2 to 12 file operations).
+   */
+  void restarted(SimNode node) {
+    if (on && options.crashInsideStorageShare() > 0 && random.nextInt(4) == 0) {
+      armCrash(node, 2 + random.nextInt(11));
+    }
+  }
+
+  /** The next 1 to 8 file operations of {@code victim}'s storage are its last before a power loss. */
+  private void armCrash(SimNode victim) {
+    armCrash(victim, 1 + random.nextInt(OPERATIONS_BEFORE_CRASH_MAX));
+  }
+
+  private void armCrash(SimNode victim, int operations) {
+    Path journalCommit = null;
+    if (random.nextInt(4) == 0) {
+      List<Path> directories = victim.disk.directories();
+      journalCommit = directories.get(random.nextInt(directories.size()));
+    }
+    victim.crashAfterFileOperations(operations, journalCommit);
+    say.accept("replica " + victim.id + " will lose power after its next " + operations + " file operations"
+        + (journalCommit == null ? "" : ", just after a journal commit of " + journalCommit));
+  }
+
+  /**
+   * An armed crash cut the power in the middle of {@code node}'s storage work: the file system has
+   * crashed already; the process goes down with it.
+   */
+  void powerLost(SimNode node) {
+    List<String> operations = node.disk.operationsBeforePowerLoss();
+    String last = operations.get(operations.size() - 1);
+    say.accept("replica " + node.id + " loses power inside its storage work, after " + operations);
+    Marks.hit("sim.crash-inside-storage-work");
+    if (last.endsWith("acceptor.state.tmp")) {
+      // Written (or synced) to the temp file, not yet renamed: the old promise must still hold.
+      Marks.hit("sim.crash-between-acceptor-temp-write-and-rename");
+    } else if (last.startsWith("move acceptor.state.tmp")) {
+      // Renamed, the directory not yet synced: the rename may be lost.
+      Marks.hit("sim.crash-between-acceptor-rename-and-directory-sync");
+    } else if (last.contains(".snap")) {
+      Marks.hit("sim.crash-inside-snapshot-write");
+    } else if (last.startsWith("write@") && last.endsWith(".wal")) {
+      Marks.hit("sim.crash-between-log-write-and-sync");
+    }
+    crash(node);
+  }
+
   private void crash(SimNode node) {
+    crash(node, false);
+  }
+
+  /**
+   * Crashes {@code node} and restarts it 50 ms to 2 s later, or, with {@code quickRestart}, 5 to 105
+   * ms later: a disk lost in the rebuild mode comes back while Accepts sent before the crash may
+   * still be on the way, so its peers can answer its rebuild before those Accepts reach them.
+   */
+  private void crash(SimNode node, boolean quickRestart) {
     int inFlight = node.storageJobsInFlight();
     say.accept("replica " + node.id + " crashes with " + inFlight + " storage jobs not yet synced ("
         + node.disk.unsyncedCount() + " persist requests written)");
@@ -71,7 +148,10 @@ final class Faults {
     }
     crashes++;
     node.crash();
-    scheduler.after(50 * MS + random.nextLong(2_000 * MS), new SimEvent.Restart(node.id));
+    long downNanos = quickRestart
+        ? 5 * MS + random.nextLong(100 * MS)
+        : 50 * MS + random.nextLong(2_000 * MS);
+    scheduler.after(downNanos, new SimEvent.Restart(node.id));
   }
 
   private void changePartition() {
@@ -108,6 +188,28 @@ final class Faults {
       }
     }
     return true;
+  }
+
+  /**
+   * In the rebuild mode, whose disk to corrupt: half the time the leader, whose acceptances are the
+   * likeliest to be held nowhere else while its Accepts are still on the way; otherwise the replica
+   * wiped least often so far, so that every replica gets its turn.
+   */
+  private SimNode rebuildVictim() {
+    return random.nextBoolean() ? nodes[currentLeaderIndex()] : leastRebuilt();
+  }
+
+  /** The replica wiped least often so far (the first of them from a random start). */
+  private SimNode leastRebuilt() {
+    int start = random.nextInt(nodes.length);
+    SimNode least = nodes[start];
+    for (int i = 1; i < nodes.length; i++) {
+      SimNode node = nodes[(start + i) % nodes.length];
+      if (node.wipes < least.wipes) {
+        least = node;
+      }
+    }
+    return least;
   }
 
   private int currentLeaderIndex() {

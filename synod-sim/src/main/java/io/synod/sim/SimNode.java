@@ -7,18 +7,22 @@ import io.synod.paxos.DurableState;
 import io.synod.paxos.Entry;
 import io.synod.paxos.PersistRequest;
 import io.synod.paxos.Replica;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 /**
  * The host of one simulated replica, in place of the server's runtime ({@code io.synod.node.Node}):
  * it owns the replica's disk, starts the production {@link NodeCore} on what the disk recovered,
  * with a {@link SimMachine} as its state machine, and carries out the core's storage jobs over
  * simulated time, in order, with group commit, as the server's storage thread does. A crash loses
- * the process (core, state machine, requests, storage jobs not yet synced) and keeps the disk.
+ * the process (core, state machine, requests, storage jobs not yet synced) and keeps the disk. A
+ * crash can also be armed to fall inside the storage work ({@link #crashAfterFileOperations}): the
+ * power fails after a chosen number of file operations, in the middle of a job or between its steps.
  */
 final class SimNode {
   private static final long MS = SimOptions.MS;
@@ -31,6 +35,8 @@ final class SimNode {
   private final SplittableRandom random;
   private final Scheduler scheduler;
   private final SafetyOracle oracle;
+  /** Told when an armed crash cuts the power in the middle of this replica's storage work. */
+  private final Consumer<SimNode> powerLost;
 
   NodeCore<KvResult> core;
   SimMachine machine;
@@ -39,6 +45,16 @@ final class SimNode {
   int life;
   /** Planted corruption waits for the next start. */
   boolean corrupt;
+  /** How often this replica started on a wiped disk, to rebuild from its peers. */
+  int wipes;
+  /** Whether a crash is armed to fall inside this life's storage work. */
+  boolean crashArmed;
+  /**
+   * Set at a start whose recovery refused a log that a crash left damaged (an unsynced write reached
+   * the disk only in part while later bytes survived), so the replica wiped its disk and rebuilds:
+   * where the damage was.
+   */
+  String refusedDamage;
   /** Requests handed to this life's core and not yet answered, by request id. */
   final TreeMap<Long, ClientOp> outstanding = new TreeMap<>();
   private long lastRequestId;
@@ -51,13 +67,14 @@ final class SimNode {
   private boolean storageBusy;
 
   SimNode(int id, SimStorage disk, SplittableRandom coreRandom, SplittableRandom random, Scheduler scheduler,
-      SafetyOracle oracle) {
+      SafetyOracle oracle, Consumer<SimNode> powerLost) {
     this.id = id;
     this.disk = disk;
     this.coreRandom = coreRandom;
     this.random = random;
     this.scheduler = scheduler;
     this.oracle = oracle;
+    this.powerLost = powerLost;
   }
 
   /**
@@ -73,9 +90,13 @@ final class SimNode {
     queued.clear();
     written.clear();
     storageBusy = false;
-    DurableState durable = disk.open(corrupt, options.forgetPromiseOnRestart() && life > 1);
+    crashArmed = false;
+    SimStorage.Opened opened = disk.open(corrupt, options.planted().host().contains(HostFault.FORGET_PROMISE) && life > 1);
+    DurableState durable = opened.state();
+    refusedDamage = opened.refusedDamage();
     corrupt = false;
     if (durable.forgotten()) {
+      wipes++;
       oracle.forgot(id - 1);
     }
     for (Entry entry : durable.entries()) {
@@ -86,7 +107,7 @@ final class SimNode {
     oracle.durablyPromised(id - 1, durable.promised());
     long incarnation = disk.startIncarnation(scheduler.now() / 1_000);
     machine = new SimMachine(id, oracle, workload);
-    core = new NodeCore<>(config, machine, durable, incarnation, coreRandom, scheduler.now(), options.nodeFaults());
+    core = new NodeCore<>(config, machine, durable, incarnation, coreRandom, scheduler.now(), options.planted().node());
   }
 
   /** Storage jobs handed over and not yet reported done: what a crash now may lose. */
@@ -94,9 +115,28 @@ final class SimNode {
     return queued.size() + written.size();
   }
 
+  /**
+   * Arms a power loss right after the next {@code operations} file operations of this replica's
+   * storage (see {@link SimStorage#crashAfter}); the crash then happens in the middle of whatever
+   * storage step is running, and {@code powerLost} is told.
+   */
+  void crashAfterFileOperations(int operations, Path journalCommit) {
+    crashArmed = true;
+    disk.crashAfter(operations, journalCommit);
+  }
+
+  /** The faults are over: an armed crash that has not fired yet never will. */
+  void disarmCrash() {
+    if (up && crashArmed) {
+      crashArmed = false;
+      disk.disarm();
+    }
+  }
+
   /** Power loss: the process is gone, and with it every write not yet synced. */
   void crash() {
     up = false;
+    crashArmed = false;
     life++;
     disk.crash();
     outstanding.clear();
@@ -140,27 +180,45 @@ final class SimNode {
     }
   }
 
-  /** The storage thread writes every job queued so far, then syncs them a little later. */
-  void storageWrite() {
-    while (!queued.isEmpty()) {
-      NodeReady.StorageJob job = queued.pollFirst();
-      if (job instanceof NodeReady.Persist p) {
-        disk.write(p.request());
-      } else if (job instanceof NodeReady.StoreSnapshot s) {
-        disk.writeSnapshot(s.handle(), s.data());
+  /**
+   * The storage thread writes every job queued so far, then syncs them a little later. Returns false
+   * if an armed crash cut the power part way (the replica is down then).
+   */
+  boolean storageWrite() {
+    try {
+      while (!queued.isEmpty()) {
+        NodeReady.StorageJob job = queued.peekFirst();
+        if (job instanceof NodeReady.Persist p) {
+          disk.write(p.request());
+        } else if (job instanceof NodeReady.StoreSnapshot s) {
+          disk.writeSnapshot(s.handle(), s.data());
+        }
+        queued.pollFirst();
+        written.add(job);
       }
-      written.add(job);
+    } catch (SimStorage.PowerLoss e) {
+      powerLost.accept(this);
+      return false;
     }
     scheduler.after(50_000 + random.nextLong(2 * MS), new SimEvent.StorageSync(id, life));
+    return true;
   }
 
   /**
    * The sync of the written jobs completes: the oracle sees what became durable, then the core
    * hears of it. One sync covers every request written so far (group commit); chosen hints alone
-   * get none, as the node's storage thread does.
+   * get none, as the node's storage thread does. Returns false if an armed crash cut the power
+   * part way (the replica is down then, and nothing was reported).
    */
-  void storageSync() {
-    for (PersistRequest durable : disk.syncIfNeeded()) {
+  boolean storageSync() {
+    List<PersistRequest> synced;
+    try {
+      synced = disk.syncIfNeeded();
+    } catch (SimStorage.PowerLoss e) {
+      powerLost.accept(this);
+      return false;
+    }
+    for (PersistRequest durable : synced) {
       // One request is atomic: its entries were accepted under the promise it replaces.
       for (Entry entry : durable.entries()) {
         oracle.durablyAccepted(id - 1, entry);
@@ -190,6 +248,7 @@ final class SimNode {
     } else {
       scheduler.after(10_000 + random.nextLong(100_000), new SimEvent.StorageWrite(id, life));
     }
+    return true;
   }
 
   // ---------------------------------------------------------------- observers

@@ -1,13 +1,9 @@
 package io.synod.sim;
 
-import io.synod.node.core.NodeFault;
-import io.synod.paxos.Fault;
-import java.util.EnumSet;
-import java.util.Set;
-
 /**
  * Everything that shapes one simulation run besides the seed's random choices.
  *
+ * @param mode the preset the run started from, named by its replay command
  * @param seed the only source of randomness of the run
  * @param replicas 3 or 5
  * @param faultNanos how long the fault phase lasts (simulated time)
@@ -24,13 +20,20 @@ import java.util.Set;
  * @param corruptionShare the share of crashes after which the replica's disk is found corrupt, so it
  *     restarts with nothing and must rebuild from its peers (only while no other replica is
  *     rebuilding, so a quorum always keeps a good copy)
+ * @param crashInsideStorageShare the share of crashes that fall inside the replica's storage work:
+ *     the power fails after its next 1 to 8 file operations, so a multi-step update (a temp file
+ *     written, synced, renamed and its directory synced; a log roll; a snapshot) is cut part way
+ * @param pageReorderShare the probability that a crash keeps or loses each page of the unsynced
+ *     writes on its own (as a disk that reorders unsynced writes does), so that a damaged record can
+ *     come before records that survived; recovery may then refuse the log and the replica rebuilds,
+ *     so this happens only while every other replica is intact
  * @param snapshotEverySlots each replica snapshots its state machine after this many applied slots
  *     (0: never), which also trims its log and makes lagging replicas install snapshots
- * @param planted bugs switched on in the Paxos core (for the planted-bug tests)
- * @param forgetPromiseOnRestart a planted storage bug: a restarted acceptor forgets its promise
- * @param nodeFaults bugs switched on in the node's logic ({@code NodeCore}, for the planted-bug tests)
+ * @param planted bugs switched on in the Paxos core, the node, the storage or the simulator's host
+ *     (for the planted-bug tests)
  */
 public record SimOptions(
+    Mode mode,
     long seed,
     int replicas,
     long faultNanos,
@@ -43,71 +46,100 @@ public record SimOptions(
     boolean partitions,
     double crashShare,
     double corruptionShare,
+    double crashInsideStorageShare,
+    double pageReorderShare,
     int snapshotEverySlots,
-    Set<Fault> planted,
-    boolean forgetPromiseOnRestart,
-    Set<NodeFault> nodeFaults) {
+    Planted planted) {
 
   public static final long MS = 1_000_000L;
   public static final long SECOND = 1_000 * MS;
 
+  /** The presets a run can start from. */
+  public enum Mode {
+    /** Every fault kind ({@link #allFaults}). */
+    ALL_FAULTS,
+    /** No faults ({@link #healthy}). */
+    HEALTHY,
+    /** Every fault kind, weighted towards disks lost and rebuilt ({@link #rebuilds}). */
+    REBUILDS;
+
+    /** This preset's options for one run. */
+    public SimOptions options(long seed, int replicas) {
+      return switch (this) {
+        case ALL_FAULTS -> allFaults(seed, replicas);
+        case HEALTHY -> healthy(seed, replicas);
+        case REBUILDS -> rebuilds(seed, replicas);
+      };
+    }
+  }
+
   /** Every fault kind on, for {@code replicas} replicas. */
   public static SimOptions allFaults(long seed, int replicas) {
-    return new SimOptions(seed, replicas, 8 * SECOND, 30 * SECOND, 4, 4,
-        0.05, 0.03, 0.03, true, 0.3, 0.2, 40, Set.of(), false, Set.of());
+    return new SimOptions(Mode.ALL_FAULTS, seed, replicas, 8 * SECOND, 30 * SECOND, 4, 4,
+        0.05, 0.03, 0.03, true, 0.3, 0.2, 0.5, 0.5, 40, Planted.NONE);
   }
 
   /** No faults at all: a healthy cluster. */
   public static SimOptions healthy(long seed, int replicas) {
-    return new SimOptions(seed, replicas, 3 * SECOND, 30 * SECOND, 4, 4,
-        0, 0, 0, false, 0, 0, 0, Set.of(), false, Set.of());
+    return new SimOptions(Mode.HEALTHY, seed, replicas, 3 * SECOND, 30 * SECOND, 4, 4,
+        0, 0, 0, false, 0, 0, 0, 0, 0, Planted.NONE);
+  }
+
+  /**
+   * Every fault kind, weighted towards rebuilds: more crashes, most of them (while no replica is
+   * rebuilding) followed by a disk found corrupt, aimed at the leader or at the replica wiped least
+   * often so far, so that several replicas rebuild over one run, one at a time; a replica whose disk
+   * was lost restarts within about 100 ms, and more messages are held back long (one in ten), so
+   * that Accepts sent before it crashed can reach its peers after they answered its rebuild; and the
+   * crashes that reorder pages of unsynced writes, which can make recovery refuse a log, on every
+   * crash that may.
+   */
+  public static SimOptions rebuilds(long seed, int replicas) {
+    return new SimOptions(Mode.REBUILDS, seed, replicas, 10 * SECOND, 30 * SECOND, 4, 4,
+        0.05, 0.03, 0.1, true, 0.5, 0.8, 0.5, 1.0, 40, Planted.NONE);
   }
 
   public SimOptions withSeed(long newSeed) {
-    return new SimOptions(newSeed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
-        longDelay, partitions, crashShare, corruptionShare, snapshotEverySlots, planted, forgetPromiseOnRestart, nodeFaults);
+    return new SimOptions(mode, newSeed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
+        longDelay, partitions, crashShare, corruptionShare, crashInsideStorageShare, pageReorderShare,
+        snapshotEverySlots, planted);
   }
 
-  public SimOptions withPlanted(Set<Fault> faults, boolean forgetPromise) {
-    return new SimOptions(seed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
-        longDelay, partitions, crashShare, corruptionShare, snapshotEverySlots, faults, forgetPromise, nodeFaults);
-  }
-
-  public SimOptions withNodeFaults(Set<NodeFault> faults) {
-    return new SimOptions(seed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
-        longDelay, partitions, crashShare, corruptionShare, snapshotEverySlots, planted, forgetPromiseOnRestart, faults);
+  public SimOptions withPlanted(Planted bugs) {
+    return new SimOptions(mode, seed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
+        longDelay, partitions, crashShare, corruptionShare, crashInsideStorageShare, pageReorderShare,
+        snapshotEverySlots, bugs);
   }
 
   public SimOptions withCrashShare(double share) {
-    return new SimOptions(seed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
-        longDelay, partitions, share, corruptionShare, snapshotEverySlots, planted, forgetPromiseOnRestart, nodeFaults);
+    return new SimOptions(mode, seed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
+        longDelay, partitions, share, corruptionShare, crashInsideStorageShare, pageReorderShare,
+        snapshotEverySlots, planted);
   }
 
   public SimOptions withFaultNanos(long nanos) {
-    return new SimOptions(seed, replicas, nanos, livenessNanos, clients, keys, loss, duplication,
-        longDelay, partitions, crashShare, corruptionShare, snapshotEverySlots, planted, forgetPromiseOnRestart, nodeFaults);
+    return new SimOptions(mode, seed, replicas, nanos, livenessNanos, clients, keys, loss, duplication,
+        longDelay, partitions, crashShare, corruptionShare, crashInsideStorageShare, pageReorderShare,
+        snapshotEverySlots, planted);
   }
 
   /** The command line that replays this run exactly. */
   public String replayCommand() {
     StringBuilder sb = new StringBuilder("bin/synod sim --seed ").append(seed)
         .append(" --replicas ").append(replicas);
-    if (loss == 0 && !partitions && crashShare == 0) {
+    if (mode == Mode.HEALTHY) {
       sb.append(" --healthy");
+    } else if (mode == Mode.REBUILDS) {
+      sb.append(" --rebuilds");
     }
-    for (Fault fault : planted.isEmpty() ? Set.<Fault>of() : EnumSet.copyOf(planted)) {
-      sb.append(" --plant ").append(fault.name());
+    for (String bug : planted.names()) {
+      sb.append(" --plant ").append(bug);
     }
-    if (forgetPromiseOnRestart) {
-      sb.append(" --plant FORGET_PROMISE");
-    }
-    for (NodeFault fault : nodeFaults.isEmpty() ? Set.<NodeFault>of() : EnumSet.copyOf(nodeFaults)) {
-      sb.append(" --plant ").append(fault.name());
-    }
-    if (crashShare != allFaults(seed, replicas).crashShare() && !(loss == 0 && !partitions && crashShare == 0)) {
+    SimOptions preset = mode.options(seed, replicas);
+    if (crashShare != preset.crashShare()) {
       sb.append(" --crash-share ").append(crashShare);
     }
-    if (faultNanos != allFaults(seed, replicas).faultNanos() && !(loss == 0 && !partitions && crashShare == 0)) {
+    if (faultNanos != preset.faultNanos()) {
       sb.append(" --fault-ms ").append(faultNanos / MS);
     }
     return sb.toString();

@@ -7,8 +7,9 @@ package io.synod.sim;
  * @param violation null if every check passed, else what broke
  * @param traceHash a digest of every event processed, in order: equal for equal seeds
  * @param stats a one-line summary (events, slots, operations, faults)
+ * @param replicasRebuilt how many distinct replicas started on a wiped disk, to rebuild from peers
  */
-public record SimResult(SimOptions options, String violation, long traceHash, String stats) {
+public record SimResult(SimOptions options, String violation, long traceHash, String stats, int replicasRebuilt) {
   public boolean ok() {
     return violation == null;
   }

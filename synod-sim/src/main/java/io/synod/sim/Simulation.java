@@ -30,6 +30,8 @@ public final class Simulation {
   private static final long RESEND_INTERVAL_NANOS = 300 * MS;
   /** Few enough that a replica several clients pick at once refuses some (BUSY). */
   private static final int PENDING_REQUESTS_MAX = 3;
+  /** Command bytes per slot: together with the largest client value, below one log record. */
+  private static final int BATCH_BYTES_MAX = 8_192;
 
   private final SimOptions options;
   private final SplittableRandom random;
@@ -50,17 +52,27 @@ public final class Simulation {
     this.options = options;
     this.random = new SplittableRandom(options.seed());
     Configuration configuration = Configuration.ofSize(options.replicas());
-    this.paxosConfig = PaxosConfig.defaults(1, configuration)
+    PaxosConfig defaults = PaxosConfig.defaults(1, configuration)
         .withTimeouts(300 * MS, 50 * MS, 60 * MS)
         .withBatching(8, 16, 1_000)
         .withRetainSlots(20)
-        .withFaults(options.planted());
+        .withFaults(options.planted().paxos());
+    // Slots of at most a few kilobytes of commands (one larger command gets a slot of its own), so
+    // that an entry always fits a log record of the simulated disk (SimStorage's recordBytesMax).
+    this.paxosConfig = new PaxosConfig(defaults.groupId(), configuration, defaults.electionTimeoutNanos(),
+        defaults.heartbeatNanos(), defaults.retransmitNanos(), defaults.inflightSlotsMax(),
+        defaults.batchCommandsMax(), BATCH_BYTES_MAX, defaults.pendingCommandsMax(), defaults.catchUpSlotsMax(),
+        defaults.acceptSlotsMax(), defaults.retainSlots(), defaults.faults());
     this.oracle = new SafetyOracle(options.replicas());
     this.network = new SimNetwork(options, random, scheduler);
     this.nodes = new SimNode[options.replicas()];
     for (int i = 0; i < nodes.length; i++) {
-      SimStorage disk = new SimStorage(i + 1, configuration, random.split());
-      nodes[i] = new SimNode(i + 1, disk, random.split(), random.split(), scheduler, oracle);
+      SimStorage disk = new SimStorage(i + 1, configuration, random.split(), options.planted());
+      SimNode node = new SimNode(i + 1, disk, random.split(), random.split(), scheduler, oracle, this::powerLost);
+      // A crash may leave damage before surviving writes only while every other replica is intact:
+      // recovery may refuse such a log, and the replica then rebuilds from its peers.
+      disk.reorderPagesOnCrash(options.pageReorderShare(), () -> othersIntact(node));
+      nodes[i] = node;
     }
     this.workload = new Workload(options, random, scheduler, oracle, nodes);
     for (SimNode node : nodes) {
@@ -68,6 +80,21 @@ public final class Simulation {
     }
     this.faults = new Faults(options, random, scheduler, network, nodes, this::say);
     this.liveness = new Liveness(options, scheduler, network, faults, workload, nodes, oracle, this::start, this::say);
+  }
+
+  /** An armed crash cut {@code node}'s power in the middle of its storage work. */
+  private void powerLost(SimNode node) {
+    faults.powerLost(node);
+  }
+
+  /** Whether every replica but {@code node} is up with its state intact. */
+  private boolean othersIntact(SimNode node) {
+    for (SimNode other : nodes) {
+      if (other != node && other.rebuilding()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Prints notable events (leader changes, crashes, partitions, phases) as they happen. */
@@ -95,11 +122,17 @@ public final class Simulation {
     } catch (SimViolation | Ensure.InvariantViolation e) {
       violation = e.getMessage() + " (at " + scheduler.now() / MS + " ms)";
     }
+    int wipes = 0;
+    int replicasWiped = 0;
+    for (SimNode node : nodes) {
+      wipes += node.wipes;
+      replicasWiped += node.wipes > 0 ? 1 : 0;
+    }
     String stats = String.format(java.util.Locale.ROOT,
-        "seed=%d replicas=%d simMs=%d events=%d chosenSlots=%d %s crashes=%d partitions=%d",
+        "seed=%d replicas=%d simMs=%d events=%d chosenSlots=%d %s crashes=%d partitions=%d rebuilds=%d(%d replicas)",
         options.seed(), options.replicas(), scheduler.now() / MS, scheduler.events(), oracle.chosenSlots(),
-        workload.stats(), faults.crashes(), faults.partitionChanges());
-    return new SimResult(options, violation, scheduler.traceHash(), stats);
+        workload.stats(), faults.crashes(), faults.partitionChanges(), wipes, replicasWiped);
+    return new SimResult(options, violation, scheduler.traceHash(), stats, replicasWiped);
   }
 
   /** Handles one event; true when the run is complete. */
@@ -120,8 +153,7 @@ public final class Simulation {
       }
     } else if (event instanceof SimEvent.StorageSync s) {
       SimNode node = alive(s.node(), s.incarnation());
-      if (node != null) {
-        node.storageSync();
+      if (node != null && node.storageSync()) {
         pump(node);
       }
     } else if (event instanceof SimEvent.ClientWake w) {
@@ -134,6 +166,7 @@ public final class Simulation {
       SimNode node = nodes[r.node() - 1];
       if (!node.up) {
         start(node);
+        faults.restarted(node);
       }
     } else if (event instanceof SimEvent.LivenessStart) {
       liveness.start();
@@ -161,7 +194,10 @@ public final class Simulation {
     boolean restart = node.life > 0;
     node.start(coreConfig(node.id), options, workload);
     if (restart) {
-      say(node.replica().rebuilding()
+      say(node.refusedDamage != null
+          ? "replica " + node.id + "'s recovery refuses its log, which a crash left damaged (" + node.refusedDamage
+              + ") before writes that survived; it wipes its disk and rebuilds from its peers"
+          : node.replica().rebuilding()
           ? "replica " + node.id + " finds its disk corrupt, wipes it and rebuilds from its peers"
           : "replica " + node.id + " restarts from its disk: snapshot at slot " + node.replica().snapshot().slot()
               + ", promised " + node.replica().promised());
@@ -182,6 +218,9 @@ public final class Simulation {
         return;
       }
       for (NodeMessage message : ready.messages()) {
+        if (message instanceof NodeMessage.Paxos paxos) {
+          oracle.sent(paxos.message());
+        }
         network.send(message);
       }
       for (NodeReady.StorageJob job : ready.storage()) {

@@ -144,9 +144,24 @@ final class Workload {
     }
   }
 
+  /**
+   * The value client {@code client} writes in its operation {@code seq}: unique, so the history can
+   * tell writes apart, and one time in four a few kilobytes long, so that a burst of writes reaches
+   * a replica's log in several file writes before one sync, which a crash can then lose or tear
+   * apart. It depends on the client and the sequence number alone, so a compare-and-set can name
+   * another client's value.
+   */
+  static String valueOf(int client, long seq) {
+    String value = "v" + client + "." + seq;
+    if ((seq * 31 + client) % 4 != 0) {
+      return value;
+    }
+    return value + "." + "x".repeat(1_500 + (int) ((seq * 7_919 + client * 104_729L) % 5_500));
+  }
+
   private ClientOp nextOp(Client client) {
     String key = "k" + random.nextInt(options.keys());
-    String value = "v" + client.id + "." + client.opSeq;
+    String value = valueOf(client.id, client.opSeq);
     double dice = random.nextDouble();
     if (dice < 0.04 && client.seenRevision > 1) {
       long revision = Math.max(1, client.seenRevision - random.nextLong(16));
@@ -163,7 +178,7 @@ final class Workload {
     }
     Client someone = clients[random.nextInt(clients.length)];
     String expected = random.nextInt(4) == 0 || someone.opSeq <= 1
-        ? null : "v" + someone.id + "." + (1 + random.nextLong(someone.opSeq));
+        ? null : valueOf(someone.id, 1 + random.nextLong(someone.opSeq));
     return new ClientOp(client.id, ClientOp.Kind.CAS, key, value, expected, random.nextBoolean(), 0);
   }
 

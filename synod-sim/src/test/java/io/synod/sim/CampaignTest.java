@@ -28,6 +28,12 @@ class CampaignTest {
   }
 
   @Test
+  void rebuildModeReplaysWithItsFlag() {
+    String out = run(0, "--seed", "4", "--replicas", "3", "--rebuilds");
+    assertThat(out).startsWith("ok").contains("replay: bin/synod sim --seed 4 --replicas 3 --rebuilds");
+  }
+
+  @Test
   void plantedBugMakesTheCampaignFailWithReplayCommand() {
     String out = run(1, "--seeds", "6", "--plant", "QUORUM_TOO_SMALL");
     assertThat(out).contains("VIOLATION").contains("--plant QUORUM_TOO_SMALL");
@@ -37,6 +43,17 @@ class CampaignTest {
   void plantedNodeBugIsReplayedWithItsFlag() {
     String out = run(1, "--seed", "1", "--replicas", "3", "--plant", "APPLY_DUPLICATES");
     assertThat(out).contains("VIOLATION").contains("replay: bin/synod sim --seed 1 --replicas 3 --plant APPLY_DUPLICATES");
+  }
+
+  @Test
+  void plantedStorageBugIsReplayedWithItsFlag() {
+    String out = run(1, "--seed", "1", "--replicas", "3", "--plant", "NON_ATOMIC_ACCEPTOR_STATE");
+    assertThat(out).contains("VIOLATION").contains("--plant NON_ATOMIC_ACCEPTOR_STATE");
+  }
+
+  @Test
+  void unknownPlantedBugIsRejected() {
+    assertThat(run(2, "--plant", "NO_SUCH_BUG")).contains("unknown planted bug: NO_SUCH_BUG").contains("COUNT_STALE_ACCEPTED");
   }
 
   @Test

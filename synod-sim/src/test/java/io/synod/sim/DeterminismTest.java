@@ -17,6 +17,14 @@ class DeterminismTest {
   }
 
   @Test
+  void sameSeedGivesTheSameTraceInRebuildMode() {
+    SimResult first = Simulation.run(SimOptions.rebuilds(11, 5));
+    SimResult second = Simulation.run(SimOptions.rebuilds(11, 5));
+    assertThat(second.traceHash()).isEqualTo(first.traceHash());
+    assertThat(second.stats()).isEqualTo(first.stats());
+  }
+
+  @Test
   void differentSeedsGiveDifferentTraces() {
     SimResult a = Simulation.run(SimOptions.allFaults(7, 3));
     SimResult b = Simulation.run(SimOptions.allFaults(8, 3));
@@ -28,5 +36,6 @@ class DeterminismTest {
     SimOptions options = SimOptions.allFaults(123, 5);
     assertThat(options.replayCommand()).isEqualTo("bin/synod sim --seed 123 --replicas 5");
     assertThat(SimOptions.healthy(9, 3).replayCommand()).isEqualTo("bin/synod sim --seed 9 --replicas 3 --healthy");
+    assertThat(SimOptions.rebuilds(4, 3).replayCommand()).isEqualTo("bin/synod sim --seed 4 --replicas 3 --rebuilds");
   }
 }

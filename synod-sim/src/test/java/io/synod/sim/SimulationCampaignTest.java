@@ -54,6 +54,16 @@ class SimulationCampaignTest {
         "sim.read-at-revision-compacted", "sim.compaction-done", "sim.compaction-refused")) {
       assertThat(Marks.count(mark)).as("coverage mark %s", mark).isPositive();
     }
+    // The disk's hostile paths: power lost between the steps of the acceptor state's atomic
+    // replacement, inside a snapshot write and between a log write and its sync; pages of unsynced
+    // writes kept out of order, which recovery cut as unsynced or refused, the replica then rebuilding.
+    for (String mark : List.of(
+        "sim.crash-inside-storage-work", "sim.crash-between-acceptor-temp-write-and-rename",
+        "sim.crash-between-acceptor-rename-and-directory-sync", "sim.crash-inside-snapshot-write",
+        "sim.crash-between-log-write-and-sync", "sim.crash-left-damage-before-surviving-writes",
+        "sim.torn-write-refused-replica-rebuilt", "wal.unsynced-gap-discarded", "wal.torn-tail.torn_record")) {
+      assertThat(Marks.count(mark)).as("coverage mark %s", mark).isPositive();
+    }
   }
 
   /**

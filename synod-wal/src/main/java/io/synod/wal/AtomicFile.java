@@ -29,12 +29,8 @@ public final class AtomicFile {
 
   /** Replaces {@code path}'s content with {@code content}; durable when this returns. */
   public static void write(FileSystem fs, Path path, byte[] content) throws IOException {
-    Ensure.notNull(content, "content");
     Path dir = Ensure.notNull(path.toAbsolutePath().getParent(), "the directory of path");
-    Ensure.argument(content.length <= Integer.MAX_VALUE - HEADER_BYTES, "content too large for one file");
-    ByteBuffer bytes = ByteBuffer.allocate(HEADER_BYTES + content.length);
-    bytes.putInt(MAGIC).putInt(content.length).putInt(crcOf(content.length, content)).put(content).flip();
-    Ensure.that(bytes.remaining() == HEADER_BYTES + content.length, "header and content are encoded");
+    ByteBuffer bytes = ByteBuffer.wrap(frame(content));
     Path temp = path.resolveSibling(path.getFileName() + TEMP_SUFFIX);
     try (FileHandle handle = fs.open(temp, true)) {
       // A temp file left by a crash during an earlier write may be longer than this content.
@@ -48,6 +44,19 @@ public final class AtomicFile {
     }
     fs.atomicMove(temp, path);
     fs.syncDirectory(dir);
+  }
+
+  /**
+   * The bytes {@link #write} stores for {@code content}: header, checksum and content, as
+   * {@link #read} expects them. For tests that put such a file on disk by other means.
+   */
+  public static byte[] frame(byte[] content) {
+    Ensure.notNull(content, "content");
+    Ensure.argument(content.length <= Integer.MAX_VALUE - HEADER_BYTES, "content too large for one file");
+    ByteBuffer bytes = ByteBuffer.allocate(HEADER_BYTES + content.length);
+    bytes.putInt(MAGIC).putInt(content.length).putInt(crcOf(content.length, content)).put(content);
+    Ensure.that(!bytes.hasRemaining(), "header and content fill the frame");
+    return bytes.array();
   }
 
   /** The content of {@code path}, empty if there is no such file; see {@link #read(FileSystem, Path, int)}. */

@@ -48,9 +48,50 @@ class SegmentedLogCrashTest {
     assertThat(Marks.count(SegmentedLog.MARK_ROLL_FROM_SPARE)).isGreaterThan(sparesBefore);
   }
 
+  /**
+   * A disk that reorders unsynced writes page by page can lose or tear a page of one write and keep
+   * later pages of it or of a later write: a damaged record (or zeros), zeros to a page boundary,
+   * then the rest of a record and valid records. Recovery cannot tell a damaged record followed by
+   * zeros from a damaged synced record (whose payload may hold zeros up to a page boundary), so it
+   * either cuts the log there, where the damage starts between records, or refuses it as corrupt; a
+   * refusal must name the file and an offset past its synced bytes and before the end of a write
+   * that reached the disk only in part. Everything synced survives every crash it does not refuse.
+   */
+  @Test
+  void pagesOfUnsyncedWritesKeptOutOfOrderAreCutOrRefusedWhereTheDamageIs() throws IOException {
+    long gapsBefore = Marks.count("wal.unsynced-gap-discarded");
+    int refused = 0;
+    for (int seed = 0; seed < SEEDS; seed++) {
+      try {
+        runSeed(seed, true);
+      } catch (WalCorruptionException e) {
+        refused++;
+      } catch (AssertionError | IOException | RuntimeException e) {
+        throw new AssertionError("seed " + seed + " failed (rerun with that seed): " + e, e);
+      }
+    }
+    assertThat(refused).as("crashes whose damage recovery refused").isPositive();
+    assertThat(refused).as("most crashes recover").isLessThan(SEEDS / 2);
+    assertThat(Marks.count("wal.unsynced-gap-discarded")).isGreaterThan(gapsBefore);
+  }
+
   private static SimFileSystem runSeed(long seed) throws IOException {
+    return runSeed(seed, false);
+  }
+
+  /**
+   * One seed of random appends and crashes; with {@code reorderPages} a crash keeps or loses each
+   * page of the unsynced writes on its own (a kept one torn one time in four), and a log recovery
+   * refuses ends the seed with its {@link WalCorruptionException} once the refusal is checked
+   * against the damage the crash did. Those seeds append larger records (half of them up to the
+   * largest size) and sync less often, so that writes span pages of new records.
+   */
+  private static SimFileSystem runSeed(long seed, boolean reorderPages) throws IOException {
     SplittableRandom random = new SplittableRandom(seed);
     SimFileSystem fs = new SimFileSystem(random.split());
+    if (reorderPages) {
+      fs.reorderUnsyncedWrites(4096, 0.25);
+    }
     // Segments of less than a page, of one, and of several (so that writes start at many page
     // boundaries and a lost write can be followed by a kept one rewriting its last page).
     int[] sizes = {1024, 4096, 3 * 4096 + 500, 4 * 4096};
@@ -62,16 +103,18 @@ class SegmentedLogCrashTest {
     for (int round = 0; round < 6; round++) {
       int steps = random.nextInt(1, 80);
       for (int step = 0; step < steps; step++) {
-        int choice = random.nextInt(21);
+        // Appends weigh 15, syncs 4 (1 when pages are reordered), trims and spares 1 each.
+        int syncWeight = reorderPages ? 1 : 4;
+        int choice = random.nextInt(17 + syncWeight);
         if (choice < 15) {
-          byte[] payload = randomPayload(random, config);
+          byte[] payload = randomPayload(random, config, reorderPages ? 2 : 10);
           long index = log.append(random.nextInt(256), payload);
           assertThat(index).isEqualTo(model.size() + 1);
           model.add(payload);
-        } else if (choice < 19) {
+        } else if (choice < 15 + syncWeight) {
           log.sync();
           synced = log.lastIndex();
-        } else if (choice < 20) {
+        } else if (choice < 16 + syncWeight) {
           log.trimBefore(random.nextLong(log.firstIndex(), log.lastIndex() + 2));
         } else {
           // What the preallocator thread of GroupCommitLog does; the next roll takes the spare.
@@ -84,7 +127,13 @@ class SegmentedLogCrashTest {
         fs.syncDirectory(DIR);
       }
       fs.crash();
-      SegmentedLog.Recovered recovered = SegmentedLog.open(fs, DIR, config);
+      SegmentedLog.Recovered recovered;
+      try {
+        recovered = SegmentedLog.open(fs, DIR, config);
+      } catch (WalCorruptionException e) {
+        assertRefusalLiesInATornWrite(fs, e);
+        throw e;
+      }
       log = recovered.log();
       assertThat(log.lastIndex()).as("records up to the last sync survive").isGreaterThanOrEqualTo(synced);
       assertThat(log.lastIndex()).as("no record appears that was never appended").isLessThanOrEqualTo(model.size());
@@ -115,8 +164,22 @@ class SegmentedLogCrashTest {
     return fs;
   }
 
-  private static byte[] randomPayload(SplittableRandom random, WalConfig config) {
-    int shape = random.nextInt(10);
+  /**
+   * A refused log names an offset among the unsynced writes of a crash that let one of them reach the
+   * disk only in part, at or before that write's end.
+   */
+  private static void assertRefusalLiesInATornWrite(SimFileSystem fs, WalCorruptionException e) {
+    boolean explained = false;
+    for (SimFileSystem.Damage damage : fs.lastCrashDamage()) {
+      explained |= damage.explains(e.file(), e.offset());
+    }
+    assertThat(explained).as("refusal %s explained by the crash's damage %s", e.getMessage(), fs.lastCrashDamage())
+        .isTrue();
+  }
+
+  /** A payload up to the largest size one time in {@code largeOneIn}, else small. */
+  private static byte[] randomPayload(SplittableRandom random, WalConfig config, int largeOneIn) {
+    int shape = random.nextInt(largeOneIn);
     int length = shape == 0 ? random.nextInt(config.recordBytesMax() + 1) : random.nextInt(64);
     byte[] payload = new byte[length];
     // Zero-filled payloads too: recovery must not mistake a record of zeros for a preallocated tail.

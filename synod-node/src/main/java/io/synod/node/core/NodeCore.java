@@ -144,7 +144,7 @@ public final class NodeCore<R> {
     Ensure.argument(machine.appliedSlot() <= snapshotSlot,
         "the state machine (at slot " + machine.appliedSlot() + ") is ahead of the snapshot at slot " + snapshotSlot);
     if (snapshotSlot > machine.appliedSlot()) {
-      machine.restore(snapshotSlot, NodeSnapshot.restore(state.snapshotData(), applied));
+      machine.restore(snapshotSlot, NodeSnapshot.restore(state.snapshotData(), restoredTable()));
     }
     Ensure.that(machine.appliedSlot() == snapshotSlot, "the state machine starts at the snapshot");
     this.lastSnapshotSlot = snapshotSlot;
@@ -386,10 +386,18 @@ public final class NodeCore<R> {
   private void install(Ready.SnapshotInstall install) {
     long slot = install.handle().slot();
     Ensure.that(slot > machine.appliedSlot(), "an installed snapshot moves the state forward");
-    machine.restore(slot, NodeSnapshot.restore(install.data(), applied));
+    machine.restore(slot, NodeSnapshot.restore(install.data(), restoredTable()));
     Ensure.that(machine.appliedSlot() == slot, "the state machine is at the installed slot");
     lastSnapshotSlot = slot;
     storage.add(new NodeReady.StoreSnapshot(install.handle(), install.data(), false));
+  }
+
+  /**
+   * The table a snapshot's applied commands are restored into: this node's own, or, with the planted
+   * {@link NodeFault#APPLIED_TABLE_NOT_RESTORED} (simulator tests only), a throwaway one.
+   */
+  private AppliedCommands restoredTable() {
+    return faults.contains(NodeFault.APPLIED_TABLE_NOT_RESTORED) ? new AppliedCommands() : applied;
   }
 
   private void apply(Entry entry) {

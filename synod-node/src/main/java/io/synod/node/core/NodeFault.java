@@ -23,5 +23,11 @@ public enum NodeFault {
    * Completes another waiting request (the oldest one) with the result of the command that was
    * applied, and leaves the command's own request waiting: a client gets someone else's answer.
    */
-  REPLY_TO_OTHER_REQUEST
+  REPLY_TO_OTHER_REQUEST,
+  /**
+   * Restores the state machine from a snapshot (at a restart, or installed from a peer) but not the
+   * applied-commands table, which stays as it was (empty after a restart): a command applied before
+   * the snapshot and proposed again after it is applied a second time on this replica.
+   */
+  APPLIED_TABLE_NOT_RESTORED
 }

@@ -41,6 +41,11 @@ public final class CrashPointFileSystem extends ForwardingFileSystem {
     trace.clear();
   }
 
+  /** Stops tracing: no crash happens unless {@link #arm} is called again. */
+  public synchronized void disarm() {
+    armed = false;
+  }
+
   /** Tells {@code onOp} of every traced operation, on the thread that made it, before any crash. */
   public synchronized void listen(Consumer<String> onOp) {
     listener = onOp;
@@ -49,6 +54,14 @@ public final class CrashPointFileSystem extends ForwardingFileSystem {
   /** The operations traced since {@link #arm}, as "op file" strings; the crashed one is last. */
   public synchronized List<String> trace() {
     return List.copyOf(trace);
+  }
+
+  /**
+   * Traced operations left before the crash, counting the one in progress while a listener hears of
+   * it: 1 in the listener means the power fails right after this operation.
+   */
+  public synchronized int operationsLeft() {
+    return opsLeft;
   }
 
   public synchronized boolean crashed() {

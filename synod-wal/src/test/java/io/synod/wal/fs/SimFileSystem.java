@@ -19,8 +19,10 @@ import java.util.random.RandomGenerator;
  * made since. Each directory keeps its durable entries (as of its last {@link #syncDirectory}) and
  * its current ones. {@link #crash()} is a power loss: directories fall back to their durable
  * entries, and every file to its durable content plus a random subset of its unsynced writes, the
- * last of which may be torn. Directories themselves are created durably at once, a simplification
- * the write-ahead log does not depend on.
+ * last of which may be torn; with {@link #reorderUnsyncedWrites} the pages of unsynced writes reach
+ * the disk independently, so bytes can be missing before bytes that survived, and
+ * {@link #lastCrashDamage} then says where. Directories themselves are created durably at once, a
+ * simplification the write-ahead log does not depend on.
  *
  * <p>Every random choice comes from the injected {@link RandomGenerator} and every iteration is in
  * name or creation order, so one seed replays exactly. All methods are synchronized: a
@@ -36,6 +38,13 @@ public final class SimFileSystem implements FileSystem {
   private long nextInodeId = 1;
   /** Incremented by every crash; handles opened under an older generation are dead. */
   private long generation;
+
+  /** Pages a crash keeps or loses independently; 0: whole writes, in order. */
+  private int reorderPageBytes;
+  /** With reordering, the probability that a page that reaches the disk is torn. */
+  private double tornPageShare;
+  /** What the latest crash left missing before data that survived. */
+  private List<Damage> lastDamage = List.of();
 
   private long crashes;
   private long writesLost;
@@ -148,26 +157,68 @@ public final class SimFileSystem implements FileSystem {
   }
 
   /**
+   * An unsynced write a crash let reach the disk only in part while bytes written after it survived:
+   * of the write's bytes {@code [start, end)} the first missing one is at {@code firstMissing}, so the
+   * file holds a damaged stretch followed by data that survived. The file's unsynced writes began at
+   * {@code unsyncedFrom}: every byte before it was durable, and only bytes from there on can be
+   * missing or stale, including those of earlier writes the crash lost whole.
+   */
+  public record Damage(Path file, long unsyncedFrom, long start, long firstMissing, long end) {
+    /** Whether damage that recovery reports at {@code offset} of {@code path} can be this crash's. */
+    public boolean explains(Path path, long offset) {
+      return file.equals(path.toAbsolutePath().normalize()) && offset >= unsyncedFrom && offset < end;
+    }
+  }
+
+  /**
+   * From now on a crash reorders unsynced writes at page granularity: each {@code pageBytes} page of
+   * every unsynced write reaches the disk or not independently of the others, as a disk writes the
+   * pages of a large write (and separate writes) in any order, and a page that does is torn, keeping
+   * a prefix, with probability {@code tornShare}. {@code pageBytes} 0, the default, keeps the simpler
+   * model: whole writes kept or lost, only the last one torn.
+   */
+  public synchronized void reorderUnsyncedWrites(int pageBytes, double tornShare) {
+    Ensure.argument(pageBytes >= 0, "pageBytes must not be negative");
+    Ensure.argument(tornShare >= 0 && tornShare <= 1, "tornShare must be a probability");
+    reorderPageBytes = pageBytes;
+    tornPageShare = tornShare;
+  }
+
+  /** Where the latest crash tore writes that later surviving writes followed (see {@link Damage}). */
+  public synchronized List<Damage> lastCrashDamage() {
+    return lastDamage;
+  }
+
+  /**
    * A power loss. Directory changes not yet synced are lost; each file keeps its durable content
-   * plus a random subset of its unsynced writes (the last may be torn). Every open handle becomes
-   * invalid: its operations throw {@link IOException}.
+   * plus a random subset of its unsynced writes (the last may be torn; with
+   * {@link #reorderUnsyncedWrites}, a random subset of their pages, any of them torn). Every open handle becomes invalid: its operations throw
+   * {@link IOException}.
    */
   public synchronized void crash() {
     generation++;
     crashes++;
     TreeMap<Long, SimInode> survivors = new TreeMap<>();
-    for (SimDirectory directory : directories.values()) {
+    TreeMap<Long, Path> pathOf = new TreeMap<>();
+    for (Map.Entry<Path, SimDirectory> entry : directories.entrySet()) {
+      SimDirectory directory = entry.getValue();
       directoryChangesLost += directory.changesSinceSync();
       directory.current = new TreeMap<>(directory.durable);
-      for (SimInode inode : directory.current.values()) {
-        survivors.put(inode.id, inode);
+      for (Map.Entry<String, SimInode> file : directory.current.entrySet()) {
+        survivors.put(file.getValue().id, file.getValue());
+        pathOf.putIfAbsent(file.getValue().id, entry.getKey().resolve(file.getKey()));
       }
     }
+    List<Damage> damage = new ArrayList<>();
     for (SimInode inode : survivors.values()) {
-      SimInode.CrashOutcome outcome = inode.crash(random);
+      SimInode.CrashOutcome outcome = inode.crash(random, reorderPageBytes, tornPageShare);
       writesLost += outcome.writesLost();
       writesTorn += outcome.writesTorn();
+      for (long[] range : outcome.damaged()) {
+        damage.add(new Damage(pathOf.get(inode.id), range[0], range[1], range[2], range[3]));
+      }
     }
+    lastDamage = List.copyOf(damage);
   }
 
   /** Disk corruption: flips bit {@code bit} (0 = least significant) of the byte at {@code offset}. */

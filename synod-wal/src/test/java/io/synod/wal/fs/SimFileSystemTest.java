@@ -112,6 +112,62 @@ class SimFileSystemTest {
   }
 
   @Test
+  void withReorderedPagesACrashCanKeepLaterBytesOfAWriteAndReportsTheDamageBeforeThem() throws IOException {
+    int sawDamage = 0;
+    for (int seed = 0; seed < 200; seed++) {
+      SimFileSystem fs = new SimFileSystem(new SplittableRandom(seed));
+      fs.reorderUnsyncedWrites(10, 0.25);
+      fs.createDirectories(DIR);
+      Path file = DIR.resolve("f");
+      try (FileHandle h = fs.open(file, true)) {
+        h.write(ByteBuffer.wrap(new byte[40]), 0);
+        h.sync();
+        // Two writes of two 10-byte pages each.
+        for (int i = 0; i < 2; i++) {
+          byte[] chunk = new byte[20];
+          java.util.Arrays.fill(chunk, (byte) (i + 1));
+          h.write(ByteBuffer.wrap(chunk), i * 20);
+        }
+      }
+      fs.syncDirectory(DIR);
+      fs.crash();
+      byte[] after = bytes(fs, file);
+      assertThat(after).hasSize(40);
+      // Every page holds a prefix of its write's bytes and zeros after it.
+      for (int page = 0; page < 4; page++) {
+        int kept = 0;
+        while (kept < 10 && after[page * 10 + kept] == page / 2 + 1) {
+          kept++;
+        }
+        for (int j = kept; j < 10; j++) {
+          assertThat(after[page * 10 + j]).as("seed %d page %d byte %d", seed, page, j).isZero();
+        }
+      }
+      // The first write reached the disk in part while something after its first missing byte did:
+      // that is the damage reported.
+      int firstMissing = -1;
+      boolean firstWriteReached = after[0] == 1 || after[10] == 1;
+      for (int b = 0; b < 20 && firstMissing < 0; b++) {
+        firstMissing = after[b] == 1 ? -1 : b;
+      }
+      boolean laterSurvived = false;
+      for (int b = firstMissing + 1; firstMissing >= 0 && b < 40; b++) {
+        laterSurvived |= after[b] != 0;
+      }
+      boolean expectDamage = firstWriteReached && firstMissing >= 0 && laterSurvived;
+      if (expectDamage) {
+        sawDamage++;
+        assertThat(fs.lastCrashDamage()).as("seed %d", seed)
+            .contains(new SimFileSystem.Damage(file, 0, 0, firstMissing, 20));
+      } else {
+        assertThat(fs.lastCrashDamage()).as("seed %d", seed)
+            .noneMatch(d -> d.start() == 0);
+      }
+    }
+    assertThat(sawDamage).isPositive();
+  }
+
+  @Test
   void handlesDieInACrash() throws IOException {
     SimFileSystem fs = new SimFileSystem(new SplittableRandom(4));
     fs.createDirectories(DIR);
