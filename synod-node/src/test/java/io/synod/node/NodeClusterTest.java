@@ -72,8 +72,9 @@ class NodeClusterTest {
 
   /** Submits through the next live node; every command must succeed, the first time. */
   private int submit(String command) throws Exception {
-    for (int attempt = 0; attempt < N; attempt++) {
-      int id = 1 + (lastVia + attempt) % N;
+    // Not a retry: the first live node after the last one used takes the command, once.
+    for (int step = 1; step <= N; step++) {
+      int id = 1 + (lastVia + step - 1) % N;
       if (up[id]) {
         lastVia = id;
         return submitVia(id, command);

@@ -1,5 +1,7 @@
 package io.synod.sim;
 
+import java.nio.ByteBuffer;
+
 /**
  * The identity of a logged client command, read from the header {@code NodeCore} puts in front of
  * every command it logs (its {@code CommandId}, which is not public): a version byte (1), the origin
@@ -37,19 +39,11 @@ record SimCommandId(int origin, long incarnation, long requestId) {
   }
 
   private static int getInt(byte[] b, int at) {
-    int v = 0;
-    for (int i = 0; i < 4; i++) {
-      v = (v << 8) | (b[at + i] & 0xff);
-    }
-    return v;
+    return ByteBuffer.wrap(b).getInt(at);
   }
 
   private static long getLong(byte[] b, int at) {
-    long v = 0;
-    for (int i = 0; i < 8; i++) {
-      v = (v << 8) | (b[at + i] & 0xff);
-    }
-    return v;
+    return ByteBuffer.wrap(b).getLong(at);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.synod.node.core;
 
 import io.synod.common.Ensure;
+import java.nio.ByteBuffer;
 
 /**
  * The header every logged client command carries, ahead of the state machine's bytes: which node the
@@ -53,32 +54,18 @@ record CommandId(int origin, long incarnation, long requestId, long floor) {
   }
 
   private static void putInt(byte[] b, int at, int v) {
-    for (int i = 3; i >= 0; i--) {
-      b[at + i] = (byte) v;
-      v >>>= 8;
-    }
+    ByteBuffer.wrap(b).putInt(at, v);
   }
 
   private static void putLong(byte[] b, int at, long v) {
-    for (int i = 7; i >= 0; i--) {
-      b[at + i] = (byte) v;
-      v >>>= 8;
-    }
+    ByteBuffer.wrap(b).putLong(at, v);
   }
 
   private static int getInt(byte[] b, int at) {
-    int v = 0;
-    for (int i = 0; i < 4; i++) {
-      v = (v << 8) | (b[at + i] & 0xff);
-    }
-    return v;
+    return ByteBuffer.wrap(b).getInt(at);
   }
 
   private static long getLong(byte[] b, int at) {
-    long v = 0;
-    for (int i = 0; i < 8; i++) {
-      v = (v << 8) | (b[at + i] & 0xff);
-    }
-    return v;
+    return ByteBuffer.wrap(b).getLong(at);
   }
 }
