@@ -4,6 +4,7 @@
 #   bench/compare.sh [RESULTS.jsonl] [--seconds S] [--warmup-seconds S] [--ramp-seconds S]
 #                    [--clients 1,16,128] [--workloads put,get-linearizable,get-serializable,mix]
 #                    [--systems synod,etcd,zookeeper] [--no-build] [--jfr DIR] [--logs DIR] [--keep-data]
+#                    [--repeat N] [--synod-defaults]
 #
 # For each system in turn: start 3 members with data under a temporary directory, wait (bounded)
 # until a put and a linearizable get succeed through every member, run
@@ -20,6 +21,10 @@
 #   ZooKeeper: 3.9.5 from synod-bench's class path (org.apache.zookeeper:zookeeper + metrics-core +
 #              snappy-java), client ports 12181-12183, quorum 12888-12890, election 13888-13890.
 #   --logs DIR: copy every member's log there before the temporary directory goes.
+#   --repeat N: measure every point N times back to back (one line each, "round" 1..N), e.g. a
+#              10-minute sustained run reported per minute: --seconds 60 --repeat 10.
+#   --synod-defaults: start Synod exactly as `bin/synod up` does by default (its own compaction
+#              retention instead of the 10,000 revisions above).
 #   --jfr DIR: also record each Synod member with JFR (settings=profile) while the load runs, into
 #              DIR/synod-member-N.jfr. It costs the members some CPU: use it for a profile, not for
 #              the figures.
@@ -42,6 +47,8 @@ build=1
 jfr_dir=""
 keep=0
 logs_dir=""
+repeat=1
+synod_defaults=0
 args_text="$*"
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -55,6 +62,8 @@ while [[ $# -gt 0 ]]; do
     --jfr) jfr_dir="$2"; shift 2 ;;
     --keep-data) keep=1; shift ;;
     --logs) logs_dir="$2"; shift 2 ;;
+    --repeat) repeat="$2"; shift 2 ;;
+    --synod-defaults) synod_defaults=1; shift ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
     -*) echo "compare: unknown option $1" >&2; exit 2 ;;
     *) results="$1"; shift ;;
@@ -180,7 +189,7 @@ fi
 n_clients=$(tr ',' '\n' <<<"$clients" | grep -c .)
 n_workloads=$(tr ',' '\n' <<<"$workloads" | grep -c .)
 # Writing the keys (bounded by 300 s inside), warm-up, every point with its ramp and drain, margin.
-run_bound=$((300 + warmup + n_clients * n_workloads * (ramp + seconds + 8) + 60))
+run_bound=$((300 + warmup + n_clients * n_workloads * repeat * (ramp + seconds + 8) + 60))
 
 etcd_version="$(etcd --version 2>/dev/null | head -1 | awk '{print $3}' || true)"
 zk_jar="$(tr ':' '\n' <"$cp_file" | grep '/zookeeper-[0-9][^/]*\.jar$' | head -1)"
@@ -218,7 +227,8 @@ measure() {
   run_waited timeout -k 10 "$run_bound" java $JAVA_CLIENT_OPTS -cp "$bench_cp" io.synod.bench.load.LoadGenerator \
     --system "$system" --endpoints "$endpoints" --workloads "$workloads" --clients "$clients" \
     --seconds "$seconds" --warmup-seconds "$warmup" --ramp-seconds "$ramp" \
-    --server-pids "$server_pids" --clock-ticks "$(getconf CLK_TCK)" "$@" >>"$results" || status=$?
+    --server-pids "$server_pids" --clock-ticks "$(getconf CLK_TCK)" --repeat "$repeat" "$@" >>"$results" \
+    || status=$?
   if [[ -n "$jfr_dir" && "$system" == synod ]]; then
     local i=0
     for pid in "${member_pids[@]}"; do
@@ -241,7 +251,9 @@ run_synod() {
   local data="$tmp/synod" pid i
   mkdir -p "$data"
   log "synod: bin/synod up --data $data (JAVA_SERVER_OPTS=$JAVA_SERVER_OPTS)"
-  "$root/bin/synod" up --data "$data" --auto-compaction-retention "$retention" >"$tmp/synod-up.log" 2>&1 &
+  local flags=(--auto-compaction-retention "$retention")
+  [[ $synod_defaults -eq 1 ]] && flags=()
+  "$root/bin/synod" up --data "$data" ${flags[@]+"${flags[@]}"} >"$tmp/synod-up.log" 2>&1 &
   local up=$!
   started+=("$up")
   # bin/synod may build first; then it starts three member JVMs as its children.

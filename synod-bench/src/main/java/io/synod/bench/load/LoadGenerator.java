@@ -24,12 +24,14 @@ import org.HdrHistogram.Histogram;
  *     [--workloads put,get-linearizable,get-serializable,mix] [--clients 1,16,128]
  *     [--seconds 20] [--warmup-seconds 20] [--ramp-seconds 2] [--keys 10000] [--value-bytes 256]
  *     [--timeout-ms 5000] [--zk-sessions-per-server 1] [--seed 1] [--server-pids PID,... [--clock-ticks 100]]
+ *     [--repeat 1]
  * LoadGenerator --probe --system NAME --endpoints ... [--ready-timeout-seconds 60]
  * </pre>
  *
  * <p>The run writes every key once, warms up (each workload at 16 clients, the warm-up time split
  * between them), then measures each workload at each client count: a ramp of unmeasured load, then
- * the measured window. {@code --probe} waits until a put and a linearizable get succeed through every
+ * the measured window. {@code --repeat N} measures each point N times back to back (one line each, no
+ * ramp after the first), for a sustained run reported minute by minute. {@code --probe} waits until a put and a linearizable get succeed through every
  * connection and exits 0, or exits 1 when the ready timeout passes. With {@code --server-pids} each
  * point also reports the CPU time those (local, Linux) server processes used per operation.
  */
@@ -42,7 +44,7 @@ public final class LoadGenerator {
   record Options(String system, String protocol, List<InetSocketAddress> endpoints, List<Workload> workloads,
       List<Integer> clients, long seconds, long warmupSeconds, long rampSeconds, int keys, int valueBytes,
       long timeoutMillis, int zkSessionsPerServer, long seed, boolean probe, long readyTimeoutSeconds,
-      List<Long> serverPids, long clockTicks) {
+      List<Long> serverPids, long clockTicks, int repeat) {
 
     static Options parse(String[] args) {
       String system = null;
@@ -62,6 +64,7 @@ public final class LoadGenerator {
       long ready = 60;
       List<Long> serverPids = List.of();
       long clockTicks = 100;
+      int repeat = 1;
       for (int i = 0; i < args.length; i++) {
         String a = args[i];
         if (a.equals("--probe")) {
@@ -112,6 +115,7 @@ public final class LoadGenerator {
             serverPids = List.copyOf(list);
           }
           case "--clock-ticks" -> clockTicks = positive(a, Long.parseLong(v));
+          case "--repeat" -> repeat = positive(a, Integer.parseInt(v));
           default -> throw new IllegalArgumentException("unknown option " + a);
         }
       }
@@ -128,7 +132,7 @@ public final class LoadGenerator {
         throw new IllegalArgumentException("--warmup-seconds and --ramp-seconds must not be negative");
       }
       return new Options(system, protocol, endpoints, workloads, clients, seconds, warmup, ramp, keys, valueBytes,
-          timeoutMillis, zkSessions, seed, probe, ready, serverPids, clockTicks);
+          timeoutMillis, zkSessions, seed, probe, ready, serverPids, clockTicks, repeat);
     }
 
     private static <T extends Number> T positive(String option, T value) {
@@ -166,7 +170,7 @@ public final class LoadGenerator {
       System.err.println("usage: LoadGenerator --system NAME --endpoints HOST:PORT,... [--protocol etcd|zookeeper]"
           + " [--workloads put,get-linearizable,get-serializable,mix] [--clients 1,16,128] [--seconds S]"
           + " [--warmup-seconds S] [--ramp-seconds S] [--keys N] [--value-bytes N] [--timeout-ms MS]"
-          + " [--zk-sessions-per-server N] [--seed N] [--server-pids PID,... [--clock-ticks HZ]]"
+          + " [--zk-sessions-per-server N] [--seed N] [--server-pids PID,... [--clock-ticks HZ]] [--repeat N]"
           + " | --probe ... [--ready-timeout-seconds S]");
       System.exit(2);
       return;
@@ -250,16 +254,19 @@ public final class LoadGenerator {
       long seed = options.seed();
       for (Workload workload : options.workloads()) {
         for (int clients : options.clients()) {
-          ClosedLoop.Result r = ClosedLoop.run(target, serverCpu, workload, clients, options.keys(),
-              TimeUnit.SECONDS.toNanos(options.rampSeconds()), TimeUnit.SECONDS.toNanos(options.seconds()),
-              timeoutNanos, timer, ++seed);
-          out.println(json(options, target, r));
-          out.flush();
-          log(options, String.format(Locale.ROOT, "%s x%d: %.0f ops/s, p50 %d us, p99 %d us, %d errors",
-              workload.label(), clients, r.throughput(), r.micros().getValueAtPercentile(50),
-              r.micros().getValueAtPercentile(99), r.errors()));
-          if (r.ops() == 0) {
-            failures++;
+          for (int round = 1; round <= options.repeat(); round++) {
+            long ramp = round == 1 ? TimeUnit.SECONDS.toNanos(options.rampSeconds()) : 0;
+            ClosedLoop.Result r = ClosedLoop.run(target, serverCpu, workload, clients, options.keys(),
+                ramp, TimeUnit.SECONDS.toNanos(options.seconds()), timeoutNanos, timer, ++seed);
+            out.println(json(options, target, r).put("round", round));
+            out.flush();
+            log(options, String.format(Locale.ROOT, "%s x%d%s: %.0f ops/s, p50 %d us, p99 %d us, p99.9 %d us, max %d us, "
+                    + "%d errors", workload.label(), clients, options.repeat() > 1 ? " round " + round : "",
+                r.throughput(), r.micros().getValueAtPercentile(50), r.micros().getValueAtPercentile(99),
+                r.micros().getValueAtPercentile(99.9), r.micros().getMaxValue(), r.errors()));
+            if (r.ops() == 0) {
+              failures++;
+            }
           }
         }
       }
