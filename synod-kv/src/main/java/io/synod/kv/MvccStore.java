@@ -210,6 +210,34 @@ public final class MvccStore {
     return RangeExecutor.execute(state, state.slotWrites, request, state.currentRevision);
   }
 
+  /**
+   * Runs the encoded command {@code command[offset, offset + length)} against the state as it is, if
+   * it is a range (a read changes nothing), for a read answered locally under a read lease; null for
+   * any other command, which must go through the log. A malformed or refused range gets its error
+   * result, as through the log.
+   */
+  public KvResult read(byte[] command, int offset, int length) {
+    Ensure.notNull(command, "command");
+    Ensure.that(pendingSlot == NO_PENDING_SLOT, "no read in the middle of applying a slot");
+    if (length > state.limits.requestBytesMax()) {
+      return KvResult.error(new KvException(KvException.Code.REQUEST_TOO_LARGE));
+    }
+    KvCommand decoded;
+    try {
+      decoded = KvCodec.decodeCommand(command, offset, length);
+    } catch (KvException e) {
+      return KvResult.error(e);
+    }
+    if (!(decoded.request() instanceof RangeRequest range)) {
+      return null;
+    }
+    try {
+      return KvResult.ok(range(range));
+    } catch (KvException e) {
+      return KvResult.error(e);
+    }
+  }
+
   /** The current revision: that of the last write transaction, 1 for a new store. */
   public long revision() {
     return state.currentRevision;

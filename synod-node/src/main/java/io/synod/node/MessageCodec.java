@@ -31,6 +31,9 @@ public final class MessageCodec {
   private static final byte INSTALL_SNAPSHOT = 10;
   private static final byte REBUILD_REQUEST = 11;
   private static final byte REBUILD_REPLY = 12;
+  private static final byte LEASE_REQUEST = 13;
+  private static final byte LEASE_GRANT = 14;
+  private static final byte PROGRESS = 15;
   private static final byte FORWARD = 20;
 
   private static final int BALLOT_BYTES = 8 + 4;
@@ -111,6 +114,12 @@ public final class MessageCodec {
       w.b(REBUILD_REQUEST).head(r);
     } else if (m instanceof Message.RebuildReply r) {
       w.b(REBUILD_REPLY).head(r).ballot(r.promised()).l(r.chosenUpTo()).l(r.lastSlot());
+    } else if (m instanceof Message.LeaseRequest r) {
+      w.b(LEASE_REQUEST).head(r).l(r.incarnation()).l(r.number()).l(r.prefix()).l(r.clockNanos());
+    } else if (m instanceof Message.LeaseGrant g) {
+      w.b(LEASE_GRANT).head(g).l(g.incarnation()).l(g.number()).l(g.accepted());
+    } else if (m instanceof Message.Progress p) {
+      w.b(PROGRESS).head(p).l(p.incarnation()).l(p.prefix()).l(p.vouched());
     } else {
       throw new IllegalArgumentException("no wire form for " + m);
     }
@@ -176,6 +185,10 @@ public final class MessageCodec {
         }
         case REBUILD_REQUEST -> paxos(new Message.RebuildRequest(group, from, to));
         case REBUILD_REPLY -> paxos(new Message.RebuildReply(group, from, to, ballot(in), in.getLong(), in.getLong()));
+        case LEASE_REQUEST -> paxos(new Message.LeaseRequest(group, from, to, in.getLong(), in.getLong(),
+            in.getLong(), in.getLong()));
+        case LEASE_GRANT -> paxos(new Message.LeaseGrant(group, from, to, in.getLong(), in.getLong(), in.getLong()));
+        case PROGRESS -> paxos(new Message.Progress(group, from, to, in.getLong(), in.getLong(), in.getLong()));
         default -> throw new IOException("unknown message type " + type);
       };
       if (in.hasRemaining()) {

@@ -36,5 +36,11 @@ public enum Fault {
    * Accept of an old ballot still in flight can then complete a quorum with the acceptance it forgot,
    * beyond that bound, while it helps a new leader that never heard of the value choose another.
    */
-  REBUILD_WITHOUT_HIGHER_LEADER
+  REBUILD_WITHOUT_HIGHER_LEADER,
+  /**
+   * Read leases: a replica vouches for every slot it accepted without waiting for the holders of its
+   * running promises to accept it: a write becomes visible and is acknowledged while a holder that
+   * never saw it still answers reads from its own state.
+   */
+  VOUCH_WITHOUT_HOLDERS
 }

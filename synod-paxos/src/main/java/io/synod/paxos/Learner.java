@@ -318,20 +318,29 @@ final class Learner {
     return install;
   }
 
-  /** The chosen entries not yet handed to the host, in slot order; they count as applied from now. */
-  List<Entry> takeChosen() {
-    if (chosenUpTo <= appliedUpTo) {
+  /** Some peer is known to have chosen every slot ≤ this. */
+  long chosenTarget() {
+    return chosenTarget;
+  }
+
+  /**
+   * The chosen entries up to {@code visibleUpTo} not yet handed to the host, in slot order; they count
+   * as applied from now.
+   */
+  List<Entry> takeChosen(long visibleUpTo) {
+    long last = Math.min(chosenUpTo, visibleUpTo);
+    if (last <= appliedUpTo) {
       return List.of();
     }
-    ArrayList<Entry> out = new ArrayList<>((int) (chosenUpTo - appliedUpTo));
-    for (long slot = appliedUpTo + 1; slot <= chosenUpTo; slot++) {
+    ArrayList<Entry> out = new ArrayList<>((int) (last - appliedUpTo));
+    for (long slot = appliedUpTo + 1; slot <= last; slot++) {
       Entry entry = log.get(slot);
       if (entry == null || !log.isChosen(slot)) {
         throw new Ensure.InvariantViolation("slot " + slot + " below chosenUpTo is not chosen");
       }
       out.add(entry);
     }
-    appliedUpTo = chosenUpTo;
+    appliedUpTo = last;
     return out;
   }
 }

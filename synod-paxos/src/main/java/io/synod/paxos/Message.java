@@ -67,4 +67,27 @@ public sealed interface Message {
 
   /** The sender's latest snapshot, for a receiver behind the sender's trimmed log. */
   record InstallSnapshot(int groupId, int from, int to, SnapshotHandle handle, byte[] data) implements Message {}
+
+  /**
+   * Read leases: {@code from}, in its incarnation {@code incarnation}, asks {@code to} for a promise.
+   * {@code prefix}: every slot up to it is accepted or known chosen at the sender. {@code clockNanos}:
+   * the sender's clock when it sent this, for comparing clock rates.
+   */
+  record LeaseRequest(int groupId, int from, int to, long incarnation, long number, long prefix, long clockNanos)
+      implements Message {}
+
+  /**
+   * Read leases: a promise answering request {@code number} of the holder; {@code accepted} is the
+   * highest slot the grantor had accepted when it granted, which the holder must apply before relying
+   * on the promise.
+   */
+  record LeaseGrant(int groupId, int from, int to, long incarnation, long number, long accepted)
+      implements Message {}
+
+  /**
+   * Read leases: the sender's progress in its incarnation {@code incarnation}: every slot up to
+   * {@code prefix} is accepted or known chosen there, and it vouches for every slot up to
+   * {@code vouched} (docs/READ-LEASES.md, "Vouching").
+   */
+  record Progress(int groupId, int from, int to, long incarnation, long prefix, long vouched) implements Message {}
 }

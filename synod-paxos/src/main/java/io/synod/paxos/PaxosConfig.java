@@ -22,6 +22,7 @@ import java.util.Set;
  * @param catchUpSlotsMax chosen entries per catch-up reply
  * @param acceptSlotsMax slots per Accept message
  * @param retainSlots chosen slots kept below a snapshot, so slightly-behind peers catch up from the log
+ * @param readLeases the read-lease settings (docs/READ-LEASES.md)
  * @param faults planted bugs for the simulator's checks; empty in production
  */
 public record PaxosConfig(
@@ -37,6 +38,7 @@ public record PaxosConfig(
     int catchUpSlotsMax,
     int acceptSlotsMax,
     long retainSlots,
+    ReadLeaseConfig readLeases,
     Set<Fault> faults) {
 
   public PaxosConfig {
@@ -48,31 +50,37 @@ public record PaxosConfig(
     return new PaxosConfig(
         groupId, configuration,
         1_000_000_000L, 100_000_000L, 200_000_000L,
-        64, 1024, 1 << 20, 100_000, 256, 64, 1_000, Set.of());
+        64, 1024, 1 << 20, 100_000, 256, 64, 1_000, ReadLeaseConfig.off(), Set.of());
   }
 
   public PaxosConfig withFaults(Set<Fault> planted) {
     return new PaxosConfig(groupId, configuration, electionTimeoutNanos, heartbeatNanos, retransmitNanos,
         inflightSlotsMax, batchCommandsMax, batchBytesMax, pendingCommandsMax, catchUpSlotsMax,
-        acceptSlotsMax, retainSlots, planted);
+        acceptSlotsMax, retainSlots, readLeases, planted);
   }
 
   public PaxosConfig withTimeouts(long electionNanos, long heartbeatIntervalNanos, long retransmitIntervalNanos) {
     return new PaxosConfig(groupId, configuration, electionNanos, heartbeatIntervalNanos,
         retransmitIntervalNanos, inflightSlotsMax, batchCommandsMax, batchBytesMax, pendingCommandsMax,
-        catchUpSlotsMax, acceptSlotsMax, retainSlots, faults);
+        catchUpSlotsMax, acceptSlotsMax, retainSlots, readLeases, faults);
   }
 
   public PaxosConfig withBatching(int inflightSlots, int commandsPerSlot, int pendingCommands) {
     return new PaxosConfig(groupId, configuration, electionTimeoutNanos, heartbeatNanos, retransmitNanos,
         inflightSlots, commandsPerSlot, batchBytesMax, pendingCommands, catchUpSlotsMax, acceptSlotsMax,
-        retainSlots, faults);
+        retainSlots, readLeases, faults);
   }
 
   public PaxosConfig withRetainSlots(long retain) {
     return new PaxosConfig(groupId, configuration, electionTimeoutNanos, heartbeatNanos, retransmitNanos,
         inflightSlotsMax, batchCommandsMax, batchBytesMax, pendingCommandsMax, catchUpSlotsMax,
-        acceptSlotsMax, retain, faults);
+        acceptSlotsMax, retain, readLeases, faults);
+  }
+
+  public PaxosConfig withReadLeases(ReadLeaseConfig leases) {
+    return new PaxosConfig(groupId, configuration, electionTimeoutNanos, heartbeatNanos, retransmitNanos,
+        inflightSlotsMax, batchCommandsMax, batchBytesMax, pendingCommandsMax, catchUpSlotsMax,
+        acceptSlotsMax, retainSlots, leases, faults);
   }
 
   /** The votes that make a quorum, honouring the planted {@link Fault#QUORUM_TOO_SMALL}. */
@@ -96,6 +104,10 @@ public record PaxosConfig(
     Ensure.argument(catchUpSlotsMax >= 1, "catchUpSlotsMax must be at least 1");
     Ensure.argument(acceptSlotsMax >= 1, "acceptSlotsMax must be at least 1");
     Ensure.argument(retainSlots >= 0, "retainSlots must not be negative");
+    Ensure.notNull(readLeases, "readLeases");
+    if (readLeases.enabled()) {
+      readLeases.validate(heartbeatNanos);
+    }
     return this;
   }
 }

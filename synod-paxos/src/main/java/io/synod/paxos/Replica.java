@@ -73,6 +73,8 @@ public final class Replica {
   private LeaderPipeline pipeline;
   /** Set exactly while this replica rebuilds lost state; it then votes and campaigns not at all. */
   private Rebuild rebuild;
+  /** Read leases (docs/READ-LEASES.md); null when they are off. */
+  private final ReadLeases leases;
   /** Commands of ended terms that never got a slot, until the next {@link Ready} reports them. */
   private final ArrayList<byte[]> dropped = new ArrayList<>();
 
@@ -89,6 +91,16 @@ public final class Replica {
    */
   public Replica(
       PaxosConfig config, int id, DurableState durable, long appliedUpTo, RandomGenerator random, long nowNanos) {
+    this(config, id, durable, appliedUpTo, random, nowNanos, 1);
+  }
+
+  /**
+   * Starts a replica as above, as the process incarnation {@code incarnation}: a number that grows
+   * with every start of the replica's host (read leases tell a restarted peer's reports from its
+   * earlier life's by it).
+   */
+  public Replica(PaxosConfig config, int id, DurableState durable, long appliedUpTo, RandomGenerator random,
+      long nowNanos, long incarnation) {
     PaxosConfig validated = config.validate();
     Ensure.notNull(random, "random");
     this.self = new Self(validated, id);
@@ -99,6 +111,9 @@ public final class Replica {
     if (durable.forgotten()) {
       this.rebuild = new Rebuild(self, effects, router, acceptor, learner, election);
     }
+    this.leases = validated.readLeases().enabled()
+        ? new ReadLeases(self, router, incarnation, nowNanos, learner.appliedUpTo())
+        : null;
     election.resetDeadline(now);
   }
 
@@ -108,6 +123,9 @@ public final class Replica {
   public void tick(long nowNanos) {
     Ensure.argument(nowNanos >= now, "time must not go backwards");
     now = nowNanos;
+    if (leases != null && rebuild == null) {
+      leases.tick(now, learner.chosenUpTo() >= learner.chosenTarget() - self.config().inflightSlotsMax());
+    }
     if (rebuild != null) {
       rebuild.tick(now);
       learner.maybeCatchUp(now, election.leaderId());
@@ -166,6 +184,18 @@ public final class Replica {
       onRebuildRequest(m);
     } else if (message instanceof Message.RebuildReply m) {
       onRebuildReply(m);
+    } else if (message instanceof Message.Progress m) {
+      if (leases != null) {
+        leases.onProgress(m);
+      }
+    } else if (message instanceof Message.LeaseRequest m) {
+      if (leases != null && rebuild == null) {
+        leases.onRequest(m, now, highestKnownSlot());
+      }
+    } else if (message instanceof Message.LeaseGrant m) {
+      if (leases != null && rebuild == null) {
+        leases.onGrant(m);
+      }
     } else {
       throw new IllegalArgumentException("unknown message " + message);
     }
@@ -179,7 +209,8 @@ public final class Replica {
   private static boolean usefulWhileRebuilding(Message message) {
     return message instanceof Message.Accepted || message instanceof Message.CatchUpReply
         || message instanceof Message.CatchUpRequest || message instanceof Message.InstallSnapshot
-        || message instanceof Message.RebuildReply || message instanceof Message.Heartbeat;
+        || message instanceof Message.RebuildReply || message instanceof Message.Heartbeat
+        || message instanceof Message.Progress;
   }
 
   /** Queues a command for a slot if this replica leads. */
@@ -214,7 +245,15 @@ public final class Replica {
     }
     learner.maybePersistChosenHint();
     Ready.SnapshotInstall install = learner.takeInstall();
-    List<Entry> chosen = learner.takeChosen();
+    long visible = Long.MAX_VALUE;
+    if (leases != null) {
+      leases.advancePrefix(acceptor.log(), learner.chosenUpTo());
+      visible = leases.visibleUpTo(learner.chosenUpTo(), now);
+      if (rebuild == null) {
+        leases.sendProgress();
+      }
+    }
+    List<Entry> chosen = learner.takeChosen(visible);
     List<byte[]> droppedNow = List.of();
     if (!dropped.isEmpty()) {
       droppedNow = List.copyOf(dropped);
@@ -255,6 +294,29 @@ public final class Replica {
   /** Every slot ≤ this has been handed to the host for applying. */
   public long appliedUpTo() {
     return learner.appliedUpTo();
+  }
+
+  /** The highest slot this replica holds an accepted entry for or knows chosen. */
+  public long highestKnownSlot() {
+    return Math.max(acceptor.log().end() - 1, learner.chosenUpTo());
+  }
+
+  /** Whether read leases are on (docs/READ-LEASES.md). */
+  public boolean readLeasesEnabled() {
+    return leases != null;
+  }
+
+  /**
+   * Until when, on this replica's clock, it may answer reads from its state as applied now: a
+   * majority of promises (its own included) is valid until then, and every grantor's accepted slot
+   * is applied. {@link Long#MIN_VALUE} when it holds no such lease (or read leases are off, or it
+   * rebuilds). The caller reads the state first and checks the clock against this after.
+   */
+  public long readLeaseValidUntil() {
+    if (leases == null || rebuild != null) {
+      return Long.MIN_VALUE;
+    }
+    return leases.validUntil(learner.appliedUpTo(), now);
   }
 
   /** First slot of the in-memory log (everything below is covered by the snapshot). */

@@ -1,5 +1,6 @@
 package io.synod.sim;
 
+import io.synod.common.Marks;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,12 +19,15 @@ import java.util.Locale;
  *   --healthy         no faults
  *   --rebuilds        every fault kind, weighted towards disks lost and rebuilt (several replicas
  *                     rebuild over a run, one at a time)
+ *   --read-leases     every fault kind with read leases on: local reads on every replica, drifting
+ *                     clocks, pauses
  *   --fault-ms M      length of the fault phase
  *   --crash-share C   share of fault events that crash a replica (default 0.3)
  *   --plant NAME      a planted bug (repeatable), by name: in the Paxos core (io.synod.paxos.Fault),
  *                     the node (NodeFault), the replica storage (StorageFault) or the simulator's
  *                     host (HostFault); see docs/TESTING.md
  *   --demo            one run, narrated
+ *   --marks           print how often each coverage mark was hit
  * </pre>
  */
 public final class Campaign {
@@ -41,6 +45,7 @@ public final class Campaign {
     Integer replicas = null;
     SimOptions.Mode mode = SimOptions.Mode.ALL_FAULTS;
     boolean demo = false;
+    boolean marks = false;
     Long faultMs = null;
     Double crashShare = null;
     Planted planted = Planted.NONE;
@@ -53,7 +58,9 @@ public final class Campaign {
         case "--replicas" -> replicas = Integer.parseInt(args[++i]);
         case "--healthy" -> mode = SimOptions.Mode.HEALTHY;
         case "--rebuilds" -> mode = SimOptions.Mode.REBUILDS;
+        case "--read-leases" -> mode = SimOptions.Mode.READ_LEASES;
         case "--demo" -> demo = true;
+        case "--marks" -> marks = true;
         case "--fault-ms" -> faultMs = Long.parseLong(args[++i]);
         case "--crash-share" -> crashShare = Double.parseDouble(args[++i]);
         case "--plant" -> {
@@ -108,6 +115,9 @@ public final class Campaign {
     }
     if (seeds > 1) {
       out.println(progress(seeds, started, failures.size()));
+    }
+    if (marks) {
+      Marks.snapshot().forEach((name, count) -> out.println("  " + name + " " + count));
     }
     return failures.isEmpty() ? 0 : 1;
   }

@@ -34,6 +34,10 @@ final class ClientOp {
 
   final int client;
   final Kind kind;
+  /** Answered from its replica's state under a read lease, not through the log. */
+  boolean answeredLocally;
+  /** Its replica's host delivered a local answer too late for the lease, and the read started over. */
+  boolean hostStalled;
   final String key;
   /** The value PUT and CAS write, unique to this operation. */
   final String value;
@@ -82,6 +86,11 @@ final class ClientOp {
   }
 
   /** The command as a client's server sends it into the log. */
+  /** Whether this operation only reads (a get, at the current revision or an older one). */
+  boolean readOnly() {
+    return kind == Kind.GET || kind == Kind.READ_AT;
+  }
+
   byte[] command() {
     return KvCodec.encodeCommand(KvCommand.of(request()));
   }

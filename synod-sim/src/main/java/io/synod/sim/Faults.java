@@ -59,6 +59,11 @@ final class Faults {
     if (!on) {
       return;
     }
+    if (options.readLeasesOn() && random.nextInt(4) == 0) {
+      pause(nodes[random.nextInt(nodes.length)]);
+      scheduler.after(100 * MS + random.nextLong(900 * MS), new SimEvent.FaultTick());
+      return;
+    }
     double dice = random.nextDouble();
     if (dice < options.crashShare()) {
       // A disk is corrupted only while every replica is intact, so a quorum keeps a good copy.
@@ -152,6 +157,21 @@ final class Faults {
         ? 5 * MS + random.nextLong(100 * MS)
         : 50 * MS + random.nextLong(2_000 * MS);
     scheduler.after(downNanos, new SimEvent.Restart(node.id));
+  }
+
+  /**
+   * The process stops taking steps for 50 ms to one and a half read-lease periods (a long GC, a
+   * SIGSTOP) while its clock runs on; what reaches it meanwhile waits.
+   */
+  private void pause(SimNode node) {
+    if (!node.up || node.pausedUntil > scheduler.now()) {
+      return;
+    }
+    long nanos = 50 * MS + random.nextLong(850 * MS);
+    node.pausedUntil = scheduler.now() + nanos;
+    node.lastPauseEnd = node.pausedUntil;
+    Marks.hit("sim.replica-paused");
+    say.accept("replica " + node.id + " pauses for " + nanos / MS + " ms");
   }
 
   private void changePartition() {

@@ -94,4 +94,24 @@ sealed interface SimEvent {
       return 10;
     }
   }
+
+  /**
+   * The host of a replica gets round to delivering a read answered under a read lease, some time
+   * after the core produced it: it checks its own clock against the lease's end only now.
+   */
+  record LeasedReply(int node, int incarnation, io.synod.node.core.NodeReady.Reply<io.synod.kv.KvResult> reply)
+      implements SimEvent {
+    @Override
+    public int kind() {
+      return 11 + node * 16;
+    }
+  }
+
+  /** A client's request reaches its replica, which was paused when the client sent it. */
+  record Submit(ClientOp op) implements SimEvent {
+    @Override
+    public int kind() {
+      return 12 + op.node * 16;
+    }
+  }
 }

@@ -41,6 +41,11 @@ final class SimMachine implements StateMachine<KvResult> {
   }
 
   @Override
+  public KvResult read(byte[] command, int offset, int length) {
+    return store.read(command, offset, length);
+  }
+
+  @Override
   public void slotApplied(long slot) {
     store.slotApplied(slot);
     oracle.slotApplied(replicaId, slot, slotCommands, store::stateHash);

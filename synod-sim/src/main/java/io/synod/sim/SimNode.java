@@ -58,6 +58,19 @@ final class SimNode {
   /** Requests handed to this life's core and not yet answered, by request id. */
   final TreeMap<Long, ClientOp> outstanding = new TreeMap<>();
   private long lastRequestId;
+  /** Whether read-only requests are answered locally under read leases. */
+  private boolean localReads;
+  /**
+   * This life's monotonic clock: it reads {@code clockBase} at simulated time {@code lifeStart} and
+   * runs at {@code clockRate} times simulated time (within the drift bound of the run).
+   */
+  private long lifeStart;
+  private long clockBase;
+  private double clockRate = 1.0;
+  /** While simulated time is below this the process takes no steps (its clock runs on). */
+  long pausedUntil;
+  /** When the latest pause of this replica ended (or ends). */
+  long lastPauseEnd;
 
   /** Storage jobs handed over and not yet written, in order. */
   private final ArrayDeque<NodeReady.StorageJob> queued = new ArrayDeque<>();
@@ -107,7 +120,16 @@ final class SimNode {
     oracle.durablyPromised(id - 1, durable.promised());
     long incarnation = disk.startIncarnation(scheduler.now() / 1_000);
     machine = new SimMachine(id, oracle, workload);
-    core = new NodeCore<>(config, machine, durable, incarnation, coreRandom, scheduler.now(), options.planted().node());
+    localReads = options.readLeasesOn();
+    lifeStart = scheduler.now();
+    clockBase = scheduler.now();
+    pausedUntil = 0;
+    if (localReads) {
+      // Each life's clock runs at its own rate, anywhere within the drift bound the replicas assume.
+      double rho = config.paxos().readLeases().rho();
+      clockRate = 1 + rho * (2 * random.nextDouble() - 1);
+    }
+    core = new NodeCore<>(config, machine, durable, incarnation, coreRandom, clock(), options.planted().node());
   }
 
   /** Storage jobs handed over and not yet reported done: what a crash now may lose. */
@@ -147,7 +169,15 @@ final class SimNode {
     machine = null;
   }
 
-  /** Hands a client request to the core; returns its request id. */
+  /** This replica's monotonic clock now (simulated time scaled by this life's clock rate). */
+  long clock() {
+    return clockBase + (long) ((scheduler.now() - lifeStart) * clockRate);
+  }
+
+  /**
+   * Hands a client request to the core; returns its request id. Reads go to the core as reads when
+   * read leases are on, so they are answered locally where the lease allows.
+   */
   long request(ClientOp op) {
     long requestId = ++lastRequestId;
     op.node = id;
@@ -155,8 +185,24 @@ final class SimNode {
     op.requestId = requestId;
     op.commandId = new SimCommandId(id, core.incarnation(), requestId);
     outstanding.put(requestId, op);
-    core.request(requestId, op.command());
+    if (localReads && op.readOnly()) {
+      core.read(requestId, op.command());
+    } else {
+      core.request(requestId, op.command());
+    }
     return requestId;
+  }
+
+  /** A local read's reply came too late for its lease: the core tries the read again. */
+  void readExpired(NodeReady.Reply<KvResult> reply) {
+    ClientOp op = outstanding.get(reply.requestId());
+    if (op == null) {
+      throw new SimViolation("replica " + id + " handed back read " + reply.requestId() + ", which is not outstanding");
+    }
+    // The host was too slow delivering the answer; the read starts over, so it may now take longer
+    // than a request that ran without such a stall.
+    op.hostStalled = true;
+    core.readExpired(reply, op.command());
   }
 
   /** The operation a reply answers; a reply nobody waits for is a second reply, a violation. */

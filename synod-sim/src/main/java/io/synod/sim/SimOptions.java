@@ -61,7 +61,9 @@ public record SimOptions(
     /** No faults ({@link #healthy}). */
     HEALTHY,
     /** Every fault kind, weighted towards disks lost and rebuilt ({@link #rebuilds}). */
-    REBUILDS;
+    REBUILDS,
+    /** Every fault kind with read leases on, drifting clocks and process pauses ({@link #readLeases}). */
+    READ_LEASES;
 
     /** This preset's options for one run. */
     public SimOptions options(long seed, int replicas) {
@@ -69,6 +71,7 @@ public record SimOptions(
         case ALL_FAULTS -> allFaults(seed, replicas);
         case HEALTHY -> healthy(seed, replicas);
         case REBUILDS -> rebuilds(seed, replicas);
+        case READ_LEASES -> readLeases(seed, replicas);
       };
     }
   }
@@ -97,6 +100,22 @@ public record SimOptions(
   public static SimOptions rebuilds(long seed, int replicas) {
     return new SimOptions(Mode.REBUILDS, seed, replicas, 10 * SECOND, 30 * SECOND, 4, 4,
         0.05, 0.03, 0.1, true, 0.5, 0.8, 0.5, 1.0, 40, Planted.NONE);
+  }
+
+  /**
+   * Every fault kind of {@link #allFaults}, with read leases on: reads are answered locally by every
+   * replica under its lease, every replica's clock runs at its own rate within the configured drift
+   * bound, replicas pause (take no steps while their clocks run on) for up to one and a half lease
+   * periods, and a host may be slow to deliver a locally answered read.
+   */
+  public static SimOptions readLeases(long seed, int replicas) {
+    return new SimOptions(Mode.READ_LEASES, seed, replicas, 8 * SECOND, 30 * SECOND, 4, 4,
+        0.05, 0.03, 0.03, true, 0.3, 0.2, 0.5, 0.5, 40, Planted.NONE);
+  }
+
+  /** Whether replicas hold read leases and answer reads locally. */
+  public boolean readLeasesOn() {
+    return mode == Mode.READ_LEASES;
   }
 
   public SimOptions withSeed(long newSeed) {
@@ -131,6 +150,8 @@ public record SimOptions(
       sb.append(" --healthy");
     } else if (mode == Mode.REBUILDS) {
       sb.append(" --rebuilds");
+    } else if (mode == Mode.READ_LEASES) {
+      sb.append(" --read-leases");
     }
     for (String bug : planted.names()) {
       sb.append(" --plant ").append(bug);

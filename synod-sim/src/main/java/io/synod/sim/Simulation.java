@@ -7,6 +7,7 @@ import io.synod.node.core.NodeMessage;
 import io.synod.node.core.NodeReady;
 import io.synod.paxos.Configuration;
 import io.synod.paxos.PaxosConfig;
+import io.synod.paxos.ReadLeaseConfig;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
@@ -59,10 +60,15 @@ public final class Simulation {
         .withFaults(options.planted().paxos());
     // Slots of at most a few kilobytes of commands (one larger command gets a slot of its own), so
     // that an entry always fits a log record of the simulated disk (SimStorage's recordBytesMax).
+    // With read leases: a lease of 600 ms renewed every 150 ms (twelve heartbeats; short enough for
+    // many expiries in a run).
+    ReadLeaseConfig leases = options.readLeasesOn()
+        ? ReadLeaseConfig.defaults().withTimes(600 * MS, 150 * MS)
+        : defaults.readLeases();
     this.paxosConfig = new PaxosConfig(defaults.groupId(), configuration, defaults.electionTimeoutNanos(),
         defaults.heartbeatNanos(), defaults.retransmitNanos(), defaults.inflightSlotsMax(),
         defaults.batchCommandsMax(), BATCH_BYTES_MAX, defaults.pendingCommandsMax(), defaults.catchUpSlotsMax(),
-        defaults.acceptSlotsMax(), defaults.retainSlots(), defaults.faults());
+        defaults.acceptSlotsMax(), defaults.retainSlots(), leases, defaults.faults());
     this.oracle = new SafetyOracle(options.replicas());
     this.network = new SimNetwork(options, random, scheduler);
     this.nodes = new SimNode[options.replicas()];
@@ -137,12 +143,18 @@ public final class Simulation {
 
   /** Handles one event; true when the run is complete. */
   private boolean handle(SimEvent event) {
+    SimNode pausedTarget = pausedTarget(event);
+    if (pausedTarget != null) {
+      // A paused process takes no steps: what reaches it waits until it runs again.
+      scheduler.after(pausedTarget.pausedUntil - scheduler.now(), event);
+      return false;
+    }
     if (event instanceof SimEvent.Deliver d) {
       deliver(d.message());
     } else if (event instanceof SimEvent.Tick t) {
       SimNode node = alive(t.node(), t.incarnation());
       if (node != null) {
-        node.core.tick(scheduler.now());
+        node.core.tick(node.clock());
         pump(node);
         scheduler.after(TICK_NANOS, new SimEvent.Tick(node.id, node.life));
       }
@@ -168,6 +180,13 @@ public final class Simulation {
         start(node);
         faults.restarted(node);
       }
+    } else if (event instanceof SimEvent.LeasedReply r) {
+      SimNode node = alive(r.node(), r.incarnation());
+      if (node != null) {
+        deliverLeased(node, r.reply());
+      }
+    } else if (event instanceof SimEvent.Submit u) {
+      submit(u.op());
     } else if (event instanceof SimEvent.LivenessStart) {
       liveness.start();
     } else if (event instanceof SimEvent.LivenessCheck) {
@@ -230,10 +249,49 @@ public final class Simulation {
         node.store(job);
       }
       for (NodeReady.Reply<KvResult> reply : ready.replies()) {
-        workload.reply(node.replied(reply), reply);
+        if (reply.leased()) {
+          // The host delivers a local read a little later, now and then after a long stall; it checks
+          // its clock against the lease only then.
+          long delay = random.nextInt(50) == 0 ? random.nextLong(900 * MS) : random.nextLong(200_000);
+          scheduler.after(delay, new SimEvent.LeasedReply(node.id, node.life, reply));
+        } else {
+          workload.reply(node.replied(reply), reply);
+        }
       }
     }
     throw new SimViolation("replica " + node.id + " kept producing work for 100 rounds");
+  }
+
+  /** A local read is delivered if its lease still holds on the replica's clock, else tried again. */
+  private void deliverLeased(SimNode node, NodeReady.Reply<KvResult> reply) {
+    if (node.clock() < reply.validUntilNanos()) {
+      workload.reply(node.replied(reply), reply);
+    } else {
+      node.readExpired(reply);
+      pump(node);
+    }
+  }
+
+  /** The paused replica an event would make take a step, or null. */
+  private SimNode pausedTarget(SimEvent event) {
+    int id;
+    if (event instanceof SimEvent.Deliver d) {
+      id = d.message().to();
+    } else if (event instanceof SimEvent.Tick t) {
+      id = t.node();
+    } else if (event instanceof SimEvent.StorageWrite w) {
+      id = w.node();
+    } else if (event instanceof SimEvent.StorageSync s) {
+      id = s.node();
+    } else if (event instanceof SimEvent.LeasedReply r) {
+      id = r.node();
+    } else if (event instanceof SimEvent.Submit u) {
+      id = u.op().node;
+    } else {
+      return null;
+    }
+    SimNode node = nodes[id - 1];
+    return node.up && node.pausedUntil > scheduler.now() ? node : null;
   }
 
   private void deliver(NodeMessage message) {
@@ -250,7 +308,18 @@ public final class Simulation {
     if (op == null) {
       return;
     }
+    if (nodes[op.node - 1].pausedUntil > scheduler.now()) {
+      scheduler.after(nodes[op.node - 1].pausedUntil - scheduler.now(), new SimEvent.Submit(op));
+      return;
+    }
+    submit(op);
+  }
+
+  private void submit(ClientOp op) {
     SimNode node = nodes[op.node - 1];
+    if (!node.up) {
+      return; // It crashed while the request was on its way; the client times out.
+    }
     node.request(op);
     workload.submitted(op);
     pump(node);

@@ -25,6 +25,14 @@ class DeterminismTest {
   }
 
   @Test
+  void sameSeedGivesTheSameTraceWithReadLeases() {
+    SimResult first = Simulation.run(SimOptions.readLeases(13, 5));
+    SimResult second = Simulation.run(SimOptions.readLeases(13, 5));
+    assertThat(first.ok()).as(first.report()).isTrue();
+    assertThat(second.traceHash()).isEqualTo(first.traceHash());
+  }
+
+  @Test
   void differentSeedsGiveDifferentTraces() {
     SimResult a = Simulation.run(SimOptions.allFaults(7, 3));
     SimResult b = Simulation.run(SimOptions.allFaults(8, 3));
@@ -37,5 +45,7 @@ class DeterminismTest {
     assertThat(options.replayCommand()).isEqualTo("bin/synod sim --seed 123 --replicas 5");
     assertThat(SimOptions.healthy(9, 3).replayCommand()).isEqualTo("bin/synod sim --seed 9 --replicas 3 --healthy");
     assertThat(SimOptions.rebuilds(4, 3).replayCommand()).isEqualTo("bin/synod sim --seed 4 --replicas 3 --rebuilds");
+    assertThat(SimOptions.readLeases(4, 3).replayCommand())
+        .isEqualTo("bin/synod sim --seed 4 --replicas 3 --read-leases");
   }
 }

@@ -154,4 +154,20 @@ class PlantedBugTest {
   void everyPlantedBugHasATest() {
     assertThat(Planted.allNames()).hasSize(14).doesNotHaveDuplicates();
   }
+
+  // ---------------------------------------------------------------- read leases
+
+  /** A grantor that vouches without its holders lets a write become visible a holder never saw. */
+  @Test
+  void vouchingWithoutTheHoldersIsCaught() {
+    assertThat(caught("VOUCH_WITHOUT_HOLDERS", SimOptions.Mode.READ_LEASES).violation())
+        .contains("NOT_LINEARIZABLE");
+  }
+
+  /** A local read that does not wait for the writes its replica accepted misses acknowledged ones. */
+  @Test
+  void localReadBeforeAcceptedWritesAreAppliedIsCaught() {
+    assertThat(caught("READ_BEFORE_APPLY", SimOptions.Mode.READ_LEASES).violation())
+        .contains("NOT_LINEARIZABLE");
+  }
 }

@@ -11,6 +11,7 @@ import io.synod.paxos.PaxosConfig;
 import io.synod.paxos.Ready;
 import io.synod.paxos.Replica;
 import io.synod.paxos.SnapshotHandle;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -83,6 +84,12 @@ public final class NodeCore<R> {
     }
   }
 
+  /**
+   * A read to answer locally once the state has applied {@code waitFor} (everything this node had
+   * accepted or knew chosen when the read arrived) under a valid read lease.
+   */
+  private record LocalRead(long requestId, byte[] command, long waitFor, long arrivedNanos) {}
+
   /** The snapshot handed to storage and not yet reported stored. */
   private record SnapshotInFlight(long slot, byte[] data) {}
 
@@ -97,6 +104,9 @@ public final class NodeCore<R> {
   private final AppliedCommands applied = new AppliedCommands();
   /** Waiting requests by id; ids grow and every request has the same timeout, so this is deadline order. */
   private final TreeMap<Long, Pending> pending = new TreeMap<>();
+
+  /** Reads waiting to be answered from the local state under a read lease, in arrival order. */
+  private final ArrayDeque<LocalRead> reads = new ArrayDeque<>();
 
   private List<NodeMessage> messages = new ArrayList<>();
   private List<NodeReady.StorageJob> storage = new ArrayList<>();
@@ -149,7 +159,7 @@ public final class NodeCore<R> {
     Ensure.that(machine.appliedSlot() == snapshotSlot, "the state machine starts at the snapshot");
     this.lastSnapshotSlot = snapshotSlot;
     this.now = nowNanos;
-    this.replica = new Replica(config.paxos(), config.id(), state, snapshotSlot, random, nowNanos);
+    this.replica = new Replica(config.paxos(), config.id(), state, snapshotSlot, random, nowNanos, incarnation);
   }
 
   // ---------------------------------------------------------------- inputs
@@ -180,11 +190,45 @@ public final class NodeCore<R> {
       replies.add(NodeReady.Reply.failed(requestId, NodeReady.Failure.BUSY));
       return;
     }
-    long floor = pending.isEmpty() ? requestId : pending.firstKey();
-    byte[] logged = new CommandId(config.id(), incarnation, requestId, floor).encode(command);
+    byte[] logged = new CommandId(config.id(), incarnation, requestId, floor(requestId)).encode(command);
     Pending p = new Pending(requestId, logged, now + config.requestTimeoutNanos());
     pending.put(requestId, p);
     send(p);
+  }
+
+  /**
+   * A read-only client request: {@code command} must change nothing. With read leases on it is
+   * answered from this node's own state once that state has applied everything this node had
+   * accepted when the read arrived and a majority of promises is valid (docs/READ-LEASES.md, "The
+   * local read rule"); the reply then carries the time until which the host may deliver it. Without a
+   * lease it goes through the log like {@link #request}. Ids share {@link #request}'s sequence.
+   */
+  public void read(long requestId, byte[] command) {
+    Ensure.argument(requestId > lastRequestId, "request ids must increase");
+    Ensure.notNull(command, "command");
+    if (!replica.readLeasesEnabled()) {
+      request(requestId, command);
+      return;
+    }
+    lastRequestId = requestId;
+    if (pending.size() + reads.size() >= config.pendingRequestsMax()) {
+      replies.add(NodeReady.Reply.failed(requestId, NodeReady.Failure.BUSY));
+      return;
+    }
+    // Planted bug (simulator tests only): READ_BEFORE_APPLY waits for nothing accepted.
+    long waitFor = faults.contains(NodeFault.READ_BEFORE_APPLY) ? 0 : replica.highestKnownSlot();
+    reads.add(new LocalRead(requestId, command, waitFor, now));
+  }
+
+  /**
+   * The host found the local read's {@code reply} too late to deliver (its clock passed
+   * {@link NodeReady.Reply#validUntilNanos()}): the read of {@code command} is tried again, within
+   * the deadlines of its first arrival.
+   */
+  public void readExpired(NodeReady.Reply<R> reply, byte[] command) {
+    Ensure.argument(reply.leased(), "only a local read's reply can expire");
+    Marks.hit("node.local-read-expired");
+    reads.add(new LocalRead(reply.requestId(), command, replica.highestKnownSlot(), reply.arrivedNanos()));
   }
 
   /** A message from a peer. */
@@ -232,6 +276,7 @@ public final class NodeCore<R> {
       carryOut(ready);
       maybeSnapshot();
     }
+    answerReads();
     NodeReady<R> out = new NodeReady<>(messages, storage, replies);
     messages = new ArrayList<>();
     storage = new ArrayList<>();
@@ -342,6 +387,53 @@ public final class NodeCore<R> {
     if (id != null && id.origin() == f.from() && leader != 0 && leader != config.id() && leader != f.from()) {
       messages.add(new NodeMessage.Forward(config.paxos().groupId(), config.id(), leader, f.command()));
     }
+  }
+
+  /**
+   * Answers the waiting reads whose wait is over: the state is read first, and the reply carries the
+   * lease's end, which the host checks against its clock after (a pause in between makes the check
+   * fail, never a stale answer pass). A read without a lease goes through the log instead.
+   */
+  private void answerReads() {
+    int n = reads.size();
+    for (int i = 0; i < n; i++) {
+      LocalRead read = reads.poll();
+      if (machine.appliedSlot() < read.waitFor() && now - read.arrivedNanos() < config.paxos().readLeases().durationNanos()) {
+        reads.add(read);
+        continue;
+      }
+      long validUntil = machine.appliedSlot() >= read.waitFor() ? replica.readLeaseValidUntil() : Long.MIN_VALUE;
+      R result = validUntil > now ? machine.read(read.command(), 0, read.command().length) : null;
+      if (result == null) {
+        Marks.hit("node.local-read-fell-back");
+        throughLog(read);
+        continue;
+      }
+      Marks.hit("node.local-read-answered");
+      replies.add(new NodeReady.Reply<>(read.requestId(), result, null, validUntil, read.arrivedNanos()));
+    }
+  }
+
+  /** A read that cannot be answered locally is logged like any request, keeping its arrival's deadline. */
+  private void throughLog(LocalRead read) {
+    byte[] logged = new CommandId(config.id(), incarnation, read.requestId(), floor(read.requestId()))
+        .encode(read.command());
+    Pending p = new Pending(read.requestId(), logged, read.arrivedNanos() + config.requestTimeoutNanos());
+    pending.put(read.requestId(), p);
+    send(p);
+  }
+
+  /**
+   * The lowest request id still waiting here, at most {@code requestId}: every logged command carries
+   * it, and replicas forget applied ids below it. Reads waiting for a local answer count, since one
+   * may still go through the log.
+   */
+  private long floor(long requestId) {
+    long floor = pending.isEmpty() ? requestId : Math.min(requestId, pending.firstKey());
+    for (LocalRead read : reads) {
+      floor = Math.min(floor, read.requestId());
+    }
+    return floor;
   }
 
   private void expireRequests() {

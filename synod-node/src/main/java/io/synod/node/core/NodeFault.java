@@ -29,5 +29,11 @@ public enum NodeFault {
    * applied-commands table, which stays as it was (empty after a restart): a command applied before
    * the snapshot and proposed again after it is applied a second time on this replica.
    */
-  APPLIED_TABLE_NOT_RESTORED
+  APPLIED_TABLE_NOT_RESTORED,
+  /**
+   * Read leases: a read is answered from the local state at once, without waiting until the state
+   * has applied the writes this replica had already accepted when the read arrived: a write
+   * acknowledged before the read began can be missing from its answer.
+   */
+  READ_BEFORE_APPLY
 }

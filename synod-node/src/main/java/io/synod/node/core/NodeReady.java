@@ -40,14 +40,25 @@ public record NodeReady<R>(List<NodeMessage> messages, List<StorageJob> storage,
     TIMEOUT
   }
 
-  /** The outcome of client request {@code requestId}: its result, or a failure. */
-  public record Reply<R>(long requestId, R result, Failure failure) {
+  /**
+   * The outcome of client request {@code requestId}: its result, or a failure. A read answered from
+   * the local state under a read lease carries {@code validUntilNanos}: the host delivers it only if
+   * its clock, read after it got this reply, is still below that, and otherwise hands the reply back
+   * with {@link NodeCore#readExpired}. Every other reply carries {@link Long#MAX_VALUE}.
+   * {@code arrivedNanos}: when the read reached the core (its deadlines count from there).
+   */
+  public record Reply<R>(long requestId, R result, Failure failure, long validUntilNanos, long arrivedNanos) {
     static <R> Reply<R> ok(long requestId, R result) {
-      return new Reply<>(requestId, result, null);
+      return new Reply<>(requestId, result, null, Long.MAX_VALUE, 0);
     }
 
     static <R> Reply<R> failed(long requestId, Failure failure) {
-      return new Reply<>(requestId, null, failure);
+      return new Reply<>(requestId, null, failure, Long.MAX_VALUE, 0);
+    }
+
+    /** Whether this reply is a local read that must be delivered before {@link #validUntilNanos()}. */
+    public boolean leased() {
+      return validUntilNanos != Long.MAX_VALUE;
     }
 
     public boolean isOk() {

@@ -19,6 +19,15 @@ public interface StateMachine<R> {
    */
   R apply(long slot, byte[] command, int offset, int length, boolean resultWanted);
 
+  /**
+   * Runs the read-only command {@code command[offset, offset + length)} against the state as it is,
+   * changing nothing, for a read answered locally under a read lease. Returns null if the command is
+   * not a read this machine can answer this way (the node then sends it through the log).
+   */
+  default R read(byte[] command, int offset, int length) {
+    return null;
+  }
+
   /** Every command of {@code slot} has been applied (a point to record the applied slot). */
   void slotApplied(long slot);
 

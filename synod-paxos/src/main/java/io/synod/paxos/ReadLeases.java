@@ -1,0 +1,235 @@
+package io.synod.paxos;
+
+import io.synod.common.Marks;
+import java.util.Arrays;
+
+/**
+ * The read-lease part of a replica (docs/READ-LEASES.md): as holder, the promises it asked every peer
+ * for and got; as grantor, until when it honours the promise it gave each peer; and the progress
+ * every replica reported (accepted prefix, vouched slot), from which it decides which chosen slots are
+ * visible and may be applied.
+ *
+ * <p>Times are this replica's monotonic clock. Promises are not durable: a new instance starts with
+ * none held and treats every peer as a holder it may be obliged to until one obligation period has
+ * passed since it started.
+ */
+final class ReadLeases {
+  private static final long NEVER = Long.MIN_VALUE / 4;
+
+  private final Self self;
+  private final Router router;
+  private final ReadLeaseConfig config;
+  private final long incarnation;
+  private final long holdNanos;
+  /** Until this time every peer counts as a holder this replica may be obliged to (it forgot its promises). */
+  private final long restartWindowEnd;
+
+  // As holder, per member index.
+  private long requestNumber;
+  private long lastRenewNanos = NEVER;
+  private final long[] sentNumber;
+  private final long[] sentAt;
+  private final long[] expiry;
+  private final long[] grantAccepted;
+
+  // As grantor, per member index.
+  private final long[] obligedUntil;
+
+  // Progress reported by peers, per member index.
+  private final long[] peerIncarnation;
+  private final long[] peerPrefix;
+  private final long[] peerVouched;
+  private final long[] toldPrefix;
+  private final long[] toldVouched;
+
+  // This replica's own progress.
+  private long prefix;
+  private long vouched;
+  private long visibleUpTo;
+
+  ReadLeases(Self self, Router router, long incarnation, long nowNanos, long startPrefix) {
+    this.self = self;
+    this.router = router;
+    this.config = self.config().readLeases();
+    this.incarnation = incarnation;
+    this.holdNanos = config.holdNanos();
+    this.restartWindowEnd = nowNanos + holdNanos;
+    int n = self.size();
+    sentNumber = new long[n];
+    sentAt = filled(n, NEVER);
+    expiry = filled(n, NEVER);
+    grantAccepted = new long[n];
+    obligedUntil = filled(n, NEVER);
+    peerIncarnation = new long[n];
+    peerPrefix = new long[n];
+    peerVouched = new long[n];
+    toldPrefix = new long[n];
+    toldVouched = new long[n];
+    prefix = startPrefix;
+    vouched = 0;
+    visibleUpTo = startPrefix;
+  }
+
+  private static long[] filled(int n, long value) {
+    long[] array = new long[n];
+    Arrays.fill(array, value);
+    return array;
+  }
+
+  // ---------------------------------------------------------------- own progress
+
+  /** Every slot ≤ the result is accepted here or known chosen. */
+  long prefix() {
+    return prefix;
+  }
+
+  long vouched() {
+    return vouched;
+  }
+
+  /** Advances the accepted prefix over what the log holds now. */
+  void advancePrefix(SlotLog log, long chosenUpTo) {
+    prefix = Math.max(prefix, Math.max(log.start() - 1, chosenUpTo));
+    while (log.get(prefix + 1) != null) {
+      prefix++;
+    }
+  }
+
+  /**
+   * Vouches for what it can, then returns the highest slot ≤ {@code chosenUpTo} known visible: every
+   * replica accepted it, or a quorum vouched for it.
+   */
+  long visibleUpTo(long chosenUpTo, long nowNanos) {
+    long canVouch = prefix;
+    boolean restarting = nowNanos < restartWindowEnd;
+    int selfIndex = self.indexOf(self.id());
+    long everyone = prefix;
+    for (int i = 0; i < peerPrefix.length; i++) {
+      if (i == selfIndex) {
+        continue;
+      }
+      everyone = Math.min(everyone, peerPrefix[i]);
+      // Planted bug (simulator tests only): VOUCH_WITHOUT_HOLDERS ignores every obligation.
+      if ((restarting || nowNanos < obligedUntil[i]) && !self.planted(Fault.VOUCH_WITHOUT_HOLDERS)) {
+        canVouch = Math.min(canVouch, peerPrefix[i]);
+      }
+    }
+    if (canVouch > vouched) {
+      vouched = canVouch;
+    }
+    long[] votes = peerVouched.clone();
+    votes[selfIndex] = vouched;
+    Arrays.sort(votes);
+    long byQuorum = votes[votes.length - self.quorum()];
+    long visible = Math.min(chosenUpTo, Math.max(everyone, byQuorum));
+    if (visible > visibleUpTo) {
+      visibleUpTo = visible;
+    }
+    if (chosenUpTo > visibleUpTo) {
+      Marks.hit("paxos.chosen-not-yet-visible");
+    }
+    return visibleUpTo;
+  }
+
+  /** Tells every peer whose view of this replica's progress is behind. */
+  void sendProgress() {
+    int selfIndex = self.indexOf(self.id());
+    int[] members = self.members();
+    for (int i = 0; i < members.length; i++) {
+      if (i == selfIndex || (prefix <= toldPrefix[i] && vouched <= toldVouched[i])) {
+        continue;
+      }
+      toldPrefix[i] = prefix;
+      toldVouched[i] = vouched;
+      router.route(new Message.Progress(self.groupId(), self.id(), members[i], incarnation, prefix, vouched));
+    }
+  }
+
+  // ---------------------------------------------------------------- holder
+
+  /** Asks every peer for a fresh promise once per renewal interval, while this replica is caught up. */
+  void tick(long nowNanos, boolean caughtUp) {
+    if (!caughtUp || nowNanos - lastRenewNanos < config.renewNanos()) {
+      return;
+    }
+    lastRenewNanos = nowNanos;
+    requestNumber++;
+    int selfIndex = self.indexOf(self.id());
+    int[] members = self.members();
+    for (int i = 0; i < members.length; i++) {
+      if (i == selfIndex) {
+        continue;
+      }
+      sentNumber[i] = requestNumber;
+      sentAt[i] = nowNanos;
+      router.route(new Message.LeaseRequest(
+          self.groupId(), self.id(), members[i], incarnation, requestNumber, prefix, nowNanos));
+    }
+  }
+
+  /** A promise: valid from the request's sending for D, once the grantor's accepted slot is applied. */
+  void onGrant(Message.LeaseGrant m) {
+    int i = self.indexOf(m.from());
+    if (m.number() != sentNumber[i]) {
+      Marks.hit("paxos.lease-grant-stale");
+      return;
+    }
+    expiry[i] = sentAt[i] + config.durationNanos();
+    grantAccepted[i] = m.accepted();
+  }
+
+  /**
+   * Until when, on this replica's clock, a majority of promises (its own included) lets it answer
+   * reads from a state that has applied {@code appliedUpTo}; {@link Long#MIN_VALUE} if none does.
+   */
+  long validUntil(long appliedUpTo, long nowNanos) {
+    int needed = self.quorum() - 1;
+    if (needed <= 0) {
+      return Long.MAX_VALUE;
+    }
+    int selfIndex = self.indexOf(self.id());
+    long[] usable = new long[expiry.length];
+    int count = 0;
+    for (int i = 0; i < expiry.length; i++) {
+      if (i != selfIndex && expiry[i] > nowNanos && grantAccepted[i] <= appliedUpTo) {
+        usable[count++] = expiry[i];
+      }
+    }
+    if (count < needed) {
+      return Long.MIN_VALUE;
+    }
+    Arrays.sort(usable, 0, count);
+    return usable[count - needed];
+  }
+
+  // ---------------------------------------------------------------- grantor
+
+  /** Grants {@code m}'s sender a promise and starts honouring it. */
+  void onRequest(Message.LeaseRequest m, long nowNanos, long highestAccepted) {
+    int i = self.indexOf(m.from());
+    noteProgress(i, m.incarnation(), m.prefix(), 0);
+    obligedUntil[i] = nowNanos + holdNanos;
+    router.route(new Message.LeaseGrant(self.groupId(), self.id(), m.from(), incarnation, m.number(), highestAccepted));
+  }
+
+  void onProgress(Message.Progress m) {
+    noteProgress(self.indexOf(m.from()), m.incarnation(), m.prefix(), m.vouched());
+  }
+
+  /**
+   * A peer's accepted prefix counts only for its newest incarnation: a delayed report from before it
+   * lost its disk must not stand for the rebuilt process. A vouch stays true once made.
+   */
+  private void noteProgress(int i, long peerInc, long peerPrefixNow, long peerVouchedNow) {
+    if (peerInc > peerIncarnation[i]) {
+      peerIncarnation[i] = peerInc;
+      peerPrefix[i] = peerPrefixNow;
+      // A new process knows nothing of this replica's progress: tell it again.
+      toldPrefix[i] = -1;
+      toldVouched[i] = -1;
+    } else if (peerInc == peerIncarnation[i]) {
+      peerPrefix[i] = Math.max(peerPrefix[i], peerPrefixNow);
+    }
+    peerVouched[i] = Math.max(peerVouched[i], peerVouchedNow);
+  }
+}
