@@ -84,6 +84,8 @@ public final class Node<R> implements AutoCloseable {
 
   private record Submit<R>(byte[] command, CompletableFuture<R> reply) implements Event {}
 
+  private record Read<R>(byte[] command, CompletableFuture<R> reply) implements Event {}
+
   private record Query<R>(Consumer<StateMachine<R>> action) implements Event {}
 
   /** Wakes the loop to look at what the storage thread published. */
@@ -101,6 +103,8 @@ public final class Node<R> implements AutoCloseable {
   private final BlockingQueue<Event> events;
   /** Futures of requests handed to the core, by request id (loop thread only). */
   private final HashMap<Long, CompletableFuture<R>> futures = new HashMap<>();
+  /** Commands of reads handed to the core, by request id, to hand back a local answer that came too late. */
+  private final HashMap<Long, byte[]> readCommands = new HashMap<>();
   private final AtomicLong durableSeq = new AtomicLong();
   private final ConcurrentLinkedQueue<Long> storedSnapshots = new ConcurrentLinkedQueue<>();
   private volatile IOException storageFailure;
@@ -176,6 +180,21 @@ public final class Node<R> implements AutoCloseable {
     if (!running) {
       reply.completeExceptionally(new NodeException.Stopped("node " + config.id() + " is stopped"));
     } else if (!events.offer(new Submit<>(command, reply))) {
+      reply.completeExceptionally(new NodeException.Busy("node " + config.id() + " event queue is full"));
+    }
+    return reply;
+  }
+
+  /**
+   * Submits a read-only command (it must change nothing); the future completes with its result. With
+   * read leases on it is answered from this node's state where the lease allows (linearizable, see
+   * docs/READ-LEASES.md), otherwise through the log like {@link #submit}.
+   */
+  public CompletableFuture<R> read(byte[] command) {
+    CompletableFuture<R> reply = new CompletableFuture<>();
+    if (!running) {
+      reply.completeExceptionally(new NodeException.Stopped("node " + config.id() + " is stopped"));
+    } else if (!events.offer(new Read<>(command, reply))) {
       reply.completeExceptionally(new NodeException.Busy("node " + config.id() + " event queue is full"));
     }
     return reply;
@@ -293,6 +312,11 @@ public final class Node<R> implements AutoCloseable {
       long requestId = ++nextRequestId;
       futures.put(requestId, (CompletableFuture<R>) s.reply());
       core.request(requestId, s.command());
+    } else if (event instanceof Read<?> r) {
+      long requestId = ++nextRequestId;
+      futures.put(requestId, (CompletableFuture<R>) r.reply());
+      readCommands.put(requestId, r.command());
+      core.read(requestId, r.command());
     } else if (event instanceof Query<?> q) {
       ((Query<R>) q).action().accept(machine);
     } else if (event instanceof Stop) {
@@ -344,6 +368,12 @@ public final class Node<R> implements AutoCloseable {
   }
 
   private void complete(NodeReady.Reply<R> reply) {
+    if (reply.leased() && System.nanoTime() >= reply.validUntilNanos()) {
+      // The clock, read now that the state was read, says the lease ran out meanwhile: read again.
+      core.readExpired(reply, readCommands.get(reply.requestId()));
+      return;
+    }
+    readCommands.remove(reply.requestId());
     CompletableFuture<R> future = futures.remove(reply.requestId());
     Ensure.that(future != null, "a reply for request " + reply.requestId() + " that nobody waits for");
     if (reply.isOk()) {
@@ -389,6 +419,8 @@ public final class Node<R> implements AutoCloseable {
     while ((event = events.poll()) != null) {
       if (event instanceof Submit<?> s) {
         s.reply().completeExceptionally(error);
+      } else if (event instanceof Read<?> r) {
+        r.reply().completeExceptionally(error);
       } else if (event instanceof Query<?> q) {
         ((Query<R>) q).action().accept(machine);
       }

@@ -16,6 +16,12 @@ public final class ListMachine implements StateMachine<Integer> {
     return applied.size();
   }
 
+  /** A command starting with '?' reads: its result is the list's size; any other is no read. */
+  @Override
+  public synchronized Integer read(byte[] command, int offset, int length) {
+    return length > 0 && command[offset] == '?' ? applied.size() : null;
+  }
+
   @Override
   public synchronized void slotApplied(long slot) {
     appliedSlot = slot;

@@ -4,6 +4,7 @@ import io.synod.node.ListMachine;
 import io.synod.paxos.Configuration;
 import io.synod.paxos.DurableState;
 import io.synod.paxos.PaxosConfig;
+import io.synod.paxos.ReadLeaseConfig;
 import io.synod.paxos.Replica;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -33,14 +34,19 @@ final class CoreCluster {
   private long now = 1_000 * MS;
   private long nextRequestId;
 
-  @SuppressWarnings({"unchecked", "rawtypes"})
   CoreCluster(int size, int pendingRequestsMax) {
+    this(size, pendingRequestsMax, ReadLeaseConfig.off());
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  CoreCluster(int size, int pendingRequestsMax, ReadLeaseConfig leases) {
     this.size = size;
     this.cores = new NodeCore[size + 1];
     this.machines = new ListMachine[size + 1];
     this.cut = new boolean[size + 1][size + 1];
     Configuration configuration = Configuration.ofSize(size);
-    PaxosConfig paxos = PaxosConfig.defaults(1, configuration).withTimeouts(300 * MS, 50 * MS, 60 * MS);
+    PaxosConfig paxos = PaxosConfig.defaults(1, configuration).withTimeouts(300 * MS, 50 * MS, 60 * MS)
+        .withReadLeases(leases);
     replies.add(List.of());
     for (int id = 1; id <= size; id++) {
       machines[id] = new ListMachine();
@@ -55,6 +61,14 @@ final class CoreCluster {
   long request(int id, String command) {
     long requestId = ++nextRequestId;
     cores[id].request(requestId, command.getBytes(StandardCharsets.UTF_8));
+    drain(id);
+    return requestId;
+  }
+
+  /** Submits the read-only {@code command} at node {@code id}; returns its request id. */
+  long read(int id, String command) {
+    long requestId = ++nextRequestId;
+    cores[id].read(requestId, command.getBytes(StandardCharsets.UTF_8));
     drain(id);
     return requestId;
   }

@@ -4,6 +4,7 @@ import static io.synod.node.core.CoreCluster.MS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.synod.common.Marks;
+import io.synod.paxos.ReadLeaseConfig;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.List;
@@ -152,5 +153,40 @@ class NodeCoreTest {
       assertThat(cluster.machines[id].copy()).doesNotHaveDuplicates().isEqualTo(cluster.machines[1].copy());
       assertThat(cluster.cores[id].pendingRequests()).isZero();
     }
+  }
+
+  /**
+   * With read leases on, a follower answers a read from its own state, with the lease's end for its
+   * host to check; cut off, it stops once its lease ran out and sends reads through the log instead,
+   * which answers them once it is back.
+   */
+  @Test
+  void aFollowerAnswersReadsLocallyUnderItsLeaseAndThroughTheLogWithout() {
+    ReadLeaseConfig leases = ReadLeaseConfig.defaults().withTimes(600 * MS, 150 * MS);
+    CoreCluster cluster = new CoreCluster(3, 100, leases);
+    int leader = cluster.electLeader();
+    int follower = leader == 3 ? 2 : 3;
+    cluster.advance(leases.holdNanos() + 200 * MS);
+    long a = cluster.request(leader, "a");
+    long b = cluster.request(follower, "b");
+    cluster.advanceUntil(c -> c.reply(leader, a) != null && c.reply(follower, b) != null, 2_000 * MS);
+
+    long local = cluster.read(follower, "?");
+    NodeReady.Reply<Integer> answer = cluster.reply(follower, local);
+    assertThat(answer).isNotNull();
+    assertThat(answer.leased()).isTrue();
+    assertThat(answer.validUntilNanos()).isGreaterThan(cluster.now());
+    assertThat(answer.result()).isEqualTo(2);
+
+    cluster.isolate(follower);
+    cluster.advance(leases.durationNanos() + 100 * MS);
+    long late = cluster.read(follower, "?");
+    assertThat(cluster.reply(follower, late)).as("no local answer without a lease").isNull();
+    cluster.heal();
+    cluster.advanceUntil(c -> c.reply(follower, late) != null, 3_000 * MS);
+    NodeReady.Reply<Integer> logged = cluster.reply(follower, late);
+    assertThat(logged.isOk()).isTrue();
+    assertThat(logged.leased()).as("answered through the log").isFalse();
+    assertThat(cluster.machines[follower].copy()).contains("?");
   }
 }
