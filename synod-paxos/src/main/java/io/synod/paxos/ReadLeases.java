@@ -15,6 +15,8 @@ import java.util.Arrays;
  */
 final class ReadLeases {
   private static final long NEVER = Long.MIN_VALUE / 4;
+  /** Requests in a row that must disagree (agree) before a holder's clock counts as out of (back in) bounds. */
+  private static final int CLOCK_STREAK = 3;
 
   private final Self self;
   private final Router router;
@@ -34,6 +36,16 @@ final class ReadLeases {
 
   // As grantor, per member index.
   private final long[] obligedUntil;
+  /**
+   * Clock comparison with each holder (docs/READ-LEASES.md, "Clocks beyond the bound"): the request
+   * that arrived soonest after the holder's clock reading (the smallest receipt-minus-reading
+   * offset), how long the current streak of requests against the holder's standing is, and whether
+   * the holder's clock is found outside the bound (it then gets no promises).
+   */
+  private final long[] clockBaseReceived;
+  private final long[] clockBaseReading;
+  private final int[] clockDisagreements;
+  private final boolean[] clockFault;
 
   // Progress reported by peers, per member index.
   private final long[] peerIncarnation;
@@ -60,6 +72,10 @@ final class ReadLeases {
     expiry = filled(n, NEVER);
     grantAccepted = new long[n];
     obligedUntil = filled(n, NEVER);
+    clockBaseReceived = filled(n, NEVER);
+    clockBaseReading = new long[n];
+    clockDisagreements = new int[n];
+    clockFault = new boolean[n];
     peerIncarnation = new long[n];
     peerPrefix = new long[n];
     peerVouched = new long[n];
@@ -204,12 +220,62 @@ final class ReadLeases {
 
   // ---------------------------------------------------------------- grantor
 
-  /** Grants {@code m}'s sender a promise and starts honouring it. */
+  /** Grants {@code m}'s sender a promise and starts honouring it, unless its clock is out of bounds. */
   void onRequest(Message.LeaseRequest m, long nowNanos, long highestAccepted) {
     int i = self.indexOf(m.from());
+    boolean newIncarnation = m.incarnation() > peerIncarnation[i];
     noteProgress(i, m.incarnation(), m.prefix(), 0);
+    if (newIncarnation) {
+      clockBaseReceived[i] = NEVER;
+      clockDisagreements[i] = 0;
+      clockFault[i] = false;
+    }
+    if (m.incarnation() < peerIncarnation[i] || !clockWithinBound(i, m.clockNanos(), nowNanos)) {
+      return;
+    }
     obligedUntil[i] = nowNanos + holdNanos;
     router.route(new Message.LeaseGrant(self.groupId(), self.id(), m.from(), incarnation, m.number(), highestAccepted));
+  }
+
+  /**
+   * Compares the holder's clock with this replica's over the time since the request that arrived
+   * soonest after its reading: the two elapsed times may differ by the drift both clocks are allowed
+   * plus the change in delay (the jitter bound). A holder whose clock runs slow against this one, or
+   * this one's running fast, shows as a growing difference; three disagreeing requests in a row and
+   * the holder gets no promises from this replica until three in a row agree again. A clock running
+   * the other way only makes promises end sooner than they could, which is safe.
+   */
+  private boolean clockWithinBound(int i, long reading, long nowNanos) {
+    long offset = nowNanos - reading;
+    boolean agrees;
+    if (clockBaseReceived[i] == NEVER || offset < clockBaseReceived[i] - clockBaseReading[i]) {
+      clockBaseReceived[i] = nowNanos;
+      clockBaseReading[i] = reading;
+      agrees = true;
+    } else {
+      long elapsed = nowNanos - clockBaseReceived[i];
+      long difference = offset - (clockBaseReceived[i] - clockBaseReading[i]);
+      agrees = difference <= 2 * config.rho() * elapsed + config.jitterNanos();
+    }
+    // A streak decides, either way: one late request (a pause, a slow link) proves nothing, and a
+    // holder found out of bounds gets promises again only after as many requests agreeing again.
+    if (agrees == clockFault[i]) {
+      if (++clockDisagreements[i] >= CLOCK_STREAK) {
+        clockFault[i] = !agrees;
+        clockDisagreements[i] = 0;
+        if (clockFault[i]) {
+          Marks.hit("paxos.lease-clock-out-of-bound");
+        }
+      }
+    } else {
+      clockDisagreements[i] = 0;
+    }
+    return !clockFault[i];
+  }
+
+  /** Whether this replica found {@code member}'s clock outside the drift bound and stopped granting to it. */
+  boolean clockFault(int member) {
+    return clockFault[self.indexOf(member)];
   }
 
   void onProgress(Message.Progress m) {

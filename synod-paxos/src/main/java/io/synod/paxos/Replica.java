@@ -319,6 +319,14 @@ public final class Replica {
     return leases.validUntil(learner.appliedUpTo(), now);
   }
 
+  /**
+   * Whether this replica found {@code member}'s clock running outside the read-lease drift bound
+   * against its own, and so grants it no promises (docs/READ-LEASES.md, "Clocks beyond the bound").
+   */
+  public boolean readLeaseClockFault(int member) {
+    return leases != null && leases.clockFault(member);
+  }
+
   /** First slot of the in-memory log (everything below is covered by the snapshot). */
   public long logStart() {
     return acceptor.log().start();
