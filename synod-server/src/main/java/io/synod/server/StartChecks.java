@@ -56,7 +56,7 @@ final class StartChecks {
     Path dir = dataDir.toAbsolutePath().normalize();
     if (Files.exists(dir)) {
       if (!Files.isDirectory(dir)) {
-        throw new IOException("data directory " + dataDir + " is not a directory");
+        throw new IOException("cannot create data directory " + dataDir + ": " + dataDir + " exists and is not a directory");
       }
       writable(dir, "data directory " + dataDir + " is not writable");
       return;

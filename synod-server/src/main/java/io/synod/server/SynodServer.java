@@ -55,9 +55,11 @@ public final class SynodServer implements AutoCloseable {
    *     client port cannot be opened
    */
   public static SynodServer start(ServerConfig config) throws IOException {
-    // A busy or foreign address is refused before the directory is locked (which writes this
-    // process's PID into the lock file), so such a refused start leaves the directory as it was.
+    // A busy or foreign address, or a directory this process cannot write, is refused before the
+    // directory is locked (which writes this process's PID into the lock file), so such a refused
+    // start leaves the directory as it was.
     StartChecks.listenable(config);
+    StartChecks.dataDirUsable(config.dataDir());
     // Before anything reads or writes the directory, the wipe after corruption included: two
     // processes on one directory would be one acceptor with two memories.
     DataDirLock dataDirLock = DataDirLock.acquire(config.dataDir());
