@@ -11,8 +11,8 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * Checks a member makes before it changes anything: that it can listen on its peer and client
- * addresses, and (for {@code --check}) that its data directory exists and is writable or can be
+ * Checks a member makes before it changes anything, at every start and for {@code --check}: that it
+ * can listen on its peer and client addresses, and that its data directory is writable or can be
  * created. Each failure names the member, the address or path, and the operating system's reason.
  */
 final class StartChecks {
@@ -56,7 +56,8 @@ final class StartChecks {
     Path dir = dataDir.toAbsolutePath().normalize();
     if (Files.exists(dir)) {
       if (!Files.isDirectory(dir)) {
-        throw new IOException("cannot create data directory " + dataDir + ": " + dataDir + " exists and is not a directory");
+        throw new IOException("cannot create data directory " + dataDir + ": " + dataDir
+            + " exists and is not a directory");
       }
       writable(dir, "data directory " + dataDir + " is not writable");
       return;
