@@ -254,10 +254,29 @@ public final class Node<R> implements AutoCloseable {
   private void publishStatus() {
     NodeCore.Status next = core.status();
     if (!next.equals(status)) {
+      if (next.leaderId() != status.leaderId()) {
+        logLeaderChange(status.leaderId(), next);
+      }
       synchronized (statusMonitor) {
         status = next;
         statusMonitor.notifyAll();
       }
+    }
+  }
+
+  /**
+   * One INFO line per change of the leader this member knows of, so that every member's log shows
+   * who led when (the core only reports its status; the transitions are found here).
+   */
+  private void logLeaderChange(int previousLeaderId, NodeCore.Status next) {
+    if (next.leaderId() == 0) {
+      LOG.info("member {}: no leader known any more (member {} was; ballot {})", config.id(), previousLeaderId,
+          next.ballotRound());
+    } else if (next.leaderId() == config.id()) {
+      LOG.info("member {}: leader is now member {}, this member (ballot {})", config.id(), next.leaderId(),
+          next.ballotRound());
+    } else {
+      LOG.info("member {}: leader is now member {} (ballot {})", config.id(), next.leaderId(), next.ballotRound());
     }
   }
 

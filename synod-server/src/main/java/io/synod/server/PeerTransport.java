@@ -61,6 +61,15 @@ public final class PeerTransport implements Transport, AutoCloseable {
     }
   }
 
+  /** The listening socket could not be bound; the cause says why. */
+  public static final class ListenException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    ListenException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
   private final Config config;
   private final Consumer<NodeMessage> receiver;
   private final EventLoopGroup boss = new NioEventLoopGroup(1);
@@ -73,6 +82,10 @@ public final class PeerTransport implements Transport, AutoCloseable {
   public PeerTransport(Config config, Consumer<NodeMessage> receiver) throws IOException {
     this.config = config;
     this.receiver = receiver;
+    // Filled before the first inbound connection can arrive: the inbound handlers read it.
+    for (Map.Entry<Integer, InetSocketAddress> e : new TreeMap<>(config.peers()).entrySet()) {
+      peers.put(e.getKey(), new Peer(e.getKey(), e.getValue()));
+    }
     ServerBootstrap server = new ServerBootstrap()
         .group(boss, workers)
         .channel(NioServerSocketChannel.class)
@@ -92,11 +105,9 @@ public final class PeerTransport implements Transport, AutoCloseable {
     } catch (RuntimeException e) {
       boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-      throw new IOException("cannot listen on " + config.listen() + ": " + e.getMessage(), e);
+      throw new ListenException("cannot listen on " + config.listen() + ": " + e.getMessage(), e);
     }
-    for (Map.Entry<Integer, InetSocketAddress> e : new TreeMap<>(config.peers()).entrySet()) {
-      Peer peer = new Peer(e.getKey(), e.getValue());
-      peers.put(e.getKey(), peer);
+    for (Peer peer : peers.values()) {
       peer.connect();
     }
   }
@@ -146,6 +157,10 @@ public final class PeerTransport implements Transport, AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger queuedFrames = new java.util.concurrent.atomic.AtomicInteger();
     private volatile Channel channel;
     private long backoffNanos;
+    /** When the connection to this peer was lost (0 while connected, or before the first connection). */
+    private volatile long lostAtNanos;
+    /** When a message from this peer last arrived (0: none yet); written by the inbound handlers. */
+    private volatile long lastReceivedNanos;
 
     Peer(int id, InetSocketAddress address) {
       this.id = id;
@@ -176,9 +191,22 @@ public final class PeerTransport implements Transport, AutoCloseable {
         if (f.isSuccess()) {
           channel = future.channel();
           backoffNanos = config.reconnectMinNanos();
-          LOG.info("node {} connected to peer {} at {}", config.selfId(), id, address);
+          if (lostAtNanos != 0) {
+            LOG.info("member {}: member {} is back (connected to {} after {} ms out of contact)", config.selfId(), id,
+                Member.hostPort(address), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lostAtNanos));
+            lostAtNanos = 0;
+          } else {
+            LOG.info("member {}: connected to member {} at {}", config.selfId(), id, Member.hostPort(address));
+          }
           channel.closeFuture().addListener(c -> {
             channel = null;
+            if (!closed) {
+              lostAtNanos = System.nanoTime();
+              long heard = lastReceivedNanos;
+              LOG.info("member {}: lost contact with member {} (connection to {} closed; {})", config.selfId(), id,
+                  Member.hostPort(address), heard == 0 ? "no message from it yet"
+                      : "no message for " + TimeUnit.NANOSECONDS.toMillis(lostAtNanos - heard) + " ms");
+            }
             retryLater();
           });
         } else {
@@ -255,6 +283,10 @@ public final class PeerTransport implements Transport, AutoCloseable {
       if (message.to() != config.selfId() || !config.peers().containsKey(message.from())) {
         LOG.warn("node {}: dropping a message from {} to {}", config.selfId(), message.from(), message.to());
         return;
+      }
+      Peer from = peers.get(message.from());
+      if (from != null) {
+        from.lastReceivedNanos = System.nanoTime();
       }
       receiver.accept(message);
     }

@@ -33,12 +33,15 @@ public record ServerConfig(
 
   public ServerConfig {
     members = List.copyOf(members);
-    Ensure.argument(members.stream().anyMatch(m -> m.id() == id), "member " + id + " is not in the member list");
-    Ensure.argument(requestBytesMax >= 1024, "request size limit must be at least 1 KiB");
-    Ensure.argument(txnOpsMax >= 1, "txn ops limit must be at least 1");
+    // The messages name the command-line options these fields come from.
+    Ensure.argument(members.stream().anyMatch(m -> m.id() == id), "--id " + id + " is not among the --members ids "
+        + members.stream().map(m -> Integer.toString(m.id())).toList());
+    Ensure.argument(requestBytesMax >= 1024, "--max-request-bytes must be at least 1024, not " + requestBytesMax);
+    Ensure.argument(txnOpsMax >= 1, "--max-txn-ops must be at least 1, not " + txnOpsMax);
     Ensure.notNull(dataDir, "data directory");
-    Ensure.argument(quotaBytes >= 0, "quota must not be negative");
-    Ensure.argument(autoCompactionRetention >= 0, "auto-compaction retention must not be negative");
+    Ensure.argument(quotaBytes >= 0, "--quota-backend-bytes must not be negative, not " + quotaBytes);
+    Ensure.argument(autoCompactionRetention >= 0,
+        "--auto-compaction-retention must not be negative, not " + autoCompactionRetention);
   }
 
   /**

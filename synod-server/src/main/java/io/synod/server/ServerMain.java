@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
  * {@code --config} (keys are the long option names without dashes, e.g. {@code members=...}); flags
  * on the command line win.
  */
-@Command(name = "synod server", mixinStandardHelpOptions = true,
+@Command(name = "synod server", mixinStandardHelpOptions = true, versionProvider = Version.class,
     description = "Runs one Synod member, serving the etcd v3 API.")
 public final class ServerMain implements Callable<Integer> {
   @Option(names = "--id", required = true, description = "this member's id (1..63)")
@@ -50,10 +50,21 @@ public final class ServerMain implements Callable<Integer> {
   @Option(names = "--config", description = "a properties file with defaults for these options")
   Path configFile;
 
+  @Option(names = "--check", description = "check the options, the member list, this member's addresses and "
+      + "its data directory, then exit without starting or writing anything (status 0: it can start)")
+  boolean check;
+
   @Override
   public Integer call() throws Exception {
     ServerConfig config = new ServerConfig(id, Member.parseAll(members), dataDir, requestBytesMax, txnOpsMax,
         wipeOnCorruption, quotaBytes, autoCompactionRetention);
+    if (check) {
+      StartChecks.dataDirUsable(config.dataDir());
+      StartChecks.listenable(config);
+      System.out.println("synod: member " + id + " can start: options, member list, addresses and data directory "
+          + config.dataDir() + " checked");
+      return 0;
+    }
     SynodServer server = SynodServer.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

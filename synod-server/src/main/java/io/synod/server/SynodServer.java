@@ -55,6 +55,11 @@ public final class SynodServer implements AutoCloseable {
    *     client port cannot be opened
    */
   public static SynodServer start(ServerConfig config) throws IOException {
+    // A busy or foreign address, or a directory this process cannot write, is refused before the
+    // directory is locked (which writes this process's PID into the lock file), so such a refused
+    // start leaves the directory as it was.
+    StartChecks.listenable(config);
+    StartChecks.dataDirUsable(config.dataDir());
     // Before anything reads or writes the directory, the wipe after corruption included: two
     // processes on one directory would be one acceptor with two memories.
     DataDirLock dataDirLock = DataDirLock.acquire(config.dataDir());
@@ -81,14 +86,19 @@ public final class SynodServer implements AutoCloseable {
       }
     }
     AtomicReference<Node<KvResult>> nodeRef = new AtomicReference<>();
-    PeerTransport transport = new PeerTransport(
-        new PeerTransport.Config(self.id(), self.peer(), peers, 64 << 20, 50_000_000L, 2_000_000_000L),
-        message -> {
-          Node<KvResult> n = nodeRef.get();
-          if (n != null) {
-            n.receive(message);
-          }
-        });
+    PeerTransport transport;
+    try {
+      transport = new PeerTransport(
+          new PeerTransport.Config(self.id(), self.peer(), peers, 64 << 20, 50_000_000L, 2_000_000_000L),
+          message -> {
+            Node<KvResult> n = nodeRef.get();
+            if (n != null) {
+              n.receive(message);
+            }
+          });
+    } catch (PeerTransport.ListenException e) {
+      throw StartChecks.cannotListen(self.id(), self.peer(), "peers", e.getCause());
+    }
     Node<KvResult> node;
     StoreMachine machine;
     try {
@@ -128,7 +138,7 @@ public final class SynodServer implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       node.close();
       transport.close();
-      throw new IOException("cannot serve clients on " + self.client() + ": " + e.getMessage(), e);
+      throw StartChecks.cannotListen(self.id(), self.client(), "clients", e.getCause() != null ? e.getCause() : e);
     }
     LOG.info("synod member {} serving clients on {} and peers on {}, data in {}", self.id(), self.clientUrl(),
         self.peerUrl(), config.dataDir());

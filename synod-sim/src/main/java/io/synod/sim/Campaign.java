@@ -33,12 +33,25 @@ import java.util.Locale;
 public final class Campaign {
   private Campaign() {}
 
+  /** One line on how to call it; printed after every argument error. */
+  static final String USAGE = "usage: bin/synod sim [--seed S | --seeds N [--first F]] [--replicas R] "
+      + "[--healthy | --rebuilds | --read-leases] [--fault-ms M] [--crash-share C] [--plant NAME]... [--demo] "
+      + "[--marks]";
+
   public static void main(String[] args) {
-    System.exit(run(args, System.out));
+    System.exit(run(args, System.out, System.err));
   }
 
   /** Runs what {@code args} ask for and returns the process exit code (0: no violation). */
   public static int run(String[] args, PrintStream out) {
+    return run(args, out, out);
+  }
+
+  /**
+   * Runs what {@code args} ask for and returns the process exit code: 0 no violation, 1 a violation,
+   * 2 a bad argument (one line naming it, then the usage line, on {@code err}).
+   */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
     Long seed = null;
     long seeds = 1;
     long first = 1;
@@ -49,33 +62,41 @@ public final class Campaign {
     Long faultMs = null;
     Double crashShare = null;
     Planted planted = Planted.NONE;
-    for (int i = 0; i < args.length; i++) {
-      String arg = args[i];
-      switch (arg) {
-        case "--seed" -> seed = Long.parseLong(args[++i]);
-        case "--seeds" -> seeds = Long.parseLong(args[++i]);
-        case "--first" -> first = Long.parseLong(args[++i]);
-        case "--replicas" -> replicas = Integer.parseInt(args[++i]);
-        case "--healthy" -> mode = SimOptions.Mode.HEALTHY;
-        case "--rebuilds" -> mode = SimOptions.Mode.REBUILDS;
-        case "--read-leases" -> mode = SimOptions.Mode.READ_LEASES;
-        case "--demo" -> demo = true;
-        case "--marks" -> marks = true;
-        case "--fault-ms" -> faultMs = Long.parseLong(args[++i]);
-        case "--crash-share" -> crashShare = Double.parseDouble(args[++i]);
-        case "--plant" -> {
-          String name = args[++i];
-          if (!Planted.allNames().contains(name)) {
-            out.println("unknown planted bug: " + name + " (known: " + String.join(", ", Planted.allNames()) + ")");
-            return 2;
+    try {
+      Args in = new Args(args);
+      while (in.hasNext()) {
+        String arg = in.next();
+        switch (arg) {
+          case "--seed" -> seed = in.wholeNumber(arg, Long.MIN_VALUE);
+          case "--seeds" -> seeds = in.wholeNumber(arg, 1);
+          case "--first" -> first = in.wholeNumber(arg, Long.MIN_VALUE);
+          case "--replicas" -> replicas = (int) in.wholeNumber(arg, 1, 63);
+          case "--healthy" -> mode = SimOptions.Mode.HEALTHY;
+          case "--rebuilds" -> mode = SimOptions.Mode.REBUILDS;
+          case "--read-leases" -> mode = SimOptions.Mode.READ_LEASES;
+          case "--demo" -> demo = true;
+          case "--marks" -> marks = true;
+          case "--fault-ms" -> faultMs = in.wholeNumber(arg, 0);
+          case "--crash-share" -> crashShare = in.share(arg);
+          case "--plant" -> {
+            String name = in.value(arg);
+            if (!Planted.allNames().contains(name)) {
+              throw new IllegalArgumentException("unknown planted bug: " + name + " (known: "
+                  + String.join(", ", Planted.allNames()) + ")");
+            }
+            planted = planted.with(name);
           }
-          planted = planted.with(name);
-        }
-        default -> {
-          out.println("unknown argument: " + arg);
-          return 2;
+          case "-h", "--help" -> {
+            out.println(USAGE);
+            return 0;
+          }
+          default -> throw new IllegalArgumentException("unknown argument: " + arg);
         }
       }
+    } catch (IllegalArgumentException e) {
+      err.println("synod sim: " + e.getMessage());
+      err.println(USAGE);
+      return 2;
     }
     if (seed != null) {
       first = seed;
@@ -120,6 +141,64 @@ public final class Campaign {
       Marks.snapshot().forEach((name, count) -> out.println("  " + name + " " + count));
     }
     return failures.isEmpty() ? 0 : 1;
+  }
+
+  /** The arguments, read left to right; each error names the option and the value it got. */
+  private static final class Args {
+    private final String[] args;
+    private int next;
+
+    Args(String[] args) {
+      this.args = args;
+    }
+
+    boolean hasNext() {
+      return next < args.length;
+    }
+
+    String next() {
+      return args[next++];
+    }
+
+    String value(String option) {
+      if (!hasNext()) {
+        throw new IllegalArgumentException(option + " needs a value");
+      }
+      return next();
+    }
+
+    long wholeNumber(String option, long min) {
+      return wholeNumber(option, min, Long.MAX_VALUE);
+    }
+
+    long wholeNumber(String option, long min, long max) {
+      String text = value(option);
+      long n;
+      try {
+        n = Long.parseLong(text);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(option + " needs a whole number, not '" + text + "'", e);
+      }
+      if (n < min || n > max) {
+        throw new IllegalArgumentException(option + " must be " + (max == Long.MAX_VALUE ? "at least " + min
+            : "in " + min + ".." + max) + ", not " + n);
+      }
+      return n;
+    }
+
+    double share(String option) {
+      String text = value(option);
+      double d;
+      try {
+        d = Double.parseDouble(text);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(option + " needs a number between 0 and 1, not '" + text + "'", e);
+      }
+      if (!(d >= 0 && d <= 1)) {
+        throw new IllegalArgumentException(option + " must be between 0 and 1, not " + text);
+      }
+      return d;
+    }
   }
 
   private static String progress(long done, long startedNanos, int failures) {

@@ -60,4 +60,13 @@ class CampaignTest {
   void badArgumentIsRejected() {
     assertThat(run(2, "--bogus")).contains("unknown argument: --bogus");
   }
+
+  @Test
+  void badNumbersAndMissingValuesGetOneLineNamingTheOptionAndTheUsage() {
+    assertThat(run(2, "--seeds", "abc")).isEqualTo("synod sim: --seeds needs a whole number, not 'abc'\n"
+        + Campaign.USAGE + "\n");
+    assertThat(run(2, "--seeds", "0")).startsWith("synod sim: --seeds must be at least 1, not 0\n");
+    assertThat(run(2, "--crash-share", "2")).startsWith("synod sim: --crash-share must be between 0 and 1, not 2\n");
+    assertThat(run(2, "--seed")).startsWith("synod sim: --seed needs a value\n");
+  }
 }

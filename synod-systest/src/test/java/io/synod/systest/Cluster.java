@@ -216,6 +216,21 @@ final class Cluster implements AutoCloseable {
     return leader != null && members.containsKey(leader) && isRunning(leader) ? leader : null;
   }
 
+  /** How often member {@code id}'s log holds {@code text} so far. */
+  int countInLog(int id, String text) {
+    String log = member(id).logText();
+    int count = 0;
+    for (int at = log.indexOf(text); at >= 0; at = log.indexOf(text, at + text.length())) {
+      count++;
+    }
+    return count;
+  }
+
+  /** Everything member {@code id}'s log holds so far. */
+  String logText(int id) {
+    return member(id).logText();
+  }
+
   /** The last lines of every member's log, for failure messages. */
   String logTails() {
     StringBuilder b = new StringBuilder();

@@ -6,20 +6,13 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.kv.GetResponse;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -50,7 +43,7 @@ class DataDirInUseTest {
       // Stopped, the member changes nothing (it writes its spare segment in the background while it
       // runs) but keeps holding its lock: the directory can be compared byte for byte.
       cluster.pause(1);
-      Map<String, String> before = snapshot(data);
+      Map<String, String> before = DirSnapshot.of(data);
       assertThat(before).containsKey("synod.lock").containsKey("acceptor.state");
 
       List<Integer> ports = Cluster.freePorts(2);
@@ -84,7 +77,7 @@ class DataDirInUseTest {
       assertThat(second.exitValue()).as("exit status of the second process%s", streams).isEqualTo(1);
       assertThat(err).as("stderr of the second process").contains("synod: data directory " + data
           + " is in use by another synod process (pid " + firstPid + "); stop it first");
-      assertThat(snapshot(data)).as("files in %s after the refused start", data).isEqualTo(before);
+      assertThat(DirSnapshot.of(data)).as("files in %s after the refused start", data).isEqualTo(before);
       cluster.resume(1);
 
       assertThat(cluster.isRunning(1)).isTrue();
@@ -97,41 +90,6 @@ class DataDirInUseTest {
         assertThat(got.getKvs().get(0).getValue().toString(StandardCharsets.UTF_8)).isEqualTo("still serving");
       }
     }
-  }
-
-  /**
-   * Everything under {@code root}: each file's relative path to its size and the SHA-256 of its
-   * bytes, and each directory's to "directory".
-   */
-  private static Map<String, String> snapshot(Path root) throws IOException {
-    Map<String, String> entries = new TreeMap<>();
-    try (Stream<Path> walk = Files.walk(root)) {
-      for (Path path : (Iterable<Path>) walk::iterator) {
-        String name = root.relativize(path).toString();
-        if (Files.isDirectory(path)) {
-          entries.put(name, "directory");
-        } else {
-          entries.put(name, Files.size(path) + " bytes, sha256 " + sha256(path));
-        }
-      }
-    }
-    return entries;
-  }
-
-  private static String sha256(Path file) throws IOException {
-    MessageDigest digest;
-    try {
-      digest = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java platform has SHA-256", e);
-    }
-    byte[] buffer = new byte[1 << 16];
-    try (InputStream in = Files.newInputStream(file)) {
-      for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-        digest.update(buffer, 0, n);
-      }
-    }
-    return HexFormat.of().formatHex(digest.digest());
   }
 
   private static ByteSequence bytes(String s) {

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -156,9 +157,26 @@ class LeaderKillTest {
     List<String> faults = new ArrayList<>();
     for (int round = 1; round <= KILLS; round++) {
       int leader = cluster.awaitLeader();
+      Map<Integer, Integer> lostBefore = logCounts(leader, "lost contact with member " + leader + " ");
+      Map<Integer, Integer> backBefore = logCounts(leader, "member " + leader + " is back");
+      Map<Integer, Integer> logLengths = new TreeMap<>();
+      for (int id : cluster.ids()) {
+        logLengths.put(id, cluster.logText(id).length());
+      }
       long killedAt = System.nanoTime();
       cluster.kill(leader);
       int successor = cluster.awaitLeader();
+      // Every survivor says it lost the leader and names the new one.
+      awaitLogged(leader, lostBefore, "lost contact with member " + leader + " ");
+      for (int id : cluster.ids()) {
+        if (id != leader) {
+          // It answered Status naming the successor, so it logged that change after the kill.
+          String since = cluster.logText(id).substring(logLengths.get(id));
+          String named = "member " + id + ": leader is now member " + successor;
+          assertThat(since.contains(named + " (") || since.contains(named + ", this member"))
+              .as("member %d's log since the kill names member %d as leader:\n%s", id, successor, since).isTrue();
+        }
+      }
       faults.add("killed leader " + leader + ", member " + successor + " took over after "
           + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt) + " ms");
       assertThat(successor).isNotEqualTo(leader);
@@ -167,11 +185,36 @@ class LeaderKillTest {
       long restartedAt = System.nanoTime();
       cluster.start(leader);
       cluster.awaitLeader();
+      awaitLogged(leader, backBefore, "member " + leader + " is back");
       faults.add("member " + leader + " restarted and the cluster agreed on a leader after "
           + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restartedAt) + " ms");
       awaitProgress(ledger, restartedAt, "operations to complete after member " + leader + " restarted");
     }
     return faults;
+  }
+
+  /** For each member other than {@code stopped}: how often its log holds "member N: {@code what}". */
+  private Map<Integer, Integer> logCounts(int stopped, String what) {
+    Map<Integer, Integer> counts = new TreeMap<>();
+    for (int id : cluster.ids()) {
+      if (id != stopped) {
+        counts.put(id, cluster.countInLog(id, "member " + id + ": " + what));
+      }
+    }
+    return counts;
+  }
+
+  /** Waits until every member in {@code before} has logged "member N: {@code what}" once more. */
+  private void awaitLogged(int stopped, Map<Integer, Integer> before, String what) {
+    Await.until("members " + before.keySet() + " to log '" + what + "'", Cluster.LEADER_TIMEOUT, () -> {
+      Map<Integer, Integer> now = logCounts(stopped, what);
+      for (int id : before.keySet()) {
+        if (now.get(id) <= before.get(id)) {
+          return null;
+        }
+      }
+      return Boolean.TRUE;
+    }, cluster::logTails);
   }
 
   // ---------------------------------------------------------------- workload

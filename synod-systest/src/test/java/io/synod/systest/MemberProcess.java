@@ -153,6 +153,15 @@ final class MemberProcess {
     }
   }
 
+  /** Everything in this member's log so far (every start's output, with the markers). */
+  String logText() {
+    try {
+      return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + log, e);
+    }
+  }
+
   /** The last {@code lines} lines of this member's log. */
   String logTail(int lines) {
     try {

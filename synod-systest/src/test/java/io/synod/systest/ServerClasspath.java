@@ -52,7 +52,7 @@ final class ServerClasspath {
     return String.join(java.io.File.pathSeparator, entries);
   }
 
-  private static Path projectRoot() {
+  static Path projectRoot() {
     Path cwd = Path.of("").toAbsolutePath();
     Path root = cwd.getParent();
     if (root == null || !Files.isRegularFile(root.resolve("pom.xml")) || !Files.isDirectory(root.resolve("synod-server"))) {
