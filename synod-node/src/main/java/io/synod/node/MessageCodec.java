@@ -31,6 +31,7 @@ public final class MessageCodec {
   private static final byte INSTALL_SNAPSHOT = 10;
   private static final byte REBUILD_REQUEST = 11;
   private static final byte REBUILD_REPLY = 12;
+  private static final byte TIMEOUT_NOW = 13;
   private static final byte FORWARD = 20;
 
   private static final int BALLOT_BYTES = 8 + 4;
@@ -111,6 +112,8 @@ public final class MessageCodec {
       w.b(REBUILD_REQUEST).head(r);
     } else if (m instanceof Message.RebuildReply r) {
       w.b(REBUILD_REPLY).head(r).ballot(r.promised()).l(r.chosenUpTo()).l(r.lastSlot());
+    } else if (m instanceof Message.TimeoutNow t) {
+      w.b(TIMEOUT_NOW).head(t).ballot(t.ballot()).i(t.target());
     } else {
       throw new IllegalArgumentException("no wire form for " + m);
     }
@@ -176,6 +179,7 @@ public final class MessageCodec {
         }
         case REBUILD_REQUEST -> paxos(new Message.RebuildRequest(group, from, to));
         case REBUILD_REPLY -> paxos(new Message.RebuildReply(group, from, to, ballot(in), in.getLong(), in.getLong()));
+        case TIMEOUT_NOW -> paxos(new Message.TimeoutNow(group, from, to, ballot(in), in.getInt()));
         default -> throw new IOException("unknown message type " + type);
       };
       if (in.hasRemaining()) {
