@@ -79,18 +79,24 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
   public void status(StatusRequest request, StreamObserver<StatusResponse> out) {
     // Listed here, on the caller's thread: the node's loop does no file I/O for a status.
     long diskBytes = diskBytes(config.dataDir());
-    node.query(machine -> new long[] {store(machine).revision(), store(machine).sizeBytes()})
+    record Taken(long revision, long sizeBytes, List<AlarmMember> alarms) {}
+    node.query(machine -> new Taken(store(machine).revision(), store(machine).sizeBytes(), store(machine).alarms()))
         .whenComplete((state, error) -> {
           if (error != null) {
             out.onError(KvService.toStatus(error));
             return;
           }
           NodeCore.Status status = node.status();
-          out.onNext(StatusResponse.newBuilder()
-              .setHeader(headers.header(state[0]))
+          StatusResponse.Builder b = StatusResponse.newBuilder();
+          // As etcd does, raised alarms show as the status's errors (etcdctl's ERRORS column).
+          for (AlarmMember a : state.alarms()) {
+            b.addErrors("memberID:" + a.memberId() + " alarm:" + a.alarm() + " ");
+          }
+          out.onNext(b
+              .setHeader(headers.header(state.revision()))
               .setVersion(API_VERSION)
               .setDbSize(diskBytes)
-              .setDbSizeInUse(state[1])
+              .setDbSizeInUse(state.sizeBytes())
               .setLeader(status.leaderId())
               .setRaftIndex(status.chosenUpTo())
               .setRaftTerm(status.ballotRound())
@@ -166,45 +172,54 @@ final class MaintenanceService extends MaintenanceGrpc.MaintenanceImplBase {
    */
   @Override
   public void snapshot(SnapshotRequest request, StreamObserver<SnapshotResponse> out) {
+    // Flow-control callbacks can only be set before this method returns.
+    SnapshotSender sender = new SnapshotSender((ServerCallStreamObserver<SnapshotResponse>) out, headers.header(0));
     node.query(machine -> {
       MvccStore store = store(machine);
       return SnapshotFile.body(store.revision(), store.compactRevision(), store.appliedSlot(), store.snapshot());
     }).whenComplete((body, error) -> {
       if (error != null) {
-        out.onError(KvService.toStatus(error));
-        return;
+        sender.fail(KvService.toStatus(error));
+      } else {
+        sender.start(body);
       }
-      new SnapshotSender((ServerCallStreamObserver<SnapshotResponse>) out, body,
-          headers.header(0)).start();
     });
   }
 
   /** Sends one snapshot's pieces while the call is ready, resuming from gRPC's on-ready callback. */
   private static final class SnapshotSender {
     private final ServerCallStreamObserver<SnapshotResponse> out;
-    private final byte[] body;
     private final io.etcd.jetcd.api.ResponseHeader header;
+    /** Null until the state was taken. */
+    private byte[] body;
     private int sent;
     private boolean done;
 
-    SnapshotSender(ServerCallStreamObserver<SnapshotResponse> out, byte[] body, io.etcd.jetcd.api.ResponseHeader header) {
+    SnapshotSender(ServerCallStreamObserver<SnapshotResponse> out, io.etcd.jetcd.api.ResponseHeader header) {
       this.out = out;
-      this.body = body;
       this.header = header;
+      out.setOnReadyHandler(this::drain);
+      out.setOnCancelHandler(this::cancelled);
     }
 
-    void start() {
-      out.setOnReadyHandler(this::drain);
-      out.setOnCancelHandler(() -> {
-        synchronized (this) {
-          done = true;
-        }
-      });
+    private synchronized void cancelled() {
+      done = true;
+    }
+
+    synchronized void fail(Throwable error) {
+      if (!done) {
+        done = true;
+        out.onError(error);
+      }
+    }
+
+    synchronized void start(byte[] taken) {
+      body = taken;
       drain();
     }
 
     private synchronized void drain() {
-      while (!done && out.isReady()) {
+      while (!done && body != null && out.isReady()) {
         if (sent < body.length) {
           int n = Math.min(SNAPSHOT_CHUNK_BYTES, body.length - sent);
           SnapshotResponse.Builder piece = SnapshotResponse.newBuilder()

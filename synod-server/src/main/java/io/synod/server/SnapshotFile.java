@@ -19,8 +19,12 @@ import java.util.Arrays;
  * <pre>
  * "SYNODSNP" version(4) revision(8) compactRevision(8) slot(8) storeBytes(8)
  * store snapshot (storeBytes bytes, synod-kv's StoreSnapshot format, with its own checksum)
+ * zeros up to a multiple of 512 bytes
  * sha256(32) of all bytes above
  * </pre>
+ *
+ * The padding is for etcdctl: it takes a file whose length is not 32 more than a multiple of 512
+ * (etcd's database pages) as one without a checksum and refuses to save it.
  *
  * All numbers are big-endian. {@code slot} is the log slot the state reflects on the member it came
  * from; a restored cluster starts its log after it.
@@ -30,6 +34,7 @@ final class SnapshotFile {
   static final int VERSION = 1;
   static final int HEADER_BYTES = MAGIC.length + 4 + 8 + 8 + 8 + 8;
   static final int SHA256_BYTES = 32;
+  static final int ALIGN_BYTES = 512;
 
   /** A snapshot read back and checked: its header fields and the store snapshot. */
   record Contents(long revision, long compactRevision, long slot, byte[] store) {}
@@ -39,7 +44,9 @@ final class SnapshotFile {
   /** The file's content without the trailing checksum (what the server streams before the hash). */
   static byte[] body(long revision, long compactRevision, long slot, byte[] store) {
     Ensure.argument(slot >= 0, "slot must not be negative");
-    return ByteBuffer.allocate(HEADER_BYTES + store.length)
+    int unpadded = HEADER_BYTES + store.length;
+    int padded = (unpadded + ALIGN_BYTES - 1) / ALIGN_BYTES * ALIGN_BYTES;
+    return ByteBuffer.allocate(padded)
         .put(MAGIC).putInt(VERSION).putLong(revision).putLong(compactRevision).putLong(slot)
         .putLong(store.length).put(store).array();
   }
@@ -93,10 +100,13 @@ final class SnapshotFile {
     long slot = in.getLong();
     long storeBytes = in.getLong();
     Ensure.argument(slot >= 0, "negative slot " + slot);
-    Ensure.argument(storeBytes == in.remaining(),
+    Ensure.argument(storeBytes >= 0 && storeBytes <= in.remaining() && in.remaining() - storeBytes < ALIGN_BYTES,
         "header says " + storeBytes + " store bytes, the file holds " + in.remaining());
     byte[] store = new byte[(int) storeBytes];
     in.get(store);
+    while (in.hasRemaining()) {
+      Ensure.argument(in.get() == 0, "padding after the store snapshot is not zeros");
+    }
     // The store checks its own format and checksum; its revisions must be the header's.
     MvccStore check = MvccStore.open(new InMemoryEngine());
     check.restore(slot, store);
