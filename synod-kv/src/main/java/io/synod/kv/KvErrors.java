@@ -46,7 +46,7 @@ public final class KvErrors {
     return TABLE.get(code).message();
   }
 
-  /** The gRPC status code name for {@code code}: OUT_OF_RANGE, INVALID_ARGUMENT, FAILED_PRECONDITION. */
+  /** The gRPC status code name for {@code code}: OUT_OF_RANGE, INVALID_ARGUMENT, FAILED_PRECONDITION, RESOURCE_EXHAUSTED. */
   public static String grpcCode(KvException.Code code) {
     return TABLE.get(code).grpcCode();
   }

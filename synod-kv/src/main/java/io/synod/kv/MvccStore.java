@@ -178,6 +178,10 @@ public final class MvccStore {
   }
 
   private KvResponse dispatch(KvRequest request) throws KvException {
+    if (!state.alarms.isEmpty() && state.noSpace() && Alarms.addsData(request)) {
+      Marks.hit("kv.refused-no-space");
+      throw new KvException(KvException.Code.NO_SPACE);
+    }
     if (request instanceof RangeRequest r) {
       return RangeExecutor.execute(state, state.slotWrites, r, state.currentRevision);
     }
@@ -189,10 +193,6 @@ public final class MvccStore {
     }
     if (request instanceof AlarmRequest a) {
       return Alarms.execute(state, a);
-    }
-    if (!state.alarms.isEmpty() && state.noSpace() && Alarms.addsData(request)) {
-      Marks.hit("kv.refused-no-space");
-      throw new KvException(KvException.Code.NO_SPACE);
     }
     WriteTxn tx = new WriteTxn(state);
     try {

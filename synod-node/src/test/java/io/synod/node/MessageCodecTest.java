@@ -33,7 +33,8 @@ class MessageCodecTest {
         new NodeMessage.Paxos(new Message.CatchUpRequest(1, 2, 3, 4, 100)),
         new NodeMessage.Paxos(new Message.CatchUpReply(1, 2, 3, ENTRIES)),
         new NodeMessage.Paxos(new Message.RebuildRequest(1, 2, 3)),
-        new NodeMessage.Paxos(new Message.RebuildReply(1, 2, 3, B, 4, 12)));
+        new NodeMessage.Paxos(new Message.RebuildReply(1, 2, 3, B, 4, 12)),
+        new NodeMessage.Paxos(new Message.TimeoutNow(1, 2, 3, B, 3)));
   }
 
   @Test
