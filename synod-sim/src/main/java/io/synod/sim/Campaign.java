@@ -20,6 +20,8 @@ import java.util.Locale;
  *                     rebuild over a run, one at a time)
  *   --fault-ms M      length of the fault phase
  *   --crash-share C   share of fault events that crash a replica (default 0.3)
+ *   --transfers T     share of fault events that ask the leader to hand leadership to a random
+ *                     replica (default 0: off)
  *   --plant NAME      a planted bug (repeatable), by name: in the Paxos core (io.synod.paxos.Fault),
  *                     the node (NodeFault), the replica storage (StorageFault) or the simulator's
  *                     host (HostFault); see docs/TESTING.md
@@ -43,6 +45,7 @@ public final class Campaign {
     boolean demo = false;
     Long faultMs = null;
     Double crashShare = null;
+    Double transferShare = null;
     Planted planted = Planted.NONE;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
@@ -56,6 +59,7 @@ public final class Campaign {
         case "--demo" -> demo = true;
         case "--fault-ms" -> faultMs = Long.parseLong(args[++i]);
         case "--crash-share" -> crashShare = Double.parseDouble(args[++i]);
+        case "--transfers" -> transferShare = Double.parseDouble(args[++i]);
         case "--plant" -> {
           String name = args[++i];
           if (!Planted.allNames().contains(name)) {
@@ -84,6 +88,9 @@ public final class Campaign {
       }
       if (crashShare != null) {
         options = options.withCrashShare(crashShare);
+      }
+      if (transferShare != null) {
+        options = options.withTransferShare(transferShare);
       }
       options = options.withPlanted(planted);
       Simulation simulation = new Simulation(options);
