@@ -113,7 +113,9 @@ final class KvService extends KVGrpc.KVImplBase {
   /**
    * etcd's space quota: once the store is over it, requests that add data (puts, and txns holding
    * one) are refused, while reads, deletes and compaction still work, so an operator can free space.
-   * Checked at the member the client reached, against the state it has applied.
+   * Checked at the member the client reached, against the state it has applied; that member also
+   * raises the NOSPACE alarm, after which every member refuses such requests at apply until the
+   * alarm is disarmed, even once compaction has brought the store back under the quota.
    */
   private boolean overQuota(StreamObserver<?> out) {
     if (machine.sizeBytes() <= quotaBytes) {
