@@ -9,6 +9,8 @@ import io.synod.common.Ensure;
  * <ul>
  *   <li>{@code 0x01 'r'}, {@code 0x01 'c'}, {@code 0x01 'u'}: current revision, compact revision,
  *       exactly-once use clock (8-byte big-endian values).
+ *   <li>{@code 0x01 'a'} + member id (8 bytes, sign bit flipped) + alarm type (1 byte): a raised
+ *       alarm (empty value).
  *   <li>{@code 0x02} + main (8 bytes) + sub (8 bytes): the change made at that revision
  *       ({@link StoredRecord}); big-endian non-negative numbers sort in revision order.
  *   <li>{@code 0x03} + client id (8 bytes, sign bit flipped so ids sort as signed numbers): the
@@ -23,6 +25,10 @@ final class EngineKeys {
   static final byte[] CURRENT_REVISION = {META, 'r'};
   static final byte[] COMPACT_REVISION = {META, 'c'};
   static final byte[] SESSION_CLOCK = {META, 'u'};
+
+  static final byte[] ALARMS_START = {META, 'a'};
+  static final byte[] ALARMS_END = {META, 'a' + 1};
+  private static final int ALARM_KEY_BYTES = 11;
 
   static final byte[] REVISIONS_START = {REVISION};
   static final byte[] REVISIONS_END = {REVISION + 1};
@@ -51,6 +57,23 @@ final class EngineKeys {
     Ensure.that(key.length == REVISION_KEY_BYTES, "revision key has 17 bytes");
     Ensure.that(key[0] == REVISION, "revision key starts with the revision tag");
     return new Revision(getLong(key, 1), getLong(key, 9));
+  }
+
+  static byte[] alarmKey(AlarmMember alarm) {
+    byte[] key = new byte[ALARM_KEY_BYTES];
+    key[0] = META;
+    key[1] = 'a';
+    putLong(key, 2, alarm.memberId() ^ Long.MIN_VALUE);
+    key[10] = (byte) alarm.alarm().ordinal();
+    return key;
+  }
+
+  static AlarmMember parseAlarmKey(byte[] key) {
+    Ensure.that(key.length == ALARM_KEY_BYTES, "alarm key has 11 bytes");
+    Ensure.that(key[0] == META && key[1] == 'a', "alarm key starts with the alarm tag");
+    int type = key[10];
+    Ensure.that(type > 0 && type < AlarmType.values().length, "stored alarm type %d is known", type);
+    return new AlarmMember(getLong(key, 2) ^ Long.MIN_VALUE, AlarmType.values()[type]);
   }
 
   static byte[] sessionKey(long clientId) {

@@ -21,12 +21,15 @@ public final class KvCodec {
   private static final int TAG_DELETE = 3;
   private static final int TAG_TXN = 4;
   private static final int TAG_COMPACTION = 5;
+  private static final int TAG_ALARM = 6;
 
   private static final KvException.Code[] CODES = KvException.Code.values();
   private static final RangeRequest.SortOrder[] SORT_ORDERS = RangeRequest.SortOrder.values();
   private static final RangeRequest.SortTarget[] SORT_TARGETS = RangeRequest.SortTarget.values();
   private static final Compare.Result[] COMPARE_RESULTS = Compare.Result.values();
   private static final Compare.Target[] COMPARE_TARGETS = Compare.Target.values();
+  private static final AlarmRequest.Action[] ALARM_ACTIONS = AlarmRequest.Action.values();
+  private static final AlarmType[] ALARM_TYPES = AlarmType.values();
 
   private KvCodec() {}
 
@@ -102,6 +105,9 @@ public final class KvCodec {
     } else if (request instanceof CompactionRequest c) {
       out.writeByte(TAG_COMPACTION);
       out.writeZigZag(c.revision()).writeBool(c.physical());
+    } else if (request instanceof AlarmRequest a) {
+      out.writeByte(TAG_ALARM);
+      out.writeVarLong(a.action().ordinal()).writeZigZag(a.memberId()).writeVarLong(a.alarm().ordinal());
     } else {
       throw new IllegalArgumentException("unknown request type " + request.getClass().getName());
     }
@@ -144,6 +150,11 @@ public final class KvCodec {
           throw KvException.invalid("compaction inside a transaction");
         }
         return new CompactionRequest(in.readZigZag(), in.readBool());
+      case TAG_ALARM:
+        if (depth > 0) {
+          throw KvException.invalid("alarm inside a transaction");
+        }
+        return new AlarmRequest(in.readEnum(ALARM_ACTIONS), in.readZigZag(), in.readEnum(ALARM_TYPES));
       default:
         throw KvException.invalid("unknown request tag " + tag);
     }
@@ -248,6 +259,13 @@ public final class KvCodec {
     } else if (response instanceof CompactionResponse c) {
       out.writeByte(TAG_COMPACTION);
       out.writeZigZag(c.header().revision());
+    } else if (response instanceof AlarmResponse a) {
+      out.writeByte(TAG_ALARM);
+      out.writeZigZag(a.header().revision());
+      out.writeVarLong(a.alarms().size());
+      for (AlarmMember m : a.alarms()) {
+        out.writeZigZag(m.memberId()).writeVarLong(m.alarm().ordinal());
+      }
     } else {
       throw new IllegalArgumentException("unknown response type " + response.getClass().getName());
     }
@@ -293,6 +311,16 @@ public final class KvCodec {
       }
       case TAG_COMPACTION:
         return new CompactionResponse(new ResponseHeader(in.readZigZag()));
+      case TAG_ALARM: {
+        ResponseHeader header = new ResponseHeader(in.readZigZag());
+        // An alarm takes at least 2 bytes: a member id and a type.
+        int count = in.readCount(2);
+        List<AlarmMember> alarms = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+          alarms.add(new AlarmMember(in.readZigZag(), in.readEnum(ALARM_TYPES)));
+        }
+        return new AlarmResponse(header, alarms);
+      }
       default:
         throw KvException.invalid("unknown response tag " + tag);
     }

@@ -23,6 +23,7 @@ public final class KvErrors {
     put(KvException.Code.EMPTY_KEY, "etcdserver: key is not provided", "INVALID_ARGUMENT");
     put(KvException.Code.VALUE_PROVIDED, "etcdserver: value is provided", "INVALID_ARGUMENT");
     put(KvException.Code.LEASE_PROVIDED, "etcdserver: lease is provided", "INVALID_ARGUMENT");
+    put(KvException.Code.NO_SPACE, "etcdserver: mvcc: database space exceeded", "RESOURCE_EXHAUSTED");
     // Not etcd errors: Synod's own, worded in etcd's style.
     put(KvException.Code.INVALID_ARGUMENT, "synod: malformed request", "INVALID_ARGUMENT");
     put(KvException.Code.SEQUENCE_STALE,
@@ -45,7 +46,7 @@ public final class KvErrors {
     return TABLE.get(code).message();
   }
 
-  /** The gRPC status code name for {@code code}: OUT_OF_RANGE, INVALID_ARGUMENT, FAILED_PRECONDITION. */
+  /** The gRPC status code name for {@code code}: OUT_OF_RANGE, INVALID_ARGUMENT, FAILED_PRECONDITION, RESOURCE_EXHAUSTED. */
   public static String grpcCode(KvException.Code code) {
     return TABLE.get(code).grpcCode();
   }

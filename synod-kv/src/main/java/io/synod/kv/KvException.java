@@ -35,7 +35,9 @@ public final class KvException extends Exception {
     /** The command bytes are malformed (bad encoding, unknown tag, out-of-range field). */
     INVALID_ARGUMENT,
     /** An exactly-once command is older than the last one applied for its client. */
-    SEQUENCE_STALE
+    SEQUENCE_STALE,
+    /** The NOSPACE alarm is raised: a request that adds data is refused until it is disarmed. */
+    NO_SPACE
   }
 
   private final Code code;

@@ -178,6 +178,10 @@ public final class MvccStore {
   }
 
   private KvResponse dispatch(KvRequest request) throws KvException {
+    if (!state.alarms.isEmpty() && state.noSpace() && Alarms.addsData(request)) {
+      Marks.hit("kv.refused-no-space");
+      throw new KvException(KvException.Code.NO_SPACE);
+    }
     if (request instanceof RangeRequest r) {
       return RangeExecutor.execute(state, state.slotWrites, r, state.currentRevision);
     }
@@ -186,6 +190,9 @@ public final class MvccStore {
     }
     if (request instanceof CompactionRequest c) {
       return Compaction.execute(state, c);
+    }
+    if (request instanceof AlarmRequest a) {
+      return Alarms.execute(state, a);
     }
     WriteTxn tx = new WriteTxn(state);
     try {
@@ -253,6 +260,16 @@ public final class MvccStore {
     return state.compactRevision;
   }
 
+  /** Whether any member's NOSPACE alarm is raised (writes that add data are then refused). */
+  public boolean noSpaceAlarm() {
+    return !state.alarms.isEmpty() && state.noSpace();
+  }
+
+  /** The raised alarms, ordered by member id then type (etcd's {@code alarm list}). */
+  public java.util.List<AlarmMember> alarms() {
+    return java.util.List.copyOf(state.alarms);
+  }
+
   public KvLimits limits() {
     return state.limits;
   }
@@ -271,6 +288,57 @@ public final class MvccStore {
       return true;
     });
     return hash.update(state.currentRevision).update(state.compactRevision).finish();
+  }
+
+  /**
+   * etcd's HashKV: a CRC-32C over every stored change with a main revision in
+   * ({@link #compactRevision()}, {@code rev}], in revision order, each as its engine key (main and sub
+   * revision) and its stored record (key, value, create revision, version, lease, or a tombstone).
+   * {@code rev} 0 means the current revision. What is hashed is replicated state only: compaction
+   * goes through the log, so members that applied the same slots (whether they got there by the log,
+   * a snapshot or a rebuild) give the same hash for the same revision.
+   *
+   * @throws KvException COMPACTED if {@code rev} is at or below the compact revision, FUTURE_REV if
+   *     it is above the current one
+   */
+  public HashKvResult hashKv(long rev) throws KvException {
+    requireBetweenSlots("hashKv");
+    long current = state.currentRevision;
+    long compacted = state.compactRevision;
+    long upTo = rev == 0 ? current : rev;
+    if (rev < 0 || (rev > 0 && rev <= compacted)) {
+      throw new KvException(KvException.Code.COMPACTED);
+    }
+    if (upTo > current) {
+      throw new KvException(KvException.Code.FUTURE_REV);
+    }
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    byte[] from = EngineKeys.revisionKey(new Revision(Math.max(compacted + 1, 0), 0));
+    byte[] to = EngineKeys.revisionKey(new Revision(upTo + 1, 0));
+    state.engine.scan(from, to, (key, value) -> {
+      crc.update(key);
+      crc.update(value);
+      return true;
+    });
+    return new HashKvResult((int) crc.getValue(), compacted, upTo, current);
+  }
+
+  /**
+   * etcd's Hash: a 32-bit fold of {@link #stateHash()}, the hash of the whole replicated state
+   * (history, revision counters, alarms and the exactly-once table).
+   */
+  public int hash() {
+    long h = stateHash();
+    return (int) (h ^ (h >>> 32));
+  }
+
+  /**
+   * etcd's Defragment: asks the engine to give back space its entries no longer use (the in-memory
+   * engine shrinks its tables to the live entries, RocksDB compacts its files). Changes no entry.
+   */
+  public void defragment() {
+    requireBetweenSlots("defragment");
+    state.engine.defragment();
   }
 
   /** The whole state as of {@link #appliedSlot()}, in the {@link StoreSnapshot} format. */

@@ -21,6 +21,8 @@ final class StoreState {
   final Overlay slotWrites;
   long currentRevision = INITIAL_REVISION;
   long compactRevision = NEVER_COMPACTED;
+  /** The raised alarms, in engine key order (member id, then type). */
+  final java.util.TreeSet<AlarmMember> alarms = new java.util.TreeSet<>();
 
   StoreState(Engine engine, KvLimits limits) {
     this.engine = engine;
@@ -39,6 +41,11 @@ final class StoreState {
     compactRevision = compact == null ? NEVER_COMPACTED : EngineKeys.decodeLong(compact);
     Ensure.that(currentRevision >= INITIAL_REVISION, "stored current revision is at least 1");
     Ensure.that(compactRevision <= currentRevision, "stored compact revision is not ahead of the current one");
+    alarms.clear();
+    engine.scan(EngineKeys.ALARMS_START, EngineKeys.ALARMS_END, (key, value) -> {
+      alarms.add(EngineKeys.parseAlarmKey(key));
+      return true;
+    });
     Revision[] last = {new Revision(0, 0)};
     engine.scan(EngineKeys.REVISIONS_START, EngineKeys.REVISIONS_END, (key, value) -> {
       Revision rev = EngineKeys.parseRevisionKey(key);
@@ -71,6 +78,16 @@ final class StoreState {
     Ensure.that(revision == currentRevision + 1, "revisions advance by one");
     currentRevision = revision;
     writes.put(EngineKeys.CURRENT_REVISION, EngineKeys.encodeLong(revision));
+  }
+
+  /** Whether the NOSPACE alarm is raised by any member. */
+  boolean noSpace() {
+    for (AlarmMember alarm : alarms) {
+      if (alarm.alarm() == AlarmType.NOSPACE) {
+        return true;
+      }
+    }
+    return false;
   }
 
   void setCompactRevision(Overlay writes, long revision) {

@@ -190,7 +190,8 @@ class KvCodecTest {
   void errorTableCoversEveryCodeWithEtcdsStatus() {
     for (KvException.Code code : KvException.Code.values()) {
       assertThat(KvErrors.message(code)).isNotBlank();
-      assertThat(KvErrors.grpcCode(code)).isIn("OUT_OF_RANGE", "INVALID_ARGUMENT", "FAILED_PRECONDITION");
+      assertThat(KvErrors.grpcCode(code)).isIn(
+          "OUT_OF_RANGE", "INVALID_ARGUMENT", "FAILED_PRECONDITION", "RESOURCE_EXHAUSTED");
     }
     assertThat(KvErrors.grpcCode(KvException.Code.COMPACTED)).isEqualTo("OUT_OF_RANGE");
     assertThat(KvErrors.grpcCode(KvException.Code.FUTURE_REV)).isEqualTo("OUT_OF_RANGE");

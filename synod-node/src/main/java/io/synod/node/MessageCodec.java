@@ -34,6 +34,7 @@ public final class MessageCodec {
   private static final byte LEASE_REQUEST = 13;
   private static final byte LEASE_GRANT = 14;
   private static final byte PROGRESS = 15;
+  private static final byte TIMEOUT_NOW = 16;
   private static final byte FORWARD = 20;
 
   private static final int BALLOT_BYTES = 8 + 4;
@@ -120,6 +121,8 @@ public final class MessageCodec {
       w.b(LEASE_GRANT).head(g).l(g.incarnation()).l(g.number()).l(g.accepted());
     } else if (m instanceof Message.Progress p) {
       w.b(PROGRESS).head(p).l(p.incarnation()).l(p.prefix()).l(p.vouched());
+    } else if (m instanceof Message.TimeoutNow t) {
+      w.b(TIMEOUT_NOW).head(t).ballot(t.ballot()).i(t.target());
     } else {
       throw new IllegalArgumentException("no wire form for " + m);
     }
@@ -189,6 +192,7 @@ public final class MessageCodec {
             in.getLong(), in.getLong()));
         case LEASE_GRANT -> paxos(new Message.LeaseGrant(group, from, to, in.getLong(), in.getLong(), in.getLong()));
         case PROGRESS -> paxos(new Message.Progress(group, from, to, in.getLong(), in.getLong(), in.getLong()));
+        case TIMEOUT_NOW -> paxos(new Message.TimeoutNow(group, from, to, ballot(in), in.getInt()));
         default -> throw new IOException("unknown message type " + type);
       };
       if (in.hasRemaining()) {

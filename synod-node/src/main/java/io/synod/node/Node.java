@@ -7,6 +7,7 @@ import io.synod.node.core.NodeReady;
 import io.synod.node.core.StateMachine;
 import io.synod.paxos.PaxosConfig;
 import io.synod.paxos.PersistRequest;
+import io.synod.paxos.Replica;
 import io.synod.paxos.SnapshotHandle;
 import io.synod.wal.WalConfig;
 import io.synod.wal.fs.FileSystem;
@@ -92,6 +93,8 @@ public final class Node<R> implements AutoCloseable {
   private record Wake() implements Event {}
 
   private record Stop() implements Event {}
+
+  private record Transfer(int target, CompletableFuture<Replica.TransferResult> reply) implements Event {}
 
   private static final Wake WAKE = new Wake();
 
@@ -222,6 +225,21 @@ public final class Node<R> implements AutoCloseable {
     return result;
   }
 
+  /**
+   * Asks this node, if it leads, to hand leadership to {@code target}; the future completes on the
+   * loop with the core's answer ({@code STARTED} means the transfer began, not that it is done:
+   * {@link #awaitStatus} tells when the target leads).
+   */
+  public CompletableFuture<Replica.TransferResult> transferLeadership(int target) {
+    CompletableFuture<Replica.TransferResult> result = new CompletableFuture<>();
+    if (!running) {
+      result.completeExceptionally(new NodeException.Stopped("node " + config.id() + " is stopped"));
+    } else if (!events.offer(new Transfer(target, result))) {
+      result.completeExceptionally(new NodeException.Busy("node " + config.id() + " event queue is full"));
+    }
+    return result;
+  }
+
   /** Delivers a message from a peer; drops it if the loop is overloaded (peers retransmit). */
   public void receive(NodeMessage message) {
     if (running) {
@@ -338,6 +356,8 @@ public final class Node<R> implements AutoCloseable {
       core.read(requestId, r.command());
     } else if (event instanceof Query<?> q) {
       ((Query<R>) q).action().accept(machine);
+    } else if (event instanceof Transfer t) {
+      t.reply().complete(core.transferLeadership(t.target()));
     } else if (event instanceof Stop) {
       running = false;
     }
@@ -442,6 +462,8 @@ public final class Node<R> implements AutoCloseable {
         r.reply().completeExceptionally(error);
       } else if (event instanceof Query<?> q) {
         ((Query<R>) q).action().accept(machine);
+      } else if (event instanceof Transfer t) {
+        t.reply().completeExceptionally(error);
       }
     }
   }

@@ -36,7 +36,8 @@ class MessageCodecTest {
         new NodeMessage.Paxos(new Message.RebuildReply(1, 2, 3, B, 4, 12)),
         new NodeMessage.Paxos(new Message.LeaseRequest(1, 2, 3, 1_700_000_000_000_000L, 5, 41, 123_456_789L)),
         new NodeMessage.Paxos(new Message.LeaseGrant(1, 2, 3, 1_700_000_000_000_001L, 5, 44)),
-        new NodeMessage.Paxos(new Message.Progress(1, 2, 3, 1_700_000_000_000_000L, 41, 39)));
+        new NodeMessage.Paxos(new Message.Progress(1, 2, 3, 1_700_000_000_000_000L, 41, 39)),
+        new NodeMessage.Paxos(new Message.TimeoutNow(1, 2, 3, B, 3)));
   }
 
   @Test

@@ -65,6 +65,14 @@ public sealed interface Message {
   record RebuildReply(int groupId, int from, int to, Ballot promised, long chosenUpTo, long lastSlot)
       implements Message {}
 
+  /**
+   * Leadership transfer (after Raft's TimeoutNow, Ongaro's thesis §3.10): the leader of
+   * {@code ballot} has stepped down in favour of {@code target}. The target campaigns at once; every
+   * other receiver stops holding its leader lease for the sender, so it promises the target's ballot
+   * without waiting out an election timeout.
+   */
+  record TimeoutNow(int groupId, int from, int to, Ballot ballot, int target) implements Message {}
+
   /** The sender's latest snapshot, for a receiver behind the sender's trimmed log. */
   record InstallSnapshot(int groupId, int from, int to, SnapshotHandle handle, byte[] data) implements Message {}
 

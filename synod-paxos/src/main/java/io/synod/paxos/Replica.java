@@ -196,6 +196,8 @@ public final class Replica {
       if (leases != null && rebuild == null) {
         leases.onGrant(m);
       }
+    } else if (message instanceof Message.TimeoutNow m) {
+      onTimeoutNow(m);
     } else {
       throw new IllegalArgumentException("unknown message " + message);
     }
@@ -220,6 +222,51 @@ public final class Replica {
       return ProposeResult.NOT_LEADER;
     }
     return pipeline.propose(command);
+  }
+
+  /** The answer to {@link #transferLeadership}. */
+  public enum TransferResult {
+    /** This replica stepped down and told {@code target} to campaign now. */
+    STARTED,
+    /** This replica does not lead: only the leader hands leadership over. */
+    NOT_LEADER,
+    /** The target is not a member of the group. */
+    UNKNOWN_TARGET,
+    /** The target is this replica, which already leads. */
+    ALREADY_LEADER
+  }
+
+  /**
+   * Hands leadership to {@code target}: the leader sends every other member a
+   * {@link Message.TimeoutNow} naming the target, and steps down. The target campaigns at once with a
+   * ballot above this leader's, and the others, told the leader left, promise it without waiting
+   * out their lease. Commands this leader queued but never proposed are {@code dropped} (the host
+   * sends them again to the next leader); slots it proposed are found by the target's phase 1 like
+   * any new leader's. If the target cannot win (it is cut off, or behind a trimmed log), an ordinary
+   * election follows after the timeout: safety never depends on the transfer.
+   */
+  public TransferResult transferLeadership(int target) {
+    if (!self.isMember(target)) {
+      return TransferResult.UNKNOWN_TARGET;
+    }
+    if (role != Role.LEADER) {
+      return TransferResult.NOT_LEADER;
+    }
+    if (target == self.id()) {
+      return TransferResult.ALREADY_LEADER;
+    }
+    Marks.hit("paxos.leadership-transfer-started");
+    Ballot ballot = pipeline.ballot();
+    for (int member : self.members()) {
+      if (member != self.id()) {
+        route(new Message.TimeoutNow(self.groupId(), self.id(), member, ballot, target));
+      }
+    }
+    stepDown();
+    election.forgetLeader();
+    Ensure.that(role == Role.FOLLOWER, "a leader that hands over leadership follows");
+    Ensure.that(pipeline == null, "a leader that hands over leadership keeps no pipeline");
+    return TransferResult.STARTED;
   }
 
   /** Every persist request numbered ≤ {@code upTo} is durable. */
@@ -587,6 +634,30 @@ public final class Replica {
       // The rebuilding replica waits for a leader above every promise it was told of (see
       // Rebuild#maybeFinish): bid again, so a stable leader does not keep it waiting.
       Marks.hit("paxos.leader-rebid-for-rebuild");
+      startElection();
+    }
+  }
+
+  /**
+   * The leader of {@code m.ballot()} stepped down for {@code m.target()}. A stale one (below the
+   * promise) is refused like any old ballot's message. The target campaigns now; any other follower
+   * of the sender stops counting it as a live leader, so the target's Prepare is not refused under
+   * the lease.
+   */
+  private void onTimeoutNow(Message.TimeoutNow m) {
+    election.noteBallot(m.ballot());
+    if (!acceptor.admits(m.ballot(), m.from())) {
+      return;
+    }
+    if (role != Role.FOLLOWER) {
+      // A candidate or leader above the sender's ballot has moved on already.
+      return;
+    }
+    if (election.leaderId() == m.from()) {
+      election.forgetLeader();
+    }
+    if (m.target() == self.id()) {
+      Marks.hit("paxos.leadership-transfer-campaign");
       startElection();
     }
   }

@@ -7,6 +7,7 @@ import io.grpc.stub.StreamObserver;
 import io.synod.kv.CompactionResponse;
 import io.synod.kv.DeleteRangeResponse;
 import io.synod.kv.KvCodec;
+import io.synod.kv.KvCommand;
 import io.synod.kv.KvErrors;
 import io.synod.kv.KvException;
 import io.synod.kv.KvRequest;
@@ -33,6 +34,8 @@ final class KvService extends KVGrpc.KVImplBase {
   private final long quotaBytes;
   private final ServerConfig config;
   private final EtcdProtos.Headers headers;
+  /** Set while this member's NOSPACE alarm is being proposed. */
+  private final java.util.concurrent.atomic.AtomicBoolean raisingNoSpace = new java.util.concurrent.atomic.AtomicBoolean();
 
   /**
    * Replies are decoded and handed to gRPC on the thread that completes the node's future (the
@@ -110,15 +113,32 @@ final class KvService extends KVGrpc.KVImplBase {
   /**
    * etcd's space quota: once the store is over it, requests that add data (puts, and txns holding
    * one) are refused, while reads, deletes and compaction still work, so an operator can free space.
-   * Checked at the member the client reached, against the state it has applied.
+   * Checked at the member the client reached, against the state it has applied; that member also
+   * raises the NOSPACE alarm, after which every member refuses such requests at apply until the
+   * alarm is disarmed, even once compaction has brought the store back under the quota.
    */
   private boolean overQuota(StreamObserver<?> out) {
     if (machine.sizeBytes() <= quotaBytes) {
       return false;
     }
+    raiseNoSpace();
     out.onError(Status.RESOURCE_EXHAUSTED.withDescription("etcdserver: mvcc: database space exceeded")
         .asRuntimeException());
     return true;
+  }
+
+  /**
+   * As etcd does when its quota is hit: raise the NOSPACE alarm for this member through the log (one
+   * proposal at a time), after which every member refuses writes that add data at apply until the
+   * alarm is disarmed ({@code etcdctl alarm disarm}).
+   */
+  private void raiseNoSpace() {
+    if (machine.noSpaceAlarm() || !raisingNoSpace.compareAndSet(false, true)) {
+      return;
+    }
+    node.submit(KvCodec.encodeCommand(KvCommand.of(new io.synod.kv.AlarmRequest(
+            io.synod.kv.AlarmRequest.Action.ACTIVATE, config.self().memberId(), io.synod.kv.AlarmType.NOSPACE))))
+        .whenComplete((result, error) -> raisingNoSpace.set(false));
   }
 
   private static boolean hasPut(io.synod.kv.TxnRequest txn) {

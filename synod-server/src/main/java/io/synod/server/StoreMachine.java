@@ -11,6 +11,7 @@ final class StoreMachine implements StateMachine<KvResult> {
   private volatile long sizeBytes;
   private volatile long revision;
   private volatile long compactRevision;
+  private volatile boolean noSpaceAlarm;
 
   StoreMachine(MvccStore store) {
     this.store = store;
@@ -21,6 +22,12 @@ final class StoreMachine implements StateMachine<KvResult> {
     sizeBytes = store.sizeBytes();
     revision = store.revision();
     compactRevision = store.compactRevision();
+    noSpaceAlarm = store.noSpaceAlarm();
+  }
+
+  /** Whether the NOSPACE alarm was raised as of the last slot applied here; readable from any thread. */
+  boolean noSpaceAlarm() {
+    return noSpaceAlarm;
   }
 
   /** The store's revision as of the last slot applied here; readable from any thread. */

@@ -132,7 +132,7 @@ public final class SynodServer implements AutoCloseable {
           .directExecutor()
           .addService(io.grpc.ServerInterceptors.intercept(new KvService(node, machine, config, headers), new ClientSession()))
           .addService(new ClusterService(config, headers))
-          .addService(new MaintenanceService(node, headers))
+          .addService(new MaintenanceService(node, config, headers))
           .build()
           .start();
     } catch (IOException | RuntimeException e) {

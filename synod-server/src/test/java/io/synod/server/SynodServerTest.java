@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import io.etcd.jetcd.api.AlarmMember;
+import io.etcd.jetcd.api.AlarmRequest;
+import io.etcd.jetcd.api.AlarmType;
 import io.etcd.jetcd.api.Compare;
+import io.etcd.jetcd.api.MaintenanceGrpc;
 import io.etcd.jetcd.api.CompactionRequest;
 import io.etcd.jetcd.api.KVGrpc;
 import io.etcd.jetcd.api.PutRequest;
@@ -93,9 +97,28 @@ class SynodServerTest {
         .addSuccess(RequestOp.newBuilder().setRequestPut(PutRequest.newBuilder().setKey(b("t")).setValue(b("v"))))
         .build();
     assertThatThrownBy(() -> follower.txn(txnPut)).hasMessageContaining("database space exceeded");
-    // Reads and compaction still work, and compaction makes room again.
+    // Hitting the quota raised the NOSPACE alarm through the log, for the member that refused.
+    MaintenanceGrpc.MaintenanceBlockingStub maintenance =
+        MaintenanceGrpc.newBlockingStub(channels.get(1)).withDeadlineAfter(20, TimeUnit.SECONDS);
+    AlarmRequest list = AlarmRequest.newBuilder().setAction(AlarmRequest.AlarmAction.GET).build();
+    io.synod.node.Node<?> node2 = servers.get(1).node();
+    long applied = node2.status().appliedUpTo();
+    java.util.List<AlarmMember> alarms = maintenance.alarm(list).getAlarmsList();
+    for (int i = 0; i < 20 && alarms.isEmpty(); i++) {
+      // The alarm's proposal may still be in flight: wait for the member to apply another slot.
+      long seen = applied;
+      node2.awaitStatus(st -> st.appliedUpTo() > seen, TimeUnit.SECONDS.toNanos(5));
+      applied = node2.status().appliedUpTo();
+      alarms = maintenance.alarm(list).getAlarmsList();
+    }
+    assertThat(alarms).containsExactly(AlarmMember.newBuilder().setMemberID(2).setAlarm(AlarmType.NOSPACE).build());
+    // Reads and compaction still work; compaction makes room, but writes wait for the disarm.
     assertThat(follower.range(RangeRequest.newBuilder().setKey(b("q")).build()).getCount()).isEqualTo(1);
     follower.compact(CompactionRequest.newBuilder().setRevision(revision).build());
+    assertThatThrownBy(() -> follower.put(put)).hasMessageContaining("database space exceeded");
+    assertThat(maintenance.alarm(AlarmRequest.newBuilder().setAction(AlarmRequest.AlarmAction.DEACTIVATE)
+        .setMemberID(2).setAlarm(AlarmType.NOSPACE).build()).getAlarmsList()).hasSize(1);
+    assertThat(maintenance.alarm(list).getAlarmsList()).isEmpty();
     assertThat(follower.put(put).getHeader().getRevision()).isEqualTo(revision + 1);
   }
 

@@ -23,6 +23,8 @@ import java.util.Locale;
  *                     clocks, pauses
  *   --fault-ms M      length of the fault phase
  *   --crash-share C   share of fault events that crash a replica (default 0.3)
+ *   --transfers T     share of fault events that ask the leader to hand leadership to a random
+ *                     replica (default 0: off)
  *   --plant NAME      a planted bug (repeatable), by name: in the Paxos core (io.synod.paxos.Fault),
  *                     the node (NodeFault), the replica storage (StorageFault) or the simulator's
  *                     host (HostFault); see docs/TESTING.md
@@ -35,7 +37,7 @@ public final class Campaign {
 
   /** One line on how to call it; printed after every argument error. */
   static final String USAGE = "usage: bin/synod sim [--seed S | --seeds N [--first F]] [--replicas R] "
-      + "[--healthy | --rebuilds | --read-leases] [--fault-ms M] [--crash-share C] [--plant NAME]... [--demo] "
+      + "[--healthy | --rebuilds | --read-leases] [--fault-ms M] [--crash-share C] [--transfers T] [--plant NAME]... [--demo] "
       + "[--marks]";
 
   public static void main(String[] args) {
@@ -61,6 +63,7 @@ public final class Campaign {
     boolean marks = false;
     Long faultMs = null;
     Double crashShare = null;
+    Double transferShare = null;
     Planted planted = Planted.NONE;
     try {
       Args in = new Args(args);
@@ -78,6 +81,7 @@ public final class Campaign {
           case "--marks" -> marks = true;
           case "--fault-ms" -> faultMs = in.wholeNumber(arg, 0);
           case "--crash-share" -> crashShare = in.share(arg);
+          case "--transfers" -> transferShare = in.share(arg);
           case "--plant" -> {
             String name = in.value(arg);
             if (!Planted.allNames().contains(name)) {
@@ -112,6 +116,9 @@ public final class Campaign {
       }
       if (crashShare != null) {
         options = options.withCrashShare(crashShare);
+      }
+      if (transferShare != null) {
+        options = options.withTransferShare(transferShare);
       }
       options = options.withPlanted(planted);
       Simulation simulation = new Simulation(options);

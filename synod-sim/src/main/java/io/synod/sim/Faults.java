@@ -42,7 +42,7 @@ final class Faults {
     this.network = network;
     this.nodes = nodes;
     this.say = say;
-    if (options.partitions() || options.crashShare() > 0) {
+    if (options.partitions() || options.crashShare() > 0 || options.transferShare() > 0) {
       scheduler.after(100 * MS + random.nextLong(400 * MS), new SimEvent.FaultTick());
     }
   }
@@ -61,6 +61,12 @@ final class Faults {
     }
     if (options.readLeasesOn() && random.nextInt(4) == 0) {
       pause(nodes[random.nextInt(nodes.length)]);
+      scheduler.after(100 * MS + random.nextLong(900 * MS), new SimEvent.FaultTick());
+      return;
+    }
+    // Drawn only when transfers are on, so runs without them see the same random sequence as before.
+    if (options.transferShare() > 0 && random.nextDouble() < options.transferShare()) {
+      transferLeadership();
       scheduler.after(100 * MS + random.nextLong(900 * MS), new SimEvent.FaultTick());
       return;
     }
@@ -84,6 +90,22 @@ final class Faults {
       changePartition();
     }
     scheduler.after(100 * MS + random.nextLong(900 * MS), new SimEvent.FaultTick());
+  }
+
+  /**
+   * Asks the replica that leads, if one does, to hand leadership to another replica; the node's next
+   * tick carries out what that produced. Commands it had queued go to the next leader.
+   */
+  private void transferLeadership() {
+    for (SimNode node : nodes) {
+      if (node.up && node.core.replica().role() == io.synod.paxos.Replica.Role.LEADER) {
+        int target = 1 + random.nextInt(nodes.length);
+        io.synod.paxos.Replica.TransferResult result = node.core.transferLeadership(target);
+        Marks.hit("sim.leadership-transfer-asked");
+        say.accept("leader " + node.id + " asked to hand leadership to replica " + target + ": " + result);
+        return;
+      }
+    }
   }
 
   /**

@@ -31,6 +31,8 @@ package io.synod.sim;
  *     (0: never), which also trims its log and makes lagging replicas install snapshots
  * @param planted bugs switched on in the Paxos core, the node, the storage or the simulator's host
  *     (for the planted-bug tests)
+ * @param transferShare the share of fault ticks that ask the leader to hand leadership to another
+ *     replica (0 in every preset, so their runs are unchanged; {@code --transfers} sets it)
  */
 public record SimOptions(
     Mode mode,
@@ -49,7 +51,8 @@ public record SimOptions(
     double crashInsideStorageShare,
     double pageReorderShare,
     int snapshotEverySlots,
-    Planted planted) {
+    Planted planted,
+    double transferShare) {
 
   public static final long MS = 1_000_000L;
   public static final long SECOND = 1_000 * MS;
@@ -79,13 +82,13 @@ public record SimOptions(
   /** Every fault kind on, for {@code replicas} replicas. */
   public static SimOptions allFaults(long seed, int replicas) {
     return new SimOptions(Mode.ALL_FAULTS, seed, replicas, 8 * SECOND, 30 * SECOND, 4, 4,
-        0.05, 0.03, 0.03, true, 0.3, 0.2, 0.5, 0.5, 40, Planted.NONE);
+        0.05, 0.03, 0.03, true, 0.3, 0.2, 0.5, 0.5, 40, Planted.NONE, 0);
   }
 
   /** No faults at all: a healthy cluster. */
   public static SimOptions healthy(long seed, int replicas) {
     return new SimOptions(Mode.HEALTHY, seed, replicas, 3 * SECOND, 30 * SECOND, 4, 4,
-        0, 0, 0, false, 0, 0, 0, 0, 0, Planted.NONE);
+        0, 0, 0, false, 0, 0, 0, 0, 0, Planted.NONE, 0);
   }
 
   /**
@@ -99,7 +102,7 @@ public record SimOptions(
    */
   public static SimOptions rebuilds(long seed, int replicas) {
     return new SimOptions(Mode.REBUILDS, seed, replicas, 10 * SECOND, 30 * SECOND, 4, 4,
-        0.05, 0.03, 0.1, true, 0.5, 0.8, 0.5, 1.0, 40, Planted.NONE);
+        0.05, 0.03, 0.1, true, 0.5, 0.8, 0.5, 1.0, 40, Planted.NONE, 0);
   }
 
   /**
@@ -110,7 +113,7 @@ public record SimOptions(
    */
   public static SimOptions readLeases(long seed, int replicas) {
     return new SimOptions(Mode.READ_LEASES, seed, replicas, 8 * SECOND, 30 * SECOND, 4, 4,
-        0.05, 0.03, 0.03, true, 0.3, 0.2, 0.5, 0.5, 40, Planted.NONE);
+        0.05, 0.03, 0.03, true, 0.3, 0.2, 0.5, 0.5, 40, Planted.NONE, 0);
   }
 
   /** Whether replicas hold read leases and answer reads locally. */
@@ -121,25 +124,32 @@ public record SimOptions(
   public SimOptions withSeed(long newSeed) {
     return new SimOptions(mode, newSeed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
         longDelay, partitions, crashShare, corruptionShare, crashInsideStorageShare, pageReorderShare,
-        snapshotEverySlots, planted);
+        snapshotEverySlots, planted, transferShare);
   }
 
   public SimOptions withPlanted(Planted bugs) {
     return new SimOptions(mode, seed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
         longDelay, partitions, crashShare, corruptionShare, crashInsideStorageShare, pageReorderShare,
-        snapshotEverySlots, bugs);
+        snapshotEverySlots, bugs, transferShare);
   }
 
   public SimOptions withCrashShare(double share) {
     return new SimOptions(mode, seed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
         longDelay, partitions, share, corruptionShare, crashInsideStorageShare, pageReorderShare,
-        snapshotEverySlots, planted);
+        snapshotEverySlots, planted, transferShare);
   }
 
   public SimOptions withFaultNanos(long nanos) {
     return new SimOptions(mode, seed, replicas, nanos, livenessNanos, clients, keys, loss, duplication,
         longDelay, partitions, crashShare, corruptionShare, crashInsideStorageShare, pageReorderShare,
-        snapshotEverySlots, planted);
+        snapshotEverySlots, planted, transferShare);
+  }
+
+  /** With the leader asked to hand leadership over on {@code share} of the fault ticks. */
+  public SimOptions withTransferShare(double share) {
+    return new SimOptions(mode, seed, replicas, faultNanos, livenessNanos, clients, keys, loss, duplication,
+        longDelay, partitions, crashShare, corruptionShare, crashInsideStorageShare, pageReorderShare,
+        snapshotEverySlots, planted, share);
   }
 
   /** The command line that replays this run exactly. */
@@ -159,6 +169,9 @@ public record SimOptions(
     SimOptions preset = mode.options(seed, replicas);
     if (crashShare != preset.crashShare()) {
       sb.append(" --crash-share ").append(crashShare);
+    }
+    if (transferShare != preset.transferShare()) {
+      sb.append(" --transfers ").append(transferShare);
     }
     if (faultNanos != preset.faultNanos()) {
       sb.append(" --fault-ms ").append(faultNanos / MS);

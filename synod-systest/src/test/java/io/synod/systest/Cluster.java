@@ -36,7 +36,9 @@ final class Cluster implements AutoCloseable {
   private final Map<Integer, ManagedChannel> controlChannels = new TreeMap<>();
   private final Thread reaper = new Thread(this::killAll, "systest-cluster-reaper");
 
-  private Cluster(Path dir, int size) throws IOException {
+  private final String membersSpec;
+
+  private Cluster(Path dir, int size, List<String> serverArgs) throws IOException {
     List<Integer> ports = freePorts(2 * size);
     StringBuilder spec = new StringBuilder();
     for (int id = 1; id <= size; id++) {
@@ -48,10 +50,12 @@ final class Cluster implements AutoCloseable {
       spec.append(id).append('=').append(HOST).append(':').append(peerPorts.get(id))
           .append('/').append(HOST).append(':').append(clientPorts.get(id));
     }
+    membersSpec = spec.toString();
     String classpath = ServerClasspath.resolve();
     for (int id = 1; id <= size; id++) {
       Path data = Files.createDirectories(dir.resolve("member-" + id));
-      members.put(id, new MemberProcess(id, classpath, spec.toString(), data, dir.resolve("member-" + id + ".log")));
+      members.put(id, new MemberProcess(id, classpath, spec.toString(), data, dir.resolve("member-" + id + ".log"),
+          serverArgs));
       controlChannels.put(id, ManagedChannelBuilder.forAddress(HOST, clientPorts.get(id)).usePlaintext().build());
     }
     // A safety net should the test JVM exit without closing the cluster: kill what we started.
@@ -60,11 +64,30 @@ final class Cluster implements AutoCloseable {
 
   /** Starts {@code size} members under {@code dir} and waits until they agree on a leader. */
   static Cluster start(Path dir, int size) throws IOException {
-    Cluster cluster = new Cluster(dir, size);
+    return start(dir, size, List.of());
+  }
+
+  /** As {@link #start(Path, int)}, with {@code serverArgs} added to every member's command line. */
+  static Cluster start(Path dir, int size, List<String> serverArgs) throws IOException {
+    Cluster cluster = create(dir, size, serverArgs);
+    cluster.startAndAwaitLeader();
+    return cluster;
+  }
+
+  /**
+   * A cluster whose members are laid out (ports, empty data directories, logs) but not started, so
+   * a test can prepare their data directories first; {@link #startAndAwaitLeader} starts them.
+   */
+  static Cluster create(Path dir, int size, List<String> serverArgs) throws IOException {
+    return new Cluster(dir, size, serverArgs);
+  }
+
+  /** Starts every member and waits until they agree on a leader; stops them all if that fails. */
+  void startAndAwaitLeader() throws IOException {
+    Cluster cluster = this;
     try {
       cluster.startAll();
       cluster.awaitLeader();
-      return cluster;
     } catch (IOException | RuntimeException | Error e) {
       try {
         cluster.close();
@@ -73,6 +96,11 @@ final class Cluster implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  /** The {@code --members} value every member was given. */
+  String membersSpec() {
+    return membersSpec;
   }
 
   List<Integer> ids() {

@@ -29,7 +29,7 @@ final class MemberProcess {
   private Process process;
   private int starts;
 
-  MemberProcess(int id, String classpath, String membersSpec, Path dataDir, Path log) {
+  MemberProcess(int id, String classpath, String membersSpec, Path dataDir, Path log, List<String> serverArgs) {
     this.id = id;
     this.dataDir = dataDir;
     this.log = log;
@@ -39,6 +39,7 @@ final class MemberProcess {
     command.addAll(JVM_OPTIONS);
     command.addAll(List.of("-cp", classpath, "io.synod.server.ServerMain",
         "--id", Integer.toString(id), "--members", membersSpec, "--data-dir", dataDir.toString()));
+    command.addAll(serverArgs);
   }
 
   int id() {

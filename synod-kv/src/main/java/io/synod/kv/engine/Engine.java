@@ -41,6 +41,12 @@ public interface Engine extends AutoCloseable {
    */
   long sizeBytes();
 
+  /**
+   * Gives back space that deleted entries left behind (etcd's defragment), without changing any
+   * entry or the applied slot. May take time proportional to the stored entries.
+   */
+  void defragment();
+
   /** Makes every batch written so far durable before returning. */
   void flush();
 

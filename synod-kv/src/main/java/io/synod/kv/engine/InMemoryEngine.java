@@ -17,7 +17,7 @@ import java.util.TreeMap;
 public final class InMemoryEngine implements Engine {
   private final TreeMap<byte[], byte[]> entries = new TreeMap<>(Arrays::compareUnsigned);
   /** The same entries by key (keys shared with {@link #entries}). */
-  private final HashMap<ByteKey, byte[]> byKey = new HashMap<>();
+  private HashMap<ByteKey, byte[]> byKey = new HashMap<>();
   private long appliedSlot = NO_SLOT;
   /** Bytes of every stored key and value. */
   private long sizeBytes;
@@ -106,6 +106,17 @@ public final class InMemoryEngine implements Engine {
   @Override
   public void flush() {
     checkOpen();
+  }
+
+  /**
+   * A hash map never shrinks its table after removals (compaction removes most of the history):
+   * rebuilding it sized to the live entries gives that memory back.
+   */
+  @Override
+  public void defragment() {
+    checkOpen();
+    // clear() would keep the table's size; a copy is sized for the live entries only.
+    byKey = new HashMap<>(byKey);
   }
 
   /** An independent engine with the same entries and applied slot (a restart from this state). */

@@ -162,6 +162,16 @@ public final class NodeCore<R> {
     this.replica = new Replica(config.paxos(), config.id(), state, snapshotSlot, random, nowNanos, incarnation);
   }
 
+  /**
+   * A node snapshot that seeds a new cluster with {@code machineSnapshot} (the state machine's own
+   * snapshot format) and an empty applied-commands table: what a restore writes into every new
+   * member's storage, so that the members start from it like from any stored snapshot.
+   */
+  public static byte[] seedSnapshot(byte[] machineSnapshot) {
+    Objects.requireNonNull(machineSnapshot, "machineSnapshot");
+    return NodeSnapshot.encode(new AppliedCommands(), machineSnapshot);
+  }
+
   // ---------------------------------------------------------------- inputs
 
   /** Time passes: drives the core's timers, expires requests and sends again what is due. */
@@ -229,6 +239,18 @@ public final class NodeCore<R> {
     Ensure.argument(reply.leased(), "only a local read's reply can expire");
     Marks.hit("node.local-read-expired");
     reads.add(new LocalRead(reply.requestId(), command, replica.highestKnownSlot(), reply.arrivedNanos()));
+  }
+
+  /**
+   * Hands leadership to {@code target} ({@link Replica#transferLeadership}). Requests waiting here
+   * are sent again once the new leader is known, like after any change of leader.
+   */
+  public Replica.TransferResult transferLeadership(int target) {
+    Replica.TransferResult result = replica.transferLeadership(target);
+    if (result == Replica.TransferResult.STARTED) {
+      Marks.hit("node.leadership-transfer");
+    }
+    return result;
   }
 
   /** A message from a peer. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.synod.common.Marks;
 import io.synod.paxos.ReadLeaseConfig;
+import io.synod.paxos.Replica;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.List;
@@ -188,5 +189,71 @@ class NodeCoreTest {
     assertThat(logged.isOk()).isTrue();
     assertThat(logged.leased()).as("answered through the log").isFalse();
     assertThat(cluster.machines[follower].copy()).contains("?");
+  }
+
+  @Test
+  void aLeadershipTransferMakesTheTargetLeaderAndLosesNoCommand() {
+    CoreCluster cluster = new CoreCluster(5, 1_000);
+    int leader = cluster.electLeader();
+    int target = follower(cluster, leader);
+    long startedBefore = Marks.count("paxos.leadership-transfer-started");
+    long campaignedBefore = Marks.count("paxos.leadership-transfer-campaign");
+    long[] ids = new long[40];
+    for (int i = 0; i < 20; i++) {
+      ids[i] = cluster.request(1 + i % 5, "t" + i);
+    }
+    // Some of those are forwarded, queued or in flight at the old leader when it hands over.
+    cluster.deliver(cluster.inFlight.pollFirst());
+    assertThat(cluster.cores[leader].transferLeadership(target)).isEqualTo(Replica.TransferResult.STARTED);
+    cluster.drain(leader);
+    assertThat(cluster.cores[leader].replica().role()).isEqualTo(Replica.Role.FOLLOWER);
+    for (int i = 20; i < ids.length; i++) {
+      ids[i] = cluster.request(1 + i % 5, "t" + i);
+    }
+    // Well within one election timeout (300 ms): the target did not wait for one to pass.
+    assertThat(cluster.advanceUntil(c -> c.leader() == target && c.everyoneKnowsTheLeader(), 200 * MS)).isTrue();
+    assertThat(Marks.count("paxos.leadership-transfer-started")).isEqualTo(startedBefore + 1);
+    assertThat(Marks.count("paxos.leadership-transfer-campaign")).isEqualTo(campaignedBefore + 1);
+    assertThat(cluster.advanceUntil(c -> {
+      for (int i = 0; i < ids.length; i++) {
+        if (c.reply(1 + i % 5, ids[i]) == null) {
+          return false;
+        }
+      }
+      return true;
+    }, 5_000 * MS)).isTrue();
+    cluster.advance(500 * MS);
+    for (int i = 0; i < ids.length; i++) {
+      assertThat(cluster.reply(1 + i % 5, ids[i]).isOk()).as("reply to t%d", i).isTrue();
+      assertAppliedOnceEverywhere(cluster, "t" + i);
+    }
+    assertThat(cluster.leader()).isEqualTo(target);
+  }
+
+  @Test
+  void onlyTheLeaderTransfersAndOnlyToAMember() {
+    CoreCluster cluster = new CoreCluster(3, 100);
+    int leader = cluster.electLeader();
+    int other = follower(cluster, leader);
+    assertThat(cluster.cores[other].transferLeadership(leader)).isEqualTo(Replica.TransferResult.NOT_LEADER);
+    assertThat(cluster.cores[leader].transferLeadership(9)).isEqualTo(Replica.TransferResult.UNKNOWN_TARGET);
+    assertThat(cluster.cores[leader].transferLeadership(leader)).isEqualTo(Replica.TransferResult.ALREADY_LEADER);
+    cluster.drain(leader);
+    assertThat(cluster.inFlight).isEmpty();
+    assertThat(cluster.leader()).isEqualTo(leader);
+  }
+
+  @Test
+  void aTransferToACutOffTargetEndsWithAnOrdinaryElection() {
+    CoreCluster cluster = new CoreCluster(3, 100);
+    int leader = cluster.electLeader();
+    int target = follower(cluster, leader);
+    cluster.isolate(target);
+    assertThat(cluster.cores[leader].transferLeadership(target)).isEqualTo(Replica.TransferResult.STARTED);
+    cluster.drain(leader);
+    long id = cluster.request(leader, "after");
+    assertThat(cluster.advanceUntil(c -> c.leader() != 0 && c.leader() != target
+        && c.reply(leader, id) != null, 10_000 * MS)).isTrue();
+    assertThat(cluster.reply(leader, id).isOk()).isTrue();
   }
 }

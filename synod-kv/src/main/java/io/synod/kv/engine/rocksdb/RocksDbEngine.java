@@ -156,6 +156,17 @@ public final class RocksDbEngine implements Engine {
     }
   }
 
+  /** Compacts the whole key range, so files holding deleted entries are rewritten without them. */
+  @Override
+  public void defragment() {
+    checkOpen();
+    try {
+      db.compactRange();
+    } catch (RocksDBException e) {
+      throw new EngineException("RocksDB compaction failed", e);
+    }
+  }
+
   /** Writes the memtable to SST files and waits: every batch written so far is then durable. */
   @Override
   public void flush() {
