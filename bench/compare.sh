@@ -259,7 +259,7 @@ run_synod() {
   # bin/synod may build first; then it starts three member JVMs as its children.
   member_pids=()
   for ((i = 0; i < 3000; i++)); do
-    mapfile -t member_pids < <(pgrep -P "$up" -f "io.synod.server.ServerMain" || true)
+    mapfile -t member_pids < <(pgrep -P "$up" -f "io.synod.server.ServerMain --id" || true)
     [[ ${#member_pids[@]} -ge 3 ]] && break
     alive "$up" || break
     sleep 0.2
