@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -101,6 +102,8 @@ public final class Node<R> implements AutoCloseable {
   private final Config config;
   private final StateMachine<R> machine;
   private final Transport transport;
+  /** The core's time: the system's monotonic clock, or a test-only rated one. */
+  private final LongSupplier clock;
   private final NodeCore<R> core;
   private final StorageWorker storage;
   private final BlockingQueue<Event> events;
@@ -119,13 +122,14 @@ public final class Node<R> implements AutoCloseable {
   private volatile boolean running = true;
 
   private Node(Config config, StateMachine<R> machine, Transport transport, ReplicaStorage.Opened opened,
-      long incarnation) {
+      long incarnation, LongSupplier clock) {
     this.config = config;
     this.machine = machine;
     this.transport = transport;
+    this.clock = clock;
     this.events = new ArrayBlockingQueue<>(config.eventQueueMax());
     this.core = new NodeCore<>(config.core(), machine, opened.state(), incarnation,
-        new SplittableRandom(System.nanoTime() ^ config.id()), System.nanoTime());
+        new SplittableRandom(System.nanoTime() ^ config.id()), clock.getAsLong());
     // The storage thread never blocks on the loop (the loop may be blocked handing it work): it
     // publishes its progress in these fields and wakes the loop if the queue has room.
     this.storage = new StorageWorker(opened.storage(), 4_096, new StorageWorker.Listener() {
@@ -158,6 +162,15 @@ public final class Node<R> implements AutoCloseable {
    */
   public static <R> Node<R> start(Config config, StateMachine<R> machine, Transport transport, FileSystem fs)
       throws IOException {
+    return start(config, machine, transport, fs, System::nanoTime);
+  }
+
+  /**
+   * Starts a node whose core reads time from {@code clock} (monotonic nanoseconds), e.g. a clock
+   * running at a test-only rate ({@link #ratedClock}) to check read leases against drifting clocks.
+   */
+  public static <R> Node<R> start(Config config, StateMachine<R> machine, Transport transport, FileSystem fs,
+      LongSupplier clock) throws IOException {
     config.validate();
     ReplicaStorage.Opened opened;
     try {
@@ -172,9 +185,19 @@ public final class Node<R> implements AutoCloseable {
     // A wipe loses the stored incarnation; the wall clock in microseconds keeps the next one above
     // every earlier one unless the clock went back by more than the time since that start.
     long incarnation = opened.storage().startIncarnation(TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()));
-    Node<R> node = new Node<>(config, machine, transport, opened, incarnation);
+    Node<R> node = new Node<>(config, machine, transport, opened, incarnation, clock);
     node.loop.start();
     return node;
+  }
+
+  /**
+   * A monotonic clock running at {@code rate} times the system's (1.0005: half a millisecond fast per
+   * second), for tests of read leases under clock drift; production nodes use the system clock.
+   */
+  public static LongSupplier ratedClock(double rate) {
+    Ensure.argument(rate > 0.5 && rate < 2, "a clock rate must be within (0.5, 2)");
+    long base = System.nanoTime();
+    return () -> base + (long) ((System.nanoTime() - base) * rate);
   }
 
   /** Submits a client command; the future completes with the state machine's result once applied here. */
@@ -322,7 +345,7 @@ public final class Node<R> implements AutoCloseable {
         takeStorageProgress();
         long now = System.nanoTime();
         if (now >= nextTick) {
-          core.tick(now);
+          core.tick(clock.getAsLong());
           nextTick = now + config.tickNanos();
         }
         carryOutReady();
@@ -407,7 +430,7 @@ public final class Node<R> implements AutoCloseable {
   }
 
   private void complete(NodeReady.Reply<R> reply) {
-    if (reply.leased() && System.nanoTime() >= reply.validUntilNanos()) {
+    if (reply.leased() && clock.getAsLong() >= reply.validUntilNanos()) {
       // The clock, read now that the state was read, says the lease ran out meanwhile: read again.
       core.readExpired(reply, readCommands.get(reply.requestId()));
       return;

@@ -67,7 +67,15 @@ final class KvService extends KVGrpc.KVImplBase {
           r -> EtcdProtos.range((RangeResponse) r, headers)));
       return;
     }
-    submit(range, out, r -> EtcdProtos.range((RangeResponse) r, headers));
+    // Linearizable: from this member's state under a read lease where it holds, else through the log.
+    CompletableFuture<KvResult> reply;
+    try {
+      reply = node.read(KvCodec.encodeCommand(KvCommand.of(range)));
+    } catch (RuntimeException e) {
+      out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+      return;
+    }
+    reply.whenComplete((result, error) -> finish(result, error, out, r -> EtcdProtos.range((RangeResponse) r, headers)));
   }
 
   @Override

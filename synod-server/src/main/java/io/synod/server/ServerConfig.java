@@ -1,6 +1,7 @@
 package io.synod.server;
 
 import io.synod.common.Ensure;
+import io.synod.paxos.ReadLeaseConfig;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -17,10 +18,21 @@ import java.util.List;
  *     etcd's "database space exceeded" until compaction frees space; 0 picks the default
  * @param autoCompactionRetention keep this many revisions of history and compact older ones
  *     automatically (etcd's revision mode); 0 keeps everything until a client compacts
+ * @param readLeases read leases (docs/READ-LEASES.md): linearizable reads answered from this
+ *     member's own state where its lease allows
+ * @param testOnlyClockRate the rate of the member's clock against the system's (1.0 in production;
+ *     tests of read leases under drift set another)
  */
 public record ServerConfig(
     int id, List<Member> members, Path dataDir, int requestBytesMax, int txnOpsMax, boolean wipeOnCorruption,
-    long quotaBytes, long autoCompactionRetention) {
+    long quotaBytes, long autoCompactionRetention, ReadLeaseConfig readLeases, double testOnlyClockRate) {
+
+  /** A configuration with read leases off and the system clock. */
+  public ServerConfig(int id, List<Member> members, Path dataDir, int requestBytesMax, int txnOpsMax,
+      boolean wipeOnCorruption, long quotaBytes, long autoCompactionRetention) {
+    this(id, members, dataDir, requestBytesMax, txnOpsMax, wipeOnCorruption, quotaBytes, autoCompactionRetention,
+        ReadLeaseConfig.off(), 1.0);
+  }
 
   public static final int REQUEST_BYTES_DEFAULT = 1_572_864;
   public static final int TXN_OPS_DEFAULT = 128;
@@ -40,6 +52,8 @@ public record ServerConfig(
     Ensure.argument(txnOpsMax >= 1, "--max-txn-ops must be at least 1, not " + txnOpsMax);
     Ensure.notNull(dataDir, "data directory");
     Ensure.argument(quotaBytes >= 0, "--quota-backend-bytes must not be negative, not " + quotaBytes);
+    Ensure.notNull(readLeases, "readLeases");
+    Ensure.argument(testOnlyClockRate > 0.5 && testOnlyClockRate < 2, "the test clock rate must be within (0.5, 2)");
     Ensure.argument(autoCompactionRetention >= 0,
         "--auto-compaction-retention must not be negative, not " + autoCompactionRetention);
   }

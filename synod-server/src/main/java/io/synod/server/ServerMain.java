@@ -1,5 +1,6 @@
 package io.synod.server;
 
+import io.synod.paxos.ReadLeaseConfig;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -47,6 +48,28 @@ public final class ServerMain implements Callable<Integer> {
           + "until a client compacts, as etcd does by default)")
   long autoCompactionRetention;
 
+  @Option(names = "--read-leases", negatable = true, defaultValue = "false",
+      description = "answer linearizable reads from this member's own state under read leases (docs/READ-LEASES.md); "
+          + "every member of a cluster must agree (default: ${DEFAULT-VALUE})")
+  boolean readLeases;
+
+  @Option(names = "--read-lease-ms", defaultValue = "2000",
+      description = "how long a read lease lasts after the request that earned it (default: ${DEFAULT-VALUE})")
+  long readLeaseMillis;
+
+  @Option(names = "--read-lease-renew-ms", defaultValue = "500",
+      description = "how often a member renews its read leases (default: ${DEFAULT-VALUE})")
+  long readLeaseRenewMillis;
+
+  @Option(names = "--clock-drift-bound", defaultValue = "0.001",
+      description = "the most any member's clock rate may differ from real time, as a fraction; read leases "
+          + "stay safe within it (default: ${DEFAULT-VALUE})")
+  double clockDriftBound;
+
+  @Option(names = "--test-only-clock-rate", hidden = true, defaultValue = "1.0",
+      description = "for tests of read leases only: run this member's clock at this rate")
+  double testOnlyClockRate;
+
   @Option(names = "--config", description = "a properties file with defaults for these options")
   Path configFile;
 
@@ -56,8 +79,18 @@ public final class ServerMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    ReadLeaseConfig leases = ReadLeaseConfig.defaults().withEnabled(readLeases)
+        .withTimes(readLeaseMillis * 1_000_000L, readLeaseRenewMillis * 1_000_000L).withRho(clockDriftBound);
+    if (readLeases) {
+      try {
+        leases.validate(SynodServer.HEARTBEAT_NANOS);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--read-lease-ms " + readLeaseMillis + ", --read-lease-renew-ms "
+            + readLeaseRenewMillis + ", --clock-drift-bound " + clockDriftBound + ": " + e.getMessage(), e);
+      }
+    }
     ServerConfig config = new ServerConfig(id, Member.parseAll(members), dataDir, requestBytesMax, txnOpsMax,
-        wipeOnCorruption, quotaBytes, autoCompactionRetention);
+        wipeOnCorruption, quotaBytes, autoCompactionRetention, leases, testOnlyClockRate);
     if (check) {
       StartChecks.dataDirUsable(config.dataDir());
       StartChecks.listenable(config);

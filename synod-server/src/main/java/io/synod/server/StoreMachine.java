@@ -55,6 +55,11 @@ final class StoreMachine implements StateMachine<KvResult> {
   }
 
   @Override
+  public KvResult read(byte[] command, int offset, int length) {
+    return store.read(command, offset, length);
+  }
+
+  @Override
   public void slotApplied(long slot) {
     store.slotApplied(slot);
     published();

@@ -28,6 +28,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class SynodServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SynodServer.class);
+  /** The Paxos heartbeat interval members use (PaxosConfig's default); read leases are checked against it. */
+  static final long HEARTBEAT_NANOS = PaxosConfig.defaults(1, Configuration.ofSize(1)).heartbeatNanos();
 
   private final ServerConfig config;
   private final DataDirLock dataDirLock;
@@ -102,13 +104,14 @@ public final class SynodServer implements AutoCloseable {
     Node<KvResult> node;
     StoreMachine machine;
     try {
-      PaxosConfig paxos = PaxosConfig.defaults(1, new Configuration(ids));
+      PaxosConfig paxos = PaxosConfig.defaults(1, new Configuration(ids)).withReadLeases(config.readLeases());
       Node.Config nodeConfig = new Node.Config(self.id(), paxos, io.synod.wal.WalConfig.defaults(),
           config.dataDir(), 10_000_000L, 5_000_000_000L, 1_000_000_000L, 10_000, 65_536, 32_768, config.wipeOnCorruption());
       // The server checks request sizes in etcd terms; the store's own bound is a backstop above it.
       KvLimits limits = new KvLimits(config.txnOpsMax(), config.requestBytesMax() + (64 << 10), 10_000);
       machine = new StoreMachine(MvccStore.open(new InMemoryEngine(), limits));
-      node = Node.start(nodeConfig, machine, transport, NioFileSystem.INSTANCE);
+      node = Node.start(nodeConfig, machine, transport, NioFileSystem.INSTANCE,
+          config.testOnlyClockRate() == 1.0 ? System::nanoTime : Node.ratedClock(config.testOnlyClockRate()));
       nodeRef.set(node);
     } catch (IOException | RuntimeException e) {
       transport.close();
