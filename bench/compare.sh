@@ -4,7 +4,7 @@
 #   bench/compare.sh [RESULTS.jsonl] [--seconds S] [--warmup-seconds S] [--ramp-seconds S]
 #                    [--clients 1,16,128] [--workloads put,get-linearizable,get-serializable,mix]
 #                    [--systems synod,etcd,zookeeper] [--no-build] [--jfr DIR] [--logs DIR] [--keep-data]
-#                    [--repeat N] [--synod-defaults]
+#                    [--repeat N] [--synod-defaults] [--synod-flags "FLAGS"] [--synod-name NAME]
 #
 # For each system in turn: start 3 members with data under a temporary directory, wait (bounded)
 # until a put and a linearizable get succeed through every member, run
@@ -25,6 +25,8 @@
 #              10-minute sustained run reported per minute: --seconds 60 --repeat 10.
 #   --synod-defaults: start Synod exactly as `bin/synod up` does by default (its own compaction
 #              retention instead of the 10,000 revisions above).
+#   --synod-flags "FLAGS": more flags for every Synod member (e.g. "--read-leases").
+#   --synod-name NAME: the system name Synod's lines carry (default synod), to tell variants apart.
 #   --jfr DIR: also record each Synod member with JFR (settings=profile) while the load runs, into
 #              DIR/synod-member-N.jfr. It costs the members some CPU: use it for a profile, not for
 #              the figures.
@@ -49,6 +51,8 @@ keep=0
 logs_dir=""
 repeat=1
 synod_defaults=0
+synod_flags=""
+synod_name="synod"
 args_text="$*"
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -64,6 +68,8 @@ while [[ $# -gt 0 ]]; do
     --logs) logs_dir="$2"; shift 2 ;;
     --repeat) repeat="$2"; shift 2 ;;
     --synod-defaults) synod_defaults=1; shift ;;
+    --synod-flags) synod_flags="$2"; shift 2 ;;
+    --synod-name) synod_name="$2"; shift 2 ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
     -*) echo "compare: unknown option $1" >&2; exit 2 ;;
     *) results="$1"; shift ;;
@@ -216,7 +222,7 @@ measure() {
     printf '{"system": "%s", "error": "cluster did not answer within 120 s"}\n' "$system" >>"$results"
     return 1
   fi
-  if [[ -n "$jfr_dir" && "$system" == synod ]]; then
+  if [[ -n "$jfr_dir" && "$system" == "$synod_name" ]]; then
     local pid
     for pid in "${member_pids[@]}"; do
       timeout 30 jcmd "$pid" JFR.start name=synod-compare settings=profile maxsize=512m >&2 || true
@@ -229,7 +235,7 @@ measure() {
     --seconds "$seconds" --warmup-seconds "$warmup" --ramp-seconds "$ramp" \
     --server-pids "$server_pids" --clock-ticks "$(getconf CLK_TCK)" --repeat "$repeat" "$@" >>"$results" \
     || status=$?
-  if [[ -n "$jfr_dir" && "$system" == synod ]]; then
+  if [[ -n "$jfr_dir" && "$system" == "$synod_name" ]]; then
     local i=0
     for pid in "${member_pids[@]}"; do
       i=$((i + 1))
@@ -253,6 +259,8 @@ run_synod() {
   log "synod: bin/synod up --data $data (JAVA_SERVER_OPTS=$JAVA_SERVER_OPTS)"
   local flags=(--auto-compaction-retention "$retention")
   [[ $synod_defaults -eq 1 ]] && flags=()
+  # shellcheck disable=SC2206
+  [[ -n "$synod_flags" ]] && flags+=($synod_flags)
   "$root/bin/synod" up --data "$data" ${flags[@]+"${flags[@]}"} >"$tmp/synod-up.log" 2>&1 &
   local up=$!
   started+=("$up")
@@ -274,7 +282,7 @@ run_synod() {
   started+=("${member_pids[@]}")
   log "synod: bin/synod pid $up, members ${member_pids[*]}"
   local status=0
-  measure synod "$SYNOD_ENDPOINTS" "$(IFS=,; echo "${member_pids[*]}")" || status=$?
+  measure "$synod_name" "$SYNOD_ENDPOINTS" "$(IFS=,; echo "${member_pids[*]}")" || status=$?
   log "synod: stopping"
   stop_pids "$up"
   stop_pids "${member_pids[@]}"
