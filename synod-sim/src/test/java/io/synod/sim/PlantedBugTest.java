@@ -152,7 +152,7 @@ class PlantedBugTest {
 
   @Test
   void everyPlantedBugHasATest() {
-    assertThat(Planted.allNames()).hasSize(14).doesNotHaveDuplicates();
+    assertThat(Planted.allNames()).hasSize(16).doesNotHaveDuplicates();
   }
 
   // ---------------------------------------------------------------- read leases
