@@ -93,6 +93,30 @@ public final class Node<R> implements AutoCloseable {
 
   private static final Wake WAKE = new Wake();
 
+  /**
+   * What the runtime tells an observer (metrics, a status page). Calls come on the node's threads
+   * and must return quickly without blocking or throwing; nothing is allocated to make them.
+   */
+  public interface Observer {
+    /** Observes nothing. */
+    Observer NONE = new Observer() {
+      @Override
+      public void walSynced(long nanos) {}
+
+      @Override
+      public void statusChanged(NodeCore.Status status) {}
+    };
+
+    /**
+     * The log was fsynced, taking {@code nanos}: on the storage thread, or on the loop's for a
+     * persist written inline.
+     */
+    void walSynced(long nanos);
+
+    /** The status {@link #status()} returns changed to {@code status}; on the loop thread. */
+    void statusChanged(NodeCore.Status status);
+  }
+
   private final Config config;
   private final StateMachine<R> machine;
   private final Transport transport;
@@ -110,10 +134,18 @@ public final class Node<R> implements AutoCloseable {
   private volatile NodeCore.Status status;
   private final Object statusMonitor = new Object();
   private volatile boolean running = true;
+  private final Observer observer;
+  /** Client requests handed to the core and not answered yet (written by the loop only). */
+  private volatile int pendingRequests;
+  /** Requests answered Busy or Timeout by the core (written by the loop only). */
+  private volatile long failedRequests;
+  /** Submissions refused at once because the event queue was full (any thread). */
+  private final AtomicLong refusedSubmissions = new AtomicLong();
 
   private Node(Config config, StateMachine<R> machine, Transport transport, ReplicaStorage.Opened opened,
-      long incarnation) {
+      long incarnation, Observer observer) {
     this.config = config;
+    this.observer = observer;
     this.machine = machine;
     this.transport = transport;
     this.events = new ArrayBlockingQueue<>(config.eventQueueMax());
@@ -121,7 +153,7 @@ public final class Node<R> implements AutoCloseable {
         new SplittableRandom(System.nanoTime() ^ config.id()), System.nanoTime());
     // The storage thread never blocks on the loop (the loop may be blocked handing it work): it
     // publishes its progress in these fields and wakes the loop if the queue has room.
-    this.storage = new StorageWorker(opened.storage(), 4_096, new StorageWorker.Listener() {
+    this.storage = new StorageWorker(opened.storage(), 4_096, observer::walSynced, new StorageWorker.Listener() {
       @Override
       public void persisted(long seq) {
         durableSeq.accumulateAndGet(seq, Math::max);
@@ -151,7 +183,18 @@ public final class Node<R> implements AutoCloseable {
    */
   public static <R> Node<R> start(Config config, StateMachine<R> machine, Transport transport, FileSystem fs)
       throws IOException {
+    return start(config, machine, transport, fs, Observer.NONE);
+  }
+
+  /**
+   * As {@link #start(Config, StateMachine, Transport, FileSystem)}, reporting to {@code observer}.
+   *
+   * @throws StorageCorruptException if the storage is corrupt and {@code wipeOnCorruption} is off
+   */
+  public static <R> Node<R> start(Config config, StateMachine<R> machine, Transport transport, FileSystem fs,
+      Observer observer) throws IOException {
     config.validate();
+    Ensure.notNull(observer, "observer");
     ReplicaStorage.Opened opened;
     try {
       opened = ReplicaStorage.open(fs, config.dataDir(), config.paxos().groupId(), config.paxos().configuration(), config.wal());
@@ -165,7 +208,7 @@ public final class Node<R> implements AutoCloseable {
     // A wipe loses the stored incarnation; the wall clock in microseconds keeps the next one above
     // every earlier one unless the clock went back by more than the time since that start.
     long incarnation = opened.storage().startIncarnation(TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()));
-    Node<R> node = new Node<>(config, machine, transport, opened, incarnation);
+    Node<R> node = new Node<>(config, machine, transport, opened, incarnation, observer);
     node.loop.start();
     return node;
   }
@@ -176,6 +219,7 @@ public final class Node<R> implements AutoCloseable {
     if (!running) {
       reply.completeExceptionally(new NodeException.Stopped("node " + config.id() + " is stopped"));
     } else if (!events.offer(new Submit<>(command, reply))) {
+      refusedSubmissions.incrementAndGet();
       reply.completeExceptionally(new NodeException.Busy("node " + config.id() + " event queue is full"));
     }
     return reply;
@@ -214,6 +258,19 @@ public final class Node<R> implements AutoCloseable {
     return status;
   }
 
+  /** Client requests submitted here that wait for their outcome (as of the loop's last round). */
+  public int pendingRequests() {
+    return pendingRequests;
+  }
+
+  /**
+   * Client requests submitted here that failed without an outcome: refused as Busy, or timed out
+   * with their outcome unknown (etcd's failed proposals).
+   */
+  public long failedRequests() {
+    return failedRequests + refusedSubmissions.get();
+  }
+
   /**
    * Blocks until the node's status satisfies {@code condition} or {@code timeoutNanos} pass; returns
    * whether it did. Woken by the loop whenever the status changes: no polling.
@@ -233,12 +290,16 @@ public final class Node<R> implements AutoCloseable {
   }
 
   private void publishStatus() {
+    if (pendingRequests != futures.size()) {
+      pendingRequests = futures.size();
+    }
     NodeCore.Status next = core.status();
     if (!next.equals(status)) {
       synchronized (statusMonitor) {
         status = next;
         statusMonitor.notifyAll();
       }
+      observer.statusChanged(next);
     }
   }
 
@@ -348,7 +409,11 @@ public final class Node<R> implements AutoCloseable {
     Ensure.that(future != null, "a reply for request " + reply.requestId() + " that nobody waits for");
     if (reply.isOk()) {
       future.complete(reply.result());
-    } else if (reply.failure() == NodeReady.Failure.BUSY) {
+      return;
+    }
+    // Only the loop writes it, so the increment is not lost.
+    failedRequests = failedRequests + 1;
+    if (reply.failure() == NodeReady.Failure.BUSY) {
       future.completeExceptionally(new NodeException.Busy("too many requests in flight"));
     } else {
       future.completeExceptionally(new NodeException.Timeout("no outcome within the request timeout"));

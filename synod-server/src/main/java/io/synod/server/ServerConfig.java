@@ -1,6 +1,7 @@
 package io.synod.server;
 
 import io.synod.common.Ensure;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -17,10 +18,11 @@ import java.util.List;
  *     etcd's "database space exceeded" until compaction frees space; 0 picks the default
  * @param autoCompactionRetention keep this many revisions of history and compact older ones
  *     automatically (etcd's revision mode); 0 keeps everything until a client compacts
+ * @param httpAddress where to serve metrics, health and the status page over HTTP; null for nowhere
  */
 public record ServerConfig(
     int id, List<Member> members, Path dataDir, int requestBytesMax, int txnOpsMax, boolean wipeOnCorruption,
-    long quotaBytes, long autoCompactionRetention) {
+    long quotaBytes, long autoCompactionRetention, InetSocketAddress httpAddress) {
 
   public static final int REQUEST_BYTES_DEFAULT = 1_572_864;
   public static final int TXN_OPS_DEFAULT = 128;
@@ -39,6 +41,13 @@ public record ServerConfig(
     Ensure.notNull(dataDir, "data directory");
     Ensure.argument(quotaBytes >= 0, "quota must not be negative");
     Ensure.argument(autoCompactionRetention >= 0, "auto-compaction retention must not be negative");
+  }
+
+  /** A configuration without an HTTP port. */
+  public ServerConfig(
+      int id, List<Member> members, Path dataDir, int requestBytesMax, int txnOpsMax, boolean wipeOnCorruption,
+      long quotaBytes, long autoCompactionRetention) {
+    this(id, members, dataDir, requestBytesMax, txnOpsMax, wipeOnCorruption, quotaBytes, autoCompactionRetention, null);
   }
 
   /**

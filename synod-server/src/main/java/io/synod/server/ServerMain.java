@@ -47,13 +47,21 @@ public final class ServerMain implements Callable<Integer> {
           + "until a client compacts, as etcd does by default)")
   long autoCompactionRetention;
 
+  @Option(names = "--listen-http", paramLabel = "HOST:PORT|none",
+      description = "serve Prometheus metrics (/metrics), health (/livez, /readyz, /health) and a status page (/) "
+          + "over HTTP here (default: the client address's host, client port + 2, e.g. 2381; none: no HTTP port)")
+  String listenHttp;
+
   @Option(names = "--config", description = "a properties file with defaults for these options")
   Path configFile;
 
   @Override
   public Integer call() throws Exception {
-    ServerConfig config = new ServerConfig(id, Member.parseAll(members), dataDir, requestBytesMax, txnOpsMax,
-        wipeOnCorruption, quotaBytes, autoCompactionRetention);
+    java.util.List<Member> all = Member.parseAll(members);
+    Member self = all.stream().filter(m -> m.id() == id).findFirst().orElse(null);
+    ServerConfig config = new ServerConfig(id, all, dataDir, requestBytesMax, txnOpsMax,
+        wipeOnCorruption, quotaBytes, autoCompactionRetention,
+        self == null ? null : io.synod.server.http.HttpAddress.parse(listenHttp, self.client()));
     SynodServer server = SynodServer.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
