@@ -271,10 +271,12 @@ public final class HttpEndpoint implements AutoCloseable {
     }
   }
 
-  /** Stops serving (waits at most a second for exchanges in progress) and closes the peers' channels. */
+  /** Stops serving and closes the peers' channels; exchanges still running are cut off. */
   @Override
   public void close() {
-    server.stop(1);
+    // Not a grace period: the JDK's server waits all of it whenever a client keeps a connection
+    // open, and every exchange here is short and safe to repeat.
+    server.stop(0);
     if (executor != null) {
       executor.shutdownNow();
       try {
