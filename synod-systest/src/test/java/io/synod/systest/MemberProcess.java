@@ -30,6 +30,11 @@ final class MemberProcess {
   private int starts;
 
   MemberProcess(int id, String classpath, String membersSpec, Path dataDir, Path log) {
+    this(id, classpath, membersSpec, dataDir, log, List.of());
+  }
+
+  /** With {@code extraArgs} after the member's own options. */
+  MemberProcess(int id, String classpath, String membersSpec, Path dataDir, Path log, List<String> extraArgs) {
     this.id = id;
     this.dataDir = dataDir;
     this.log = log;
@@ -39,6 +44,7 @@ final class MemberProcess {
     command.addAll(JVM_OPTIONS);
     command.addAll(List.of("-cp", classpath, "io.synod.server.ServerMain",
         "--id", Integer.toString(id), "--members", membersSpec, "--data-dir", dataDir.toString()));
+    command.addAll(extraArgs);
   }
 
   int id() {
