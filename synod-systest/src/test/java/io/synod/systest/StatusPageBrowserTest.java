@@ -8,15 +8,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -67,59 +67,81 @@ class StatusPageBrowserTest {
 
     browser.get(cluster.httpUrl(watcher) + "/");
     assertThat(browser.getTitle()).isIn("Synod status", "Synod member " + watcher);
-    new WebDriverWait(browser, PAGE_TIMEOUT).withMessage(() -> "the page to show 3 reachable members and leader "
-        + leader + "; it shows: " + pageText()).until(d -> shows(d, leader, -1));
-    WebElement leaderRow = browser.findElement(By.cssSelector("#members tr[data-member='" + leader + "']"));
-    assertThat(leaderRow.getDomAttribute("class")).isEqualTo("leader");
-    assertThat(leaderRow.getText()).contains("synod-" + leader, "leader", "reachable");
-    WebElement watcherRow = browser.findElement(By.cssSelector("#members tr[data-member='" + watcher + "']"));
-    assertThat(watcherRow.getText()).contains("(this member)", "follower");
-    assertThat(browser.findElements(By.cssSelector("#leader-changes tbody tr"))).isNotEmpty();
+    PageState before = new WebDriverWait(browser, PAGE_TIMEOUT).withMessage(() -> "the page to show 3 reachable "
+        + "members and leader " + leader + "; it shows: " + PageState.read(browser))
+        .until(d -> PageState.read(d).showing(leader, -1));
+    assertThat(before.rowText(leader)).contains("synod-" + leader, "leader", "reachable");
+    assertThat(before.rowClass(leader)).isEqualTo("leader");
+    assertThat(before.rowText(watcher)).contains("synod-" + watcher + " (this member)", "follower");
+    assertThat(before.summary()).isEqualTo("Leader: member " + leader);
+    assertThat(before.leaderChanges()).isNotEmpty();
 
     cluster.kill(leader);
-    new WebDriverWait(browser, FAILOVER_TIMEOUT).withMessage(() -> "the page to show a new leader other than "
-        + leader + " and member " + leader + " unreachable; it shows: " + pageText())
-        .until(d -> shows(d, 0, leader));
-    int newLeader = Integer.parseInt(browser.findElement(By.id("summary")).getDomAttribute("data-leader"));
+    PageState after = new WebDriverWait(browser, FAILOVER_TIMEOUT).withMessage(() -> "the page to show a new "
+        + "leader other than " + leader + " and member " + leader + " unreachable; it shows: " + PageState.read(browser))
+        .until(d -> PageState.read(d).showing(0, leader));
+    int newLeader = after.leader();
     assertThat(newLeader).isNotEqualTo(leader).isNotZero();
-    assertThat(browser.findElement(By.id("summary")).getText()).isEqualTo("Leader: member " + newLeader);
-    assertThat(browser.findElement(By.cssSelector("#members tr[data-member='" + leader + "']")).getText())
-        .contains("unreachable");
-    assertThat(browser.findElement(By.cssSelector("#leader-changes tbody tr")).getText())
-        .as("the latest leader change is listed first").contains("member " + newLeader);
+    assertThat(after.summary()).isEqualTo("Leader: member " + newLeader);
+    assertThat(after.rowText(leader)).contains("unreachable");
+    assertThat(after.rowClass(newLeader)).isEqualTo("leader");
+    assertThat(after.leaderChanges().get(0)).as("the latest leader change is listed first")
+        .contains("member " + newLeader);
   }
 
   /**
-   * Whether the page shows three members and {@code leader} leading (0: any member but
-   * {@code gone}), with {@code gone} unreachable and the others reachable (-1: all reachable).
+   * What the page shows, read in one script run so that it cannot change halfway (the page redraws
+   * every second, replacing its rows).
    */
-  private static Boolean shows(WebDriver page, int leader, int gone) {
-    List<WebElement> rows = page.findElements(By.cssSelector("#members tbody tr"));
-    if (rows.size() != 3) {
-      return false;
-    }
-    String shown = page.findElement(By.id("summary")).getDomAttribute("data-leader");
-    if (shown == null || shown.isEmpty() || shown.equals("0")) {
-      return false;
-    }
-    int shownLeader = Integer.parseInt(shown);
-    if (leader > 0 ? shownLeader != leader : shownLeader == gone) {
-      return false;
-    }
-    for (WebElement row : rows) {
-      boolean unreachable = row.getDomAttribute("class").contains("unreachable");
-      if (unreachable != (Integer.parseInt(row.getDomAttribute("data-member")) == gone)) {
-        return false;
-      }
-    }
-    return true;
-  }
+  private record PageState(int leader, String summary, List<Map<String, Object>> rows, List<String> leaderChanges) {
+    private static final String SCRIPT = """
+        const summary = document.getElementById("summary");
+        return {
+          leader: summary.dataset.leader || "",
+          summary: summary.textContent,
+          rows: Array.from(document.querySelectorAll("#members tbody tr")).map((r) => ({
+            member: r.dataset.member, className: r.className, text: r.innerText })),
+          changes: Array.from(document.querySelectorAll("#leader-changes tbody tr")).map((r) => r.innerText)
+        };""";
 
-  private String pageText() {
-    try {
-      return browser.findElement(By.tagName("body")).getText();
-    } catch (RuntimeException e) {
-      return "(cannot read the page: " + e + ")";
+    @SuppressWarnings("unchecked")
+    static PageState read(WebDriver page) {
+      Map<String, Object> state = (Map<String, Object>) ((JavascriptExecutor) page).executeScript(SCRIPT);
+      String leader = (String) state.get("leader");
+      return new PageState(leader == null || leader.isEmpty() ? 0 : Integer.parseInt(leader),
+          (String) state.get("summary"), (List<Map<String, Object>>) state.get("rows"),
+          (List<String>) state.get("changes"));
+    }
+
+    /**
+     * Null unless the page shows three members and {@code expectedLeader} leading (0: any member
+     * but {@code gone}), with {@code gone} unreachable and the others reachable (-1: all
+     * reachable); else this state.
+     */
+    PageState showing(int expectedLeader, int gone) {
+      if (rows.size() != 3 || leader == 0 || (expectedLeader > 0 ? leader != expectedLeader : leader == gone)) {
+        return null;
+      }
+      for (Map<String, Object> row : rows) {
+        boolean unreachable = String.valueOf(row.get("className")).contains("unreachable");
+        if (unreachable != (Integer.parseInt(String.valueOf(row.get("member"))) == gone)) {
+          return null;
+        }
+      }
+      return this;
+    }
+
+    String rowText(int member) {
+      return String.valueOf(row(member).get("text"));
+    }
+
+    String rowClass(int member) {
+      return String.valueOf(row(member).get("className"));
+    }
+
+    private Map<String, Object> row(int member) {
+      return rows.stream().filter(r -> String.valueOf(member).equals(String.valueOf(r.get("member"))))
+          .findFirst().orElseThrow(() -> new AssertionError("no row for member " + member + " in " + rows));
     }
   }
 

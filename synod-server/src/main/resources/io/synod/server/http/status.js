@@ -4,6 +4,7 @@
 
 (function () {
   const POLL_MILLIS = 1000;
+  const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[0-9A-Za-z.-]+):[0-9]{1,5}$/;
 
   function text(tag, value, className) {
     const el = document.createElement(tag);
@@ -46,9 +47,9 @@
     row.appendChild(state);
     row.appendChild(text("td", m.client));
     const page = document.createElement("td");
-    if (m.http) {
+    if (typeof m.http === "string" && HOST_PORT.test(m.http)) {
       const link = document.createElement("a");
-      // Only a host:port this member learned; the URL is built, never taken whole from the data.
+      // A link only to a plain host:port a member reported; the rest of the URL is the page's own.
       link.href = "http://" + m.http + "/";
       link.textContent = m.http;
       page.appendChild(link);
