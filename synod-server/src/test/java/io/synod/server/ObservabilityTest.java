@@ -194,6 +194,8 @@ class ObservabilityTest {
     String status = get(alone, "/status.json").body();
     assertThat(Pattern.compile("\"reachable\":false").matcher(status).results().count()).isEqualTo(2);
     assertThat(status).contains("\"leader\":0");
+    assertThat(Pattern.compile("\"error\":\"[^\"]+\"").matcher(status).results().count())
+        .as("each unreachable member with the reason").isEqualTo(2);
   }
 
   @Test

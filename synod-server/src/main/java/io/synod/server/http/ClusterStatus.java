@@ -3,8 +3,10 @@ package io.synod.server.http;
 import io.etcd.jetcd.api.MaintenanceGrpc;
 import io.etcd.jetcd.api.StatusRequest;
 import io.etcd.jetcd.api.StatusResponse;
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.synod.node.core.NodeCore;
@@ -60,6 +62,12 @@ public final class ClusterStatus implements AutoCloseable {
     this.clusterId = clusterId;
     this.members = List.copyOf(members);
     this.local = local;
+    // Connected now, so that the first look at the page does not spend its deadline on connecting.
+    for (MemberAddress m : this.members) {
+      if (m.id() != selfId) {
+        channel(m).getState(true);
+      }
+    }
   }
 
   /** The status as JSON; asks the other members at most every 250 ms. */
@@ -78,9 +86,15 @@ public final class ClusterStatus implements AutoCloseable {
     Map<Integer, Asked> asked = new LinkedHashMap<>();
     for (MemberAddress m : members) {
       if (m.id() != selfId) {
+        ManagedChannel channel = channel(m);
+        // A channel that failed to connect waits out a growing back-off (up to minutes) before it
+        // tries again: a member that is back should show at once.
+        if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+          channel.resetConnectBackoff();
+        }
         AtomicReference<Metadata> headers = new AtomicReference<>();
         AtomicReference<Metadata> trailers = new AtomicReference<>();
-        Future<StatusResponse> answer = MaintenanceGrpc.newFutureStub(channel(m))
+        Future<StatusResponse> answer = MaintenanceGrpc.newFutureStub(channel)
             .withInterceptors(MetadataUtils.newCaptureMetadataInterceptor(headers, trailers))
             .withDeadlineAfter(PEER_DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
             .status(StatusRequest.getDefaultInstance());
@@ -136,11 +150,7 @@ public final class ClusterStatus implements AutoCloseable {
       answer = asked.answer().get(PEER_DEADLINE_MILLIS + 200, TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {
       asked.answer().cancel(true);
-      // After a failure gRPC backs off reconnecting for up to minutes; a member that comes back
-      // should show as soon as it answers.
-      channel(m).resetConnectBackoff();
-      Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-      json.field("reachable", false).field("error", String.valueOf(cause.getMessage()));
+      json.field("reachable", false).field("error", reason(e));
       return;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -164,6 +174,28 @@ public final class ClusterStatus implements AutoCloseable {
         json.field("http", http);
       }
     }
+  }
+
+  /** Why a member did not answer, in a few words (gRPC's descriptions run long). */
+  static String reason(Exception e) {
+    Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+    if (cause instanceof TimeoutException) {
+      return "no answer within " + PEER_DEADLINE_MILLIS + " ms";
+    }
+    Status status = Status.fromThrowable(cause);
+    if (status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+      return "no answer within " + PEER_DEADLINE_MILLIS + " ms";
+    }
+    if (status.getCode() == Status.Code.UNKNOWN && status.getDescription() == null) {
+      return String.valueOf(cause);
+    }
+    Throwable root = status.getCause();
+    while (root != null && root.getCause() != null) {
+      root = root.getCause();
+    }
+    String detail = root != null && root.getMessage() != null ? root.getMessage() : status.getDescription();
+    String reason = status.getCode() + (detail == null ? "" : ": " + detail);
+    return reason.length() <= 160 ? reason : reason.substring(0, 160) + "...";
   }
 
   private static void number(Json json, String name, String value) {
