@@ -64,9 +64,14 @@ final class Observability implements AutoCloseable {
     return metrics::applied;
   }
 
-  /** The interceptors every gRPC call passes: metrics, and the Status extras for status pages. */
-  List<ServerInterceptor> interceptors() {
-    return List.of(metrics.grpc(), statusExtras);
+  /** Counts every gRPC call by method and status code. */
+  ServerInterceptor grpcMetrics() {
+    return metrics.grpc();
+  }
+
+  /** Adds this member's disk figures and HTTP address to its Maintenance Status answers. */
+  ServerInterceptor statusExtras() {
+    return statusExtras;
   }
 
   ServerMetrics metrics() {

@@ -130,8 +130,8 @@ public final class SynodServer implements AutoCloseable {
           // Handlers never block (they queue work for the node and return), so they run on the
           // transport's event loop: no hand-off to an executor thread per call.
           .directExecutor()
-          .intercept(observability.interceptors().get(0))
-          .intercept(observability.interceptors().get(1))
+          .intercept(observability.grpcMetrics())
+          .intercept(observability.statusExtras())
           .addService(io.grpc.ServerInterceptors.intercept(new KvService(node, machine, config, headers), new ClientSession()))
           .addService(new ClusterService(config, headers))
           .addService(new MaintenanceService(node, headers))
