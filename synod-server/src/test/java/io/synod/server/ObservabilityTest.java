@@ -170,6 +170,8 @@ class ObservabilityTest {
     assertThat(page.body()).contains("<title>Synod status</title>");
     assertThat(get(member, "/status.js").statusCode()).isEqualTo(200);
     assertThat(get(member, "/nothing-here").statusCode()).isEqualTo(404);
+    assertThat(get(member, "/metricsx").statusCode()).isEqualTo(404);
+    assertThat(get(member, "/livez/").body()).isEqualTo("ok\n");
   }
 
   @Test

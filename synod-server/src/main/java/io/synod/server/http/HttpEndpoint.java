@@ -84,7 +84,7 @@ public final class HttpEndpoint implements AutoCloseable {
     HealthChecks health = new HealthChecks(sources.probes());
     cluster = new ClusterStatus(memberId, sources.clusterId(), sources.members(), sources.local());
     server.createContext("/metrics", exchange -> serve(exchange, () -> {
-      if (allowGet(exchange)) {
+      if (exactly(exchange, "/metrics") && allowGet(exchange)) {
         respond(exchange, 200, PROMETHEUS_TEXT, sources.metrics().scrape());
       }
     }));
@@ -92,7 +92,7 @@ public final class HttpEndpoint implements AutoCloseable {
     server.createContext("/readyz", exchange -> serve(exchange, () -> checks(exchange, health, "readyz")));
     server.createContext("/health", exchange -> serve(exchange, () -> health(exchange, health)));
     server.createContext("/status.json", exchange -> serve(exchange, () -> {
-      if (allowGet(exchange)) {
+      if (exactly(exchange, "/status.json") && allowGet(exchange)) {
         exchange.getResponseHeaders().set("Cache-Control", "no-store");
         respond(exchange, 200, "application/json; charset=utf-8", cluster.json());
       }
@@ -119,6 +119,15 @@ public final class HttpEndpoint implements AutoCloseable {
       LOG.warn("HTTP {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
       throw e;
     }
+  }
+
+  /** Whether the request is for {@code path} itself (a context also gets longer paths); else a 404. */
+  private static boolean exactly(HttpExchange exchange, String path) throws IOException {
+    if (exchange.getRequestURI().getPath().equals(path)) {
+      return true;
+    }
+    respond(exchange, 404, TEXT, "404 page not found\n");
+    return false;
   }
 
   private static boolean allowGet(HttpExchange exchange) throws IOException {
@@ -161,11 +170,7 @@ public final class HttpEndpoint implements AutoCloseable {
 
   /** etcd's {@code /health}: {"health":"true","reason":""} or 503 with the reason. */
   private static void health(HttpExchange exchange, HealthChecks health) throws IOException {
-    if (!exchange.getRequestURI().getPath().equals("/health")) {
-      respond(exchange, 404, TEXT, "404 page not found\n");
-      return;
-    }
-    if (!allowGet(exchange)) {
+    if (!exactly(exchange, "/health") || !allowGet(exchange)) {
       return;
     }
     Map<String, List<String>> params = params(exchange);
