@@ -135,7 +135,7 @@ public final class Node<R> implements AutoCloseable {
   private final Object statusMonitor = new Object();
   private volatile boolean running = true;
   private final Observer observer;
-  /** Client requests handed to the core and not answered yet (written by the loop only). */
+  /** Client requests handed to the core and not answered yet (written by the loop only, as they change). */
   private volatile int pendingRequests;
   /** Requests answered Busy or Timeout by the core (written by the loop only). */
   private volatile long failedRequests;
@@ -258,7 +258,10 @@ public final class Node<R> implements AutoCloseable {
     return status;
   }
 
-  /** Client requests submitted here that wait for their outcome (as of the loop's last round). */
+  /**
+   * Client requests submitted here that wait for their outcome; a request whose future completed is
+   * no longer counted.
+   */
   public int pendingRequests() {
     return pendingRequests;
   }
@@ -290,9 +293,6 @@ public final class Node<R> implements AutoCloseable {
   }
 
   private void publishStatus() {
-    if (pendingRequests != futures.size()) {
-      pendingRequests = futures.size();
-    }
     NodeCore.Status next = core.status();
     if (!next.equals(status)) {
       synchronized (statusMonitor) {
@@ -353,6 +353,7 @@ public final class Node<R> implements AutoCloseable {
     } else if (event instanceof Submit<?> s) {
       long requestId = ++nextRequestId;
       futures.put(requestId, (CompletableFuture<R>) s.reply());
+      pendingRequests = futures.size();
       core.request(requestId, s.command());
     } else if (event instanceof Query<?> q) {
       ((Query<R>) q).action().accept(machine);
@@ -407,6 +408,8 @@ public final class Node<R> implements AutoCloseable {
   private void complete(NodeReady.Reply<R> reply) {
     CompletableFuture<R> future = futures.remove(reply.requestId());
     Ensure.that(future != null, "a reply for request " + reply.requestId() + " that nobody waits for");
+    // Before the client hears, so that it never sees its own request still counted.
+    pendingRequests = futures.size();
     if (reply.isOk()) {
       future.complete(reply.result());
       return;
@@ -450,6 +453,7 @@ public final class Node<R> implements AutoCloseable {
       future.completeExceptionally(error);
     }
     futures.clear();
+    pendingRequests = 0;
     Event event;
     while ((event = events.poll()) != null) {
       if (event instanceof Submit<?> s) {

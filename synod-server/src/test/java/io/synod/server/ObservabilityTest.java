@@ -8,6 +8,10 @@ import io.etcd.jetcd.api.KVGrpc;
 import io.etcd.jetcd.api.PutRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.synod.kv.KvCodec;
+import io.synod.kv.KvCommand;
+import io.synod.kv.KvResult;
+import io.synod.node.NodeException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -21,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -97,6 +102,25 @@ class ObservabilityTest {
     return Double.parseDouble(m.group(1));
   }
 
+  /**
+   * The member's {@code /status.json} once {@code condition} holds for it, polled every 100 ms for at
+   * most 20 s (the status of other members comes with a deadline, so it may take a few looks).
+   */
+  private String awaitStatus(SynodServer server, java.util.function.Predicate<String> condition) throws Exception {
+    String body = null;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    for (int look = 0; look < 200 && System.nanoTime() - deadline < 0; look++) {
+      HttpResponse<String> response = get(server, "/status.json");
+      assertThat(response.statusCode()).isEqualTo(200);
+      body = response.body();
+      if (condition.test(body)) {
+        return body;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("status.json never met the condition within 20 s; last: " + body);
+  }
+
   @Test
   void metricsMoveWithPuts() throws Exception {
     start(1, 2, 3);
@@ -159,11 +183,11 @@ class ObservabilityTest {
     HttpResponse<String> health = get(member, "/health");
     assertThat(health.statusCode()).isEqualTo(200);
     assertThat(health.body()).isEqualTo("{\"health\":\"true\",\"reason\":\"\"}");
-    HttpResponse<String> status = get(member, "/status.json");
-    assertThat(status.statusCode()).isEqualTo(200);
-    assertThat(status.body()).contains("\"member\":1").doesNotContain("\"reachable\":false");
-    assertThat(Pattern.compile("\"reachable\":true").matcher(status.body()).results().count()).isEqualTo(3);
-    assertThat(status.body()).contains("\"walBytes\":").contains("\"http\":\"127.0.0.1:");
+    // Peers answer the status page within a deadline; on a busy machine the first answers may miss it.
+    String status = awaitStatus(member, body -> Pattern.compile("\"reachable\":true").matcher(body).results().count() == 3);
+    assertThat(status).contains("\"member\":1").doesNotContain("\"reachable\":false");
+    assertThat(Pattern.compile("\"walBytes\":").matcher(status).results().count()).isEqualTo(3);
+    assertThat(Pattern.compile("\"http\":\"127.0.0.1:").matcher(status).results().count()).isEqualTo(3);
     HttpResponse<String> page = get(member, "/");
     assertThat(page.statusCode()).isEqualTo(200);
     assertThat(page.headers().firstValue("Content-Security-Policy")).isPresent();
@@ -193,6 +217,14 @@ class ObservabilityTest {
     assertThat(get(alone, "/health?serializable=true").statusCode()).isEqualTo(200);
     String metrics = get(alone, "/metrics").body();
     assertThat(sample(metrics, "synod_server_has_leader", null)).isEqualTo(0);
+    assertThat(sample(metrics, "synod_server_proposals_failed_total", null)).isEqualTo(0);
+    // A write with no leader to take it waits out the request timeout: a failed proposal.
+    CompletableFuture<KvResult> put = alone.node().submit(KvCodec.encodeCommand(KvCommand.of(
+        io.synod.kv.PutRequest.of(new byte[] {'k'}, new byte[] {'v'}))));
+    assertThatThrownBy(() -> put.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(NodeException.Timeout.class);
+    metrics = get(alone, "/metrics").body();
+    assertThat(sample(metrics, "synod_server_proposals_failed_total", null)).isEqualTo(1);
+    assertThat(sample(metrics, "synod_server_proposals_pending", null)).isEqualTo(0);
     String status = get(alone, "/status.json").body();
     assertThat(Pattern.compile("\"reachable\":false").matcher(status).results().count()).isEqualTo(2);
     assertThat(status).contains("\"leader\":0");
