@@ -28,6 +28,11 @@ final class KeyIndex {
    * so its cost follows the writes since the last one, not the number of keys.
    */
   private final ArrayDeque<Compactable> compactable = new ArrayDeque<>();
+  /**
+   * Keys present at the current revision (their history ends with a put). Compaction never changes
+   * it: it keeps every key's latest put and drops a history only when it ends with a tombstone.
+   */
+  private int liveKeys;
 
   /** An append at main revision {@code main} to the history of {@code key} (the index's own copy). */
   private record Compactable(long main, byte[] key) {}
@@ -42,7 +47,9 @@ final class KeyIndex {
       byKey.put(new ByteKey(own), history);
     }
     boolean leavesHistory = !history.isEmpty() || tombstone;
+    boolean wasLive = isLive(history);
     history.append(rev, tombstone);
+    liveKeys += (tombstone ? 0 : 1) - (wasLive ? 1 : 0);
     if (leavesHistory) {
       Ensure.that(compactable.isEmpty() || compactable.peekLast().main() <= rev.main(), "appends come in revision order");
       compactable.addLast(new Compactable(rev.main(), history.key()));
@@ -59,7 +66,9 @@ final class KeyIndex {
       Compactable last = compactable.pollLast();
       Ensure.that(last != null && Bytes.UNSIGNED.compare(last.key(), key) == 0, "undo of the last compactable append");
     }
+    boolean wasLive = isLive(history);
     history.removeLast();
+    liveKeys += (isLive(history) ? 1 : 0) - (wasLive ? 1 : 0);
     if (history.isEmpty()) {
       keys.remove(key);
       byKey.remove(k);
@@ -107,7 +116,18 @@ final class KeyIndex {
     return keys.size();
   }
 
+  /** Keys present at the current revision (etcd's key count). */
+  int liveKeyCount() {
+    Ensure.that(liveKeys >= 0 && liveKeys <= keys.size(), "live keys are some of the indexed keys");
+    return liveKeys;
+  }
+
+  private static boolean isLive(KeyHistory history) {
+    return !history.isEmpty() && !history.lastIsTombstone();
+  }
+
   void clear() {
+    liveKeys = 0;
     keys.clear();
     byKey.clear();
     compactable.clear();

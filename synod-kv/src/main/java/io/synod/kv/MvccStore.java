@@ -255,6 +255,11 @@ public final class MvccStore {
     return state.engine.sizeBytes();
   }
 
+  /** How many keys are present at the current revision (deleted ones not counted). */
+  public long keyCount() {
+    return state.index.liveKeyCount();
+  }
+
   /** The last compaction's revision, or -1 if the store was never compacted (etcd's convention). */
   public long compactRevision() {
     return state.compactRevision;

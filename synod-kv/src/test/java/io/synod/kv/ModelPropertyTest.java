@@ -119,6 +119,7 @@ class ModelPropertyTest {
         String where = "seed " + seed + " step " + step + " command " + command;
         assertThat(actual).as(where).isEqualTo(expected);
         assertThat(store.revision()).as(where).isEqualTo(model.revision());
+        assertThat(store.keyCount()).as("%s: key count", where).isEqualTo(model.keyCount());
         if (random.nextInt(2) == 0) {
           store.slotApplied(slot);
         }
@@ -129,6 +130,7 @@ class ModelPropertyTest {
           opened.add(engine);
           store = MvccStore.open(engine, LIMITS);
           assertThat(store.stateHash()).as("%s: hash after restart", where).isEqualTo(hash);
+          assertThat(store.keyCount()).as("%s: key count after restart", where).isEqualTo(model.keyCount());
         }
         if (random.nextInt(500) == 0) {
           finishSlot(store, slot);
@@ -137,6 +139,7 @@ class ModelPropertyTest {
           MvccStore restored = MvccStore.open(fresh, LIMITS);
           restored.restore(store.appliedSlot(), store.snapshot());
           assertThat(restored.stateHash()).as("%s: hash after restore", where).isEqualTo(store.stateHash());
+          assertThat(restored.keyCount()).as("%s: key count after restore", where).isEqualTo(model.keyCount());
           store = restored;
           engine = fresh;
         }

@@ -37,6 +37,11 @@ final class ModelStore {
     return compactRevision;
   }
 
+  /** Keys present at the current revision. */
+  long keyCount() {
+    return at(revision()).size();
+  }
+
   private TreeMap<byte[], KeyValue> at(long rev) {
     return states.get((int) rev);
   }

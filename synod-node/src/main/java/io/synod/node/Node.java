@@ -99,6 +99,30 @@ public final class Node<R> implements AutoCloseable {
 
   private static final Wake WAKE = new Wake();
 
+  /**
+   * What the runtime tells an observer (metrics, a status page). Calls come on the node's threads
+   * and must return quickly without blocking or throwing; nothing is allocated to make them.
+   */
+  public interface Observer {
+    /** Observes nothing. */
+    Observer NONE = new Observer() {
+      @Override
+      public void walSynced(long nanos) {}
+
+      @Override
+      public void statusChanged(NodeCore.Status status) {}
+    };
+
+    /**
+     * The log was fsynced, taking {@code nanos}: on the storage thread, or on the loop's for a
+     * persist written inline.
+     */
+    void walSynced(long nanos);
+
+    /** The status {@link #status()} returns changed to {@code status}; on the loop thread. */
+    void statusChanged(NodeCore.Status status);
+  }
+
   private final Config config;
   private final StateMachine<R> machine;
   private final Transport transport;
@@ -120,10 +144,18 @@ public final class Node<R> implements AutoCloseable {
   private volatile NodeCore.Status status;
   private final Object statusMonitor = new Object();
   private volatile boolean running = true;
+  private final Observer observer;
+  /** Client requests handed to the core and not answered yet (written by the loop only, as they change). */
+  private volatile int pendingRequests;
+  /** Requests answered Busy or Timeout by the core (written by the loop only). */
+  private volatile long failedRequests;
+  /** Submissions refused at once because the event queue was full (any thread). */
+  private final AtomicLong refusedSubmissions = new AtomicLong();
 
   private Node(Config config, StateMachine<R> machine, Transport transport, ReplicaStorage.Opened opened,
-      long incarnation, LongSupplier clock) {
+      long incarnation, LongSupplier clock, Observer observer) {
     this.config = config;
+    this.observer = observer;
     this.machine = machine;
     this.transport = transport;
     this.clock = clock;
@@ -132,7 +164,7 @@ public final class Node<R> implements AutoCloseable {
         new SplittableRandom(System.nanoTime() ^ config.id()), clock.getAsLong());
     // The storage thread never blocks on the loop (the loop may be blocked handing it work): it
     // publishes its progress in these fields and wakes the loop if the queue has room.
-    this.storage = new StorageWorker(opened.storage(), 4_096, new StorageWorker.Listener() {
+    this.storage = new StorageWorker(opened.storage(), 4_096, observer::walSynced, new StorageWorker.Listener() {
       @Override
       public void persisted(long seq) {
         durableSeq.accumulateAndGet(seq, Math::max);
@@ -162,16 +194,27 @@ public final class Node<R> implements AutoCloseable {
    */
   public static <R> Node<R> start(Config config, StateMachine<R> machine, Transport transport, FileSystem fs)
       throws IOException {
-    return start(config, machine, transport, fs, System::nanoTime);
+    return start(config, machine, transport, fs, Observer.NONE);
   }
 
   /**
-   * Starts a node whose core reads time from {@code clock} (monotonic nanoseconds), e.g. a clock
+   * As {@link #start(Config, StateMachine, Transport, FileSystem)}, reporting to {@code observer}.
+   *
+   * @throws StorageCorruptException if the storage is corrupt and {@code wipeOnCorruption} is off
+   */
+  public static <R> Node<R> start(Config config, StateMachine<R> machine, Transport transport, FileSystem fs,
+      Observer observer) throws IOException {
+    return start(config, machine, transport, fs, observer, System::nanoTime);
+  }
+
+  /**
+   * As above, with the core reading time from {@code clock} (monotonic nanoseconds), e.g. a clock
    * running at a test-only rate ({@link #ratedClock}) to check read leases against drifting clocks.
    */
   public static <R> Node<R> start(Config config, StateMachine<R> machine, Transport transport, FileSystem fs,
-      LongSupplier clock) throws IOException {
+      Observer observer, LongSupplier clock) throws IOException {
     config.validate();
+    Ensure.notNull(observer, "observer");
     ReplicaStorage.Opened opened;
     try {
       opened = ReplicaStorage.open(fs, config.dataDir(), config.paxos().groupId(), config.paxos().configuration(), config.wal());
@@ -185,7 +228,7 @@ public final class Node<R> implements AutoCloseable {
     // A wipe loses the stored incarnation; the wall clock in microseconds keeps the next one above
     // every earlier one unless the clock went back by more than the time since that start.
     long incarnation = opened.storage().startIncarnation(TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis()));
-    Node<R> node = new Node<>(config, machine, transport, opened, incarnation, clock);
+    Node<R> node = new Node<>(config, machine, transport, opened, incarnation, clock, observer);
     node.loop.start();
     return node;
   }
@@ -206,6 +249,7 @@ public final class Node<R> implements AutoCloseable {
     if (!running) {
       reply.completeExceptionally(new NodeException.Stopped("node " + config.id() + " is stopped"));
     } else if (!events.offer(new Submit<>(command, reply))) {
+      refusedSubmissions.incrementAndGet();
       reply.completeExceptionally(new NodeException.Busy("node " + config.id() + " event queue is full"));
     }
     return reply;
@@ -275,6 +319,22 @@ public final class Node<R> implements AutoCloseable {
   }
 
   /**
+   * Client requests submitted here that wait for their outcome; a request whose future completed is
+   * no longer counted.
+   */
+  public int pendingRequests() {
+    return pendingRequests;
+  }
+
+  /**
+   * Client requests submitted here that failed without an outcome: refused as Busy, or timed out
+   * with their outcome unknown (etcd's failed proposals).
+   */
+  public long failedRequests() {
+    return failedRequests + refusedSubmissions.get();
+  }
+
+  /**
    * Blocks until the node's status satisfies {@code condition} or {@code timeoutNanos} pass; returns
    * whether it did. Woken by the loop whenever the status changes: no polling.
    */
@@ -302,6 +362,7 @@ public final class Node<R> implements AutoCloseable {
         status = next;
         statusMonitor.notifyAll();
       }
+      observer.statusChanged(next);
     }
   }
 
@@ -371,6 +432,7 @@ public final class Node<R> implements AutoCloseable {
     } else if (event instanceof Submit<?> s) {
       long requestId = ++nextRequestId;
       futures.put(requestId, (CompletableFuture<R>) s.reply());
+      pendingRequests = futures.size();
       core.request(requestId, s.command());
     } else if (event instanceof Read<?> r) {
       long requestId = ++nextRequestId;
@@ -438,9 +500,15 @@ public final class Node<R> implements AutoCloseable {
     readCommands.remove(reply.requestId());
     CompletableFuture<R> future = futures.remove(reply.requestId());
     Ensure.that(future != null, "a reply for request " + reply.requestId() + " that nobody waits for");
+    // Before the client hears, so that it never sees its own request still counted.
+    pendingRequests = futures.size();
     if (reply.isOk()) {
       future.complete(reply.result());
-    } else if (reply.failure() == NodeReady.Failure.BUSY) {
+      return;
+    }
+    // Only the loop writes it, so the increment is not lost.
+    failedRequests = failedRequests + 1;
+    if (reply.failure() == NodeReady.Failure.BUSY) {
       future.completeExceptionally(new NodeException.Busy("too many requests in flight"));
     } else {
       future.completeExceptionally(new NodeException.Timeout("no outcome within the request timeout"));
@@ -477,6 +545,7 @@ public final class Node<R> implements AutoCloseable {
       future.completeExceptionally(error);
     }
     futures.clear();
+    pendingRequests = 0;
     Event event;
     while ((event = events.poll()) != null) {
       if (event instanceof Submit<?> s) {

@@ -38,15 +38,24 @@ final class StorageWorker implements AutoCloseable {
     void failed(IOException error);
   }
 
+  /** Hears how long each fsync of the log took (on the thread that synced). */
+  interface SyncTimer {
+    void synced(long nanos);
+  }
+
   private final GroupCommitWriter<Task> writer;
 
   StorageWorker(ReplicaStorage storage, int queueMax, Listener listener, String name) {
+    this(storage, queueMax, nanos -> { }, listener, name);
+  }
+
+  StorageWorker(ReplicaStorage storage, int queueMax, SyncTimer syncTimer, Listener listener, String name) {
     Ensure.argument(queueMax >= 2, "storage queue must hold at least two tasks");
     // Segment rolls then take a spare prepared beside the storage thread instead of stalling it.
     storage.startPreallocator();
     // Bounded in tasks only: a persist is as large as the core's batch limits let it be.
     this.writer = GroupCommitWriter.start(
-        new StorageTarget(storage, listener), queueMax, Long.MAX_VALUE, CLOSE_TIMEOUT_NANOS, name);
+        new StorageTarget(storage, syncTimer, listener), queueMax, Long.MAX_VALUE, CLOSE_TIMEOUT_NANOS, name);
   }
 
   /**
@@ -85,10 +94,12 @@ final class StorageWorker implements AutoCloseable {
   /** The storage as the writer's target; its methods run on the storage thread. */
   private static final class StorageTarget implements GroupCommitWriter.Target<Task> {
     private final ReplicaStorage storage;
+    private final SyncTimer syncTimer;
     private final Listener listener;
 
-    StorageTarget(ReplicaStorage storage, Listener listener) {
+    StorageTarget(ReplicaStorage storage, SyncTimer syncTimer, Listener listener) {
       this.storage = storage;
+      this.syncTimer = syncTimer;
       this.listener = listener;
     }
 
@@ -111,7 +122,9 @@ final class StorageWorker implements AutoCloseable {
 
     @Override
     public void sync() throws IOException {
+      long start = System.nanoTime();
       storage.sync();
+      syncTimer.synced(System.nanoTime() - start);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.synod.server;
 
 import io.synod.common.Ensure;
 import io.synod.paxos.ReadLeaseConfig;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -22,17 +23,12 @@ import java.util.List;
  *     member's own state where its lease allows
  * @param testOnlyClockRate the rate of the member's clock against the system's (1.0 in production;
  *     tests of read leases under drift set another)
+ * @param httpAddress where to serve metrics, health and the status page over HTTP; null for nowhere
  */
 public record ServerConfig(
     int id, List<Member> members, Path dataDir, int requestBytesMax, int txnOpsMax, boolean wipeOnCorruption,
-    long quotaBytes, long autoCompactionRetention, ReadLeaseConfig readLeases, double testOnlyClockRate) {
-
-  /** A configuration with read leases off and the system clock. */
-  public ServerConfig(int id, List<Member> members, Path dataDir, int requestBytesMax, int txnOpsMax,
-      boolean wipeOnCorruption, long quotaBytes, long autoCompactionRetention) {
-    this(id, members, dataDir, requestBytesMax, txnOpsMax, wipeOnCorruption, quotaBytes, autoCompactionRetention,
-        ReadLeaseConfig.off(), 1.0);
-  }
+    long quotaBytes, long autoCompactionRetention, ReadLeaseConfig readLeases, double testOnlyClockRate,
+    InetSocketAddress httpAddress) {
 
   public static final int REQUEST_BYTES_DEFAULT = 1_572_864;
   public static final int TXN_OPS_DEFAULT = 128;
@@ -56,6 +52,22 @@ public record ServerConfig(
     Ensure.argument(testOnlyClockRate > 0.5 && testOnlyClockRate < 2, "the test clock rate must be within (0.5, 2)");
     Ensure.argument(autoCompactionRetention >= 0,
         "--auto-compaction-retention must not be negative, not " + autoCompactionRetention);
+  }
+
+  /** A configuration with read leases off, the system clock and no HTTP port. */
+  public ServerConfig(
+      int id, List<Member> members, Path dataDir, int requestBytesMax, int txnOpsMax, boolean wipeOnCorruption,
+      long quotaBytes, long autoCompactionRetention) {
+    this(id, members, dataDir, requestBytesMax, txnOpsMax, wipeOnCorruption, quotaBytes, autoCompactionRetention,
+        ReadLeaseConfig.off(), 1.0, null);
+  }
+
+  /** A configuration with the system clock and no HTTP port. */
+  public ServerConfig(
+      int id, List<Member> members, Path dataDir, int requestBytesMax, int txnOpsMax, boolean wipeOnCorruption,
+      long quotaBytes, long autoCompactionRetention, ReadLeaseConfig readLeases, double testOnlyClockRate) {
+    this(id, members, dataDir, requestBytesMax, txnOpsMax, wipeOnCorruption, quotaBytes, autoCompactionRetention,
+        readLeases, testOnlyClockRate, null);
   }
 
   /**

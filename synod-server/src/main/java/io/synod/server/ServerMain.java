@@ -70,6 +70,11 @@ public final class ServerMain implements Callable<Integer> {
       description = "for tests of read leases only: run this member's clock at this rate")
   double testOnlyClockRate;
 
+  @Option(names = "--listen-http", paramLabel = "HOST:PORT|none",
+      description = "serve Prometheus metrics (/metrics), health (/livez, /readyz, /health) and a status page (/) "
+          + "over HTTP here (default: the client address's host, client port + 2, e.g. 2381; none: no HTTP port)")
+  String listenHttp;
+
   @Option(names = "--config", description = "a properties file with defaults for these options")
   Path configFile;
 
@@ -89,8 +94,11 @@ public final class ServerMain implements Callable<Integer> {
             + readLeaseRenewMillis + ", --clock-drift-bound " + clockDriftBound + ": " + e.getMessage(), e);
       }
     }
-    ServerConfig config = new ServerConfig(id, Member.parseAll(members), dataDir, requestBytesMax, txnOpsMax,
-        wipeOnCorruption, quotaBytes, autoCompactionRetention, leases, testOnlyClockRate);
+    java.util.List<Member> all = Member.parseAll(members);
+    Member self = all.stream().filter(m -> m.id() == id).findFirst().orElse(null);
+    ServerConfig config = new ServerConfig(id, all, dataDir, requestBytesMax, txnOpsMax,
+        wipeOnCorruption, quotaBytes, autoCompactionRetention, leases, testOnlyClockRate,
+        self == null ? null : io.synod.server.http.HttpAddress.parse(listenHttp, self.client()));
     if (check) {
       StartChecks.dataDirUsable(config.dataDir());
       StartChecks.listenable(config);

@@ -12,9 +12,17 @@ final class StoreMachine implements StateMachine<KvResult> {
   private volatile long revision;
   private volatile long compactRevision;
   private volatile boolean noSpaceAlarm;
+  private volatile long keyCount;
+  /** Hears how long each command took to apply (on the node's loop). */
+  private final java.util.function.LongConsumer applyNanos;
 
   StoreMachine(MvccStore store) {
+    this(store, nanos -> { });
+  }
+
+  StoreMachine(MvccStore store, java.util.function.LongConsumer applyNanos) {
     this.store = store;
+    this.applyNanos = applyNanos;
     published();
   }
 
@@ -23,11 +31,17 @@ final class StoreMachine implements StateMachine<KvResult> {
     revision = store.revision();
     compactRevision = store.compactRevision();
     noSpaceAlarm = store.noSpaceAlarm();
+    keyCount = store.keyCount();
   }
 
   /** Whether the NOSPACE alarm was raised as of the last slot applied here; readable from any thread. */
   boolean noSpaceAlarm() {
     return noSpaceAlarm;
+  }
+
+  /** Keys present as of the last slot applied here; readable from any thread. */
+  long keyCount() {
+    return keyCount;
   }
 
   /** The store's revision as of the last slot applied here; readable from any thread. */
@@ -51,7 +65,10 @@ final class StoreMachine implements StateMachine<KvResult> {
 
   @Override
   public KvResult apply(long slot, byte[] command, int offset, int length, boolean resultWanted) {
-    return store.apply(slot, command, offset, length, resultWanted);
+    long start = System.nanoTime();
+    KvResult result = store.apply(slot, command, offset, length, resultWanted);
+    applyNanos.accept(System.nanoTime() - start);
+    return result;
   }
 
   @Override

@@ -38,9 +38,11 @@ public final class SynodServer implements AutoCloseable {
   private final Server grpc;
   /** Null unless auto compaction is configured. */
   private final AutoCompactor compactor;
+  private final Observability observability;
 
   private SynodServer(ServerConfig config, DataDirLock dataDirLock, PeerTransport transport, Node<KvResult> node,
-      Server grpc, AutoCompactor compactor) {
+      Server grpc, AutoCompactor compactor, Observability observability) {
+    this.observability = observability;
     this.config = config;
     this.dataDirLock = dataDirLock;
     this.transport = transport;
@@ -66,7 +68,14 @@ public final class SynodServer implements AutoCloseable {
     // processes on one directory would be one acceptor with two memories.
     DataDirLock dataDirLock = DataDirLock.acquire(config.dataDir());
     try {
-      return startLocked(config, dataDirLock);
+      // Before the storage is opened: a busy HTTP port stops the start with nothing touched.
+      Observability observability = Observability.prepare(config);
+      try {
+        return startLocked(config, dataDirLock, observability);
+      } catch (IOException | RuntimeException | Error e) {
+        observability.close();
+        throw e;
+      }
     } catch (IOException | RuntimeException | Error e) {
       try {
         dataDirLock.close();
@@ -77,7 +86,8 @@ public final class SynodServer implements AutoCloseable {
     }
   }
 
-  private static SynodServer startLocked(ServerConfig config, DataDirLock dataDirLock) throws IOException {
+  private static SynodServer startLocked(ServerConfig config, DataDirLock dataDirLock, Observability observability)
+      throws IOException {
     Member self = config.self();
     Map<Integer, InetSocketAddress> peers = new TreeMap<>();
     ArrayList<Integer> ids = new ArrayList<>();
@@ -109,8 +119,8 @@ public final class SynodServer implements AutoCloseable {
           config.dataDir(), 10_000_000L, 5_000_000_000L, 1_000_000_000L, 10_000, 65_536, 32_768, config.wipeOnCorruption());
       // The server checks request sizes in etcd terms; the store's own bound is a backstop above it.
       KvLimits limits = new KvLimits(config.txnOpsMax(), config.requestBytesMax() + (64 << 10), 10_000);
-      machine = new StoreMachine(MvccStore.open(new InMemoryEngine(), limits));
-      node = Node.start(nodeConfig, machine, transport, NioFileSystem.INSTANCE,
+      machine = new StoreMachine(MvccStore.open(new InMemoryEngine(), limits), observability.applyTimer());
+      node = Node.start(nodeConfig, machine, transport, NioFileSystem.INSTANCE, observability.nodeObserver(),
           config.testOnlyClockRate() == 1.0 ? System::nanoTime : Node.ratedClock(config.testOnlyClockRate()));
       nodeRef.set(node);
     } catch (IOException | RuntimeException e) {
@@ -133,6 +143,8 @@ public final class SynodServer implements AutoCloseable {
           // Handlers never block (they queue work for the node and return), so they run on the
           // transport's event loop: no hand-off to an executor thread per call.
           .directExecutor()
+          .intercept(observability.grpcMetrics())
+          .intercept(observability.statusExtras())
           .addService(io.grpc.ServerInterceptors.intercept(new KvService(node, machine, config, headers), new ClientSession()))
           .addService(new ClusterService(config, headers))
           .addService(new MaintenanceService(node, config, headers))
@@ -143,16 +155,33 @@ public final class SynodServer implements AutoCloseable {
       transport.close();
       throw StartChecks.cannotListen(self.id(), self.client(), "clients", e.getCause() != null ? e.getCause() : e);
     }
+    try {
+      observability.start(node, machine);
+    } catch (RuntimeException e) {
+      grpc.shutdownNow();
+      node.close();
+      transport.close();
+      throw e;
+    }
     LOG.info("synod member {} serving clients on {} and peers on {}, data in {}", self.id(), self.clientUrl(),
         self.peerUrl(), config.dataDir());
+    if (observability.httpAddress() != null) {
+      LOG.info("synod member {} serving metrics, health and its status page on http://{}/", self.id(),
+          io.synod.server.http.HttpAddress.format(observability.httpAddress()));
+    }
     AutoCompactor compactor = config.autoCompactionRetention() > 0
         ? new AutoCompactor(node, machine, config.autoCompactionRetention(), 1_000)
         : null;
-    return new SynodServer(config, dataDirLock, transport, node, grpc, compactor);
+    return new SynodServer(config, dataDirLock, transport, node, grpc, compactor, observability);
   }
 
   public Node<KvResult> node() {
     return node;
+  }
+
+  /** The address metrics, health and the status page are served on (the actual port), or null if none. */
+  public InetSocketAddress httpAddress() {
+    return observability.httpAddress();
   }
 
   /** The port clients reach this server on (useful when configured as 0). */
@@ -180,6 +209,7 @@ public final class SynodServer implements AutoCloseable {
    */
   @Override
   public void close() throws IOException {
+    observability.close();
     grpc.shutdown();
     try {
       if (!grpc.awaitTermination(5, TimeUnit.SECONDS)) {

@@ -33,17 +33,20 @@ final class Cluster implements AutoCloseable {
   private final Map<Integer, MemberProcess> members = new TreeMap<>();
   private final Map<Integer, Integer> clientPorts = new TreeMap<>();
   private final Map<Integer, Integer> peerPorts = new TreeMap<>();
+  private final Map<Integer, Integer> httpPorts = new TreeMap<>();
   private final Map<Integer, ManagedChannel> controlChannels = new TreeMap<>();
   private final Thread reaper = new Thread(this::killAll, "systest-cluster-reaper");
 
   private final String membersSpec;
 
   private Cluster(Path dir, int size, List<String> serverArgs) throws IOException {
-    List<Integer> ports = freePorts(2 * size);
+    List<Integer> ports = freePorts(3 * size);
     StringBuilder spec = new StringBuilder();
     for (int id = 1; id <= size; id++) {
       peerPorts.put(id, ports.get(2 * (id - 1)));
       clientPorts.put(id, ports.get(2 * (id - 1) + 1));
+      // Chosen here too: the default, client port + 2, may be a port another member was given.
+      httpPorts.put(id, ports.get(2 * size + id - 1));
       if (id > 1) {
         spec.append(',');
       }
@@ -55,11 +58,18 @@ final class Cluster implements AutoCloseable {
     for (int id = 1; id <= size; id++) {
       Path data = Files.createDirectories(dir.resolve("member-" + id));
       members.put(id, new MemberProcess(id, classpath, spec.toString(), data, dir.resolve("member-" + id + ".log"),
-          serverArgs));
+          withHttp(serverArgs, httpPorts.get(id))));
       controlChannels.put(id, ManagedChannelBuilder.forAddress(HOST, clientPorts.get(id)).usePlaintext().build());
     }
     // A safety net should the test JVM exit without closing the cluster: kill what we started.
     Runtime.getRuntime().addShutdownHook(reaper);
+  }
+
+  /** {@code serverArgs} and an explicit HTTP port (the default, client port + 2, may be another member's port). */
+  private static List<String> withHttp(List<String> serverArgs, int httpPort) {
+    List<String> args = new ArrayList<>(serverArgs);
+    args.addAll(List.of("--listen-http", HOST + ":" + httpPort));
+    return args;
   }
 
   /** Starts {@code size} members under {@code dir} and waits until they agree on a leader. */
@@ -127,6 +137,11 @@ final class Cluster implements AutoCloseable {
 
   int clientPort(int id) {
     return clientPorts.get(id);
+  }
+
+  /** The member's status page, metrics and health endpoints: {@code http://127.0.0.1:port}. */
+  String httpUrl(int id) {
+    return "http://" + HOST + ":" + httpPorts.get(id);
   }
 
   boolean isRunning(int id) {

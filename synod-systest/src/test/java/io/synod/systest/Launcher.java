@@ -118,19 +118,19 @@ final class Launcher {
   }
 
   /**
-   * A base port for {@code bin/synod up --ports BASE}: BASE..BASE+5 all free on loopback now, below
+   * A base port for {@code bin/synod up --ports BASE}: BASE..BASE+8 all free (each member's client, peer and HTTP ports) on loopback now, below
    * the ephemeral range (see BUILD-NOTES), tried in a bounded walk from a start that differs by
    * process so that parallel test runs rarely meet.
    */
   static int freePortBase() throws IOException {
-    int start = 20_000 + (int) (ProcessHandle.current().pid() % 1_500) * 6;
+    int start = 20_000 + (int) (ProcessHandle.current().pid() % 1_300) * 9;
     for (int attempt = 0; attempt < 200; attempt++) {
-      int base = 20_000 + (start - 20_000 + attempt * 6) % 12_000;
-      if (allFree(base, 6)) {
+      int base = 20_000 + (start - 20_000 + attempt * 9) % 11_997;
+      if (allFree(base, 9)) {
         return base;
       }
     }
-    throw new IOException("no six consecutive free loopback ports found between 20000 and 32000");
+    throw new IOException("no nine consecutive free loopback ports found between 20000 and 32000");
   }
 
   private static boolean allFree(int base, int count) throws IOException {

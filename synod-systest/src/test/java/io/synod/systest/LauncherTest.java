@@ -55,10 +55,10 @@ class LauncherTest {
       // Every member said it serves before the banner was printed.
       for (int id = 1; id <= 3; id++) {
         assertThat(log(data, id)).as("member %d's log when the banner appeared", id)
-            .contains("synod member " + id + " serving clients on http://127.0.0.1:" + (base + 2 * (id - 1)));
+            .contains("synod member " + id + " serving clients on http://127.0.0.1:" + (base + 3 * (id - 1)));
       }
-      assertThat(banner).contains("synod: client endpoints: 127.0.0.1:" + base + ",127.0.0.1:" + (base + 2)
-          + ",127.0.0.1:" + (base + 4));
+      assertThat(banner).contains("synod: client endpoints: 127.0.0.1:" + base + ",127.0.0.1:" + (base + 3)
+          + ",127.0.0.1:" + (base + 6));
       Matcher pids = PIDS.matcher(banner.substring(banner.indexOf("synod: 3 members serving")));
       assertThat(pids.find()).as("pids in the banner%s", up.output()).isTrue();
       for (int id = 1; id <= 3; id++) {
@@ -83,7 +83,7 @@ class LauncherTest {
         }
         int survivor = id;
         String lost = "member " + survivor + ": lost contact with member " + leader + " (connection to 127.0.0.1:"
-            + (base + 2 * (leader - 1) + 1) + " closed; ";
+            + (base + 3 * (leader - 1) + 1) + " closed; ";
         Await.until("member " + survivor + " to log the loss of member " + leader + " and a new leader", LOG_TIMEOUT,
             () -> {
               String since = log(data, survivor).substring((int) offsets[survivor]);
@@ -132,18 +132,18 @@ class LauncherTest {
     refused(work, before, "Invalid value for option '--auto-compaction-retention': 'abc'",
         "up", "--data", "data", "--ports", ports, "--auto-compaction-retention", "abc");
     refused(work, before, "synod: --data needs a directory", "up", "--ports", ports, "--data");
-    refused(work, before, "synod: --ports needs a port number in 1..65530", "up", "--data", "data", "--ports", "abc");
+    refused(work, before, "synod: --ports needs a port number in 1..65527", "up", "--data", "data", "--ports", "abc");
 
-    ServerSocket takenFirst = listen(base + 2);
+    ServerSocket takenFirst = listen(base + 3);
     try {
-      refused(work, before, "member 2 cannot listen on 127.0.0.1:" + (base + 2) + " for clients: address already in use",
+      refused(work, before, "member 2 cannot listen on 127.0.0.1:" + (base + 3) + " for clients: address already in use",
           "up", "--data", "data", "--ports", ports);
     } finally {
       takenFirst.close();
     }
-    ServerSocket takenToo = listen(base + 5);
+    ServerSocket takenToo = listen(base + 7);
     try {
-      refused(work, before, "member 3 cannot listen on 127.0.0.1:" + (base + 5) + " for peers: address already in use",
+      refused(work, before, "member 3 cannot listen on 127.0.0.1:" + (base + 7) + " for peers: address already in use",
           "up", "--data", "data", "--ports", ports);
     } finally {
       takenToo.close();

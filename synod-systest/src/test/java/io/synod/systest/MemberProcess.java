@@ -29,6 +29,11 @@ final class MemberProcess {
   private Process process;
   private int starts;
 
+  MemberProcess(int id, String classpath, String membersSpec, Path dataDir, Path log) {
+    this(id, classpath, membersSpec, dataDir, log, List.of());
+  }
+
+  /** With {@code serverArgs} after the member's own options. */
   MemberProcess(int id, String classpath, String membersSpec, Path dataDir, Path log, List<String> serverArgs) {
     this.id = id;
     this.dataDir = dataDir;
