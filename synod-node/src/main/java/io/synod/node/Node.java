@@ -142,6 +142,11 @@ public final class Node<R> implements AutoCloseable {
   private long nextRequestId;
   private final Thread loop;
   private volatile NodeCore.Status status;
+  /** The core's read counters, published by the loop after every round (for metrics). */
+  private volatile long localReads;
+  private volatile long logReads;
+  private volatile long expiredReads;
+  private volatile long waitedReads;
   private final Object statusMonitor = new Object();
   private volatile boolean running = true;
   private final Observer observer;
@@ -314,6 +319,26 @@ public final class Node<R> implements AutoCloseable {
     }
   }
 
+  /** Reads answered from this node's state under a read lease. */
+  public long localReads() {
+    return localReads;
+  }
+
+  /** Reads sent through the log because no read lease allowed a local answer. */
+  public long readsThroughLog() {
+    return logReads;
+  }
+
+  /** Local answers that came too late for their lease and were read again. */
+  public long localReadsExpired() {
+    return expiredReads;
+  }
+
+  /** Reads that waited for accepted writes to be applied before a local answer. */
+  public long readsWaited() {
+    return waitedReads;
+  }
+
   public NodeCore.Status status() {
     return status;
   }
@@ -349,6 +374,17 @@ public final class Node<R> implements AutoCloseable {
         TimeUnit.NANOSECONDS.timedWait(statusMonitor, left);
       }
       return true;
+    }
+  }
+
+  /** Before any reply of this round completes, so a client that got its answer sees it counted. */
+  private void publishReadCounts() {
+    if (core.localReadsAnswered() != localReads || core.readsThroughLog() != logReads
+        || core.localReadsExpired() != expiredReads || core.readsWaited() != waitedReads) {
+      localReads = core.localReadsAnswered();
+      logReads = core.readsThroughLog();
+      expiredReads = core.localReadsExpired();
+      waitedReads = core.readsWaited();
     }
   }
 
@@ -472,6 +508,7 @@ public final class Node<R> implements AutoCloseable {
       if (ready.isEmpty()) {
         return;
       }
+      publishReadCounts();
       for (NodeMessage message : ready.messages()) {
         transport.send(message);
       }

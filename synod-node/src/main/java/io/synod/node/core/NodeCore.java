@@ -88,7 +88,11 @@ public final class NodeCore<R> {
    * A read to answer locally once the state has applied {@code waitFor} (everything this node had
    * accepted or knew chosen when the read arrived) under a valid read lease.
    */
-  private record LocalRead(long requestId, byte[] command, long waitFor, long arrivedNanos) {}
+  private record LocalRead(long requestId, byte[] command, long waitFor, long arrivedNanos, boolean waited) {
+    LocalRead(long requestId, byte[] command, long waitFor, long arrivedNanos) {
+      this(requestId, command, waitFor, arrivedNanos, false);
+    }
+  }
 
   /** The snapshot handed to storage and not yet reported stored. */
   private record SnapshotInFlight(long slot, byte[] data) {}
@@ -104,6 +108,12 @@ public final class NodeCore<R> {
   private final AppliedCommands applied = new AppliedCommands();
   /** Waiting requests by id; ids grow and every request has the same timeout, so this is deadline order. */
   private final TreeMap<Long, Pending> pending = new TreeMap<>();
+
+  /** Reads answered from the local state, sent through the log, handed back too late, and that waited. */
+  private long localReadsAnswered;
+  private long readsThroughLog;
+  private long localReadsExpired;
+  private long readsWaited;
 
   /** Reads waiting to be answered from the local state under a read lease, in arrival order. */
   private final ArrayDeque<LocalRead> reads = new ArrayDeque<>();
@@ -238,6 +248,7 @@ public final class NodeCore<R> {
   public void readExpired(NodeReady.Reply<R> reply, byte[] command) {
     Ensure.argument(reply.leased(), "only a local read's reply can expire");
     Marks.hit("node.local-read-expired");
+    localReadsExpired++;
     reads.add(new LocalRead(reply.requestId(), command, replica.highestKnownSlot(), reply.arrivedNanos()));
   }
 
@@ -324,6 +335,26 @@ public final class NodeCore<R> {
   /** The Paxos replica, for observation only (the simulator's checks, status pages). */
   public Replica replica() {
     return replica;
+  }
+
+  /** Reads answered from the local state under a read lease since this core started. */
+  public long localReadsAnswered() {
+    return localReadsAnswered;
+  }
+
+  /** Reads sent through the log because no lease allowed a local answer (or a wait ran out). */
+  public long readsThroughLog() {
+    return readsThroughLog;
+  }
+
+  /** Local answers the host handed back because its clock said the lease ran out meanwhile. */
+  public long localReadsExpired() {
+    return localReadsExpired;
+  }
+
+  /** Reads that waited for writes this node had accepted to be applied. */
+  public long readsWaited() {
+    return readsWaited;
   }
 
   /** Client requests waiting here. */
@@ -421,6 +452,10 @@ public final class NodeCore<R> {
     for (int i = 0; i < n; i++) {
       LocalRead read = reads.poll();
       if (machine.appliedSlot() < read.waitFor() && now - read.arrivedNanos() < config.paxos().readLeases().durationNanos()) {
+        if (!read.waited()) {
+          readsWaited++;
+          read = new LocalRead(read.requestId(), read.command(), read.waitFor(), read.arrivedNanos(), true);
+        }
         reads.add(read);
         continue;
       }
@@ -428,10 +463,12 @@ public final class NodeCore<R> {
       R result = validUntil > now ? machine.read(read.command(), 0, read.command().length) : null;
       if (result == null) {
         Marks.hit("node.local-read-fell-back");
+        readsThroughLog++;
         throughLog(read);
         continue;
       }
       Marks.hit("node.local-read-answered");
+      localReadsAnswered++;
       replies.add(new NodeReady.Reply<>(read.requestId(), result, null, validUntil, read.arrivedNanos()));
     }
   }

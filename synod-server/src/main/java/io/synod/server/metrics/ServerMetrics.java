@@ -96,6 +96,24 @@ public final class ServerMetrics implements Node.Observer, AutoCloseable {
     FunctionCounter.builder("synod.server.proposals.failed", node, Node::failedRequests)
         .description("The number of client requests that failed without an outcome (busy or timed out)")
         .register(registry);
+    // Read leases (docs/READ-LEASES.md): the local-read ratio is local / (local + through_log).
+    FunctionCounter.builder("synod.server.reads.local", node, Node::localReads)
+        .description("Linearizable reads answered from this member's state under a read lease")
+        .register(registry);
+    FunctionCounter.builder("synod.server.reads.through.log", node, Node::readsThroughLog)
+        .description("Linearizable reads sent through the log because no read lease allowed a local answer")
+        .register(registry);
+    FunctionCounter.builder("synod.server.reads.lease.expired", node, Node::localReadsExpired)
+        .description("Local answers that came too late for their read lease and were read again")
+        .register(registry);
+    FunctionCounter.builder("synod.server.reads.waited", node, Node::readsWaited)
+        .description("Reads that waited for writes this member had accepted to be applied")
+        .register(registry);
+    Gauge.builder("synod.server.slots.held.for.lease.holders", node,
+            n -> n.status() == null ? 0 : Math.max(0, n.status().chosenUpTo() - n.status().appliedUpTo()))
+        .description("Slots chosen but not yet applied here: with read leases, held back until every lease "
+            + "holder accepted them or its promises ran out (write stalls)")
+        .register(registry);
     gauge("synod.mvcc.db.total.size.in.bytes", "The store's size in bytes", store, StoreFigures::sizeBytes);
     gauge("synod.mvcc.keys", "The number of keys present at the current revision", store, StoreFigures::keyCount);
     gauge("synod.mvcc.current.revision", "The store's current revision", store, StoreFigures::revision);
