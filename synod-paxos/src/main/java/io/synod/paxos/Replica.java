@@ -609,6 +609,19 @@ public final class Replica {
   }
 
   private void onCatchUpReply(Message.CatchUpReply m) {
+    if (role != Role.FOLLOWER) {
+      for (Entry entry : m.chosen()) {
+        if (entry.ballot().greaterThan(election.ballot())) {
+          // A higher ballot chose values: this term is over. It must end before the entries count as
+          // chosen here, or its next Accept or heartbeat would tell followers that slots are chosen
+          // whose value its own ballot never got chosen, and a follower holding this ballot's
+          // proposal there would take that for the chosen value.
+          Marks.hit("paxos.superseded-by-caught-up-entry");
+          stepDown();
+          break;
+        }
+      }
+    }
     learner.onCatchUpReply(m);
     maybeFinishRebuild();
   }

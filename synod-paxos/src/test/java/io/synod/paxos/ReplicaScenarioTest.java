@@ -303,4 +303,26 @@ class ReplicaScenarioTest {
     assertThat(replica.ready().messages()).isEmpty();
     assertThat(replica.promised()).isEqualTo(Ballot.ZERO);
   }
+
+  /**
+   * A leader that learns by catch-up a slot chosen under a higher ballot has been superseded: it
+   * steps down at once. Were it to go on, its next Accept or heartbeat would report that slot chosen
+   * under its own ballot, and a follower holding this leader's proposal for the slot would take it for
+   * the chosen value (a divergence the simulator found: seed 39820, 5 replicas).
+   */
+  @Test
+  void aLeaderThatCatchesUpOnASlotChosenUnderAHigherBallotStepsDown() {
+    TestCluster c = new TestCluster(5);
+    c.elect(1);
+    Ballot own = c.r(1).ballot();
+    long slot = c.r(1).chosenUpTo() + 1;
+    Entry chosenElsewhere = new Entry(slot, new Ballot(own.round() + 1, 4), Batch.of(cmd("other")));
+    c.r(1).step(new Message.CatchUpReply(7, 2, 1, List.of(chosenElsewhere)));
+    assertThat(c.r(1).role()).isEqualTo(Replica.Role.FOLLOWER);
+    // Nothing it sends from now on claims, under its old ballot, that the slot is chosen.
+    c.flush();
+    assertThat(c.inflight).noneMatch(m -> m instanceof Message.Heartbeat h && h.ballot().equals(own) && h.commitUpTo() >= slot)
+        .noneMatch(m -> m instanceof Message.Accept a && a.ballot().equals(own) && a.commitUpTo() >= slot);
+    assertThat(c.r(1).chosenUpTo()).isGreaterThanOrEqualTo(slot);
+  }
 }
