@@ -112,6 +112,10 @@ public final class Node<R> implements AutoCloseable {
   /** Commands of reads handed to the core, by request id, to hand back a local answer that came too late. */
   private final HashMap<Long, byte[]> readCommands = new HashMap<>();
   private final AtomicLong durableSeq = new AtomicLong();
+  /** Reads answered from this node's state under a read lease; written by the loop thread alone. */
+  private volatile long readsAnsweredLocally;
+  /** Reads answered through the log (read leases off, or no lease at the time); loop thread alone. */
+  private volatile long readsAnsweredThroughLog;
   private final ConcurrentLinkedQueue<Long> storedSnapshots = new ConcurrentLinkedQueue<>();
   private volatile IOException storageFailure;
   private long persistedSeen;
@@ -269,6 +273,17 @@ public final class Node<R> implements AutoCloseable {
       events.offer(new Received(message));
     }
   }
+
+  /**
+   * How many reads submitted with {@link #read} were answered so far, from this node's own state
+   * under a read lease and through the log. Counted since the node started; safe from any thread.
+   */
+  public ReadCounts readCounts() {
+    return new ReadCounts(readsAnsweredLocally, readsAnsweredThroughLog);
+  }
+
+  /** Reads answered successfully: {@code local} from the node's state under a read lease, {@code throughLog} as log entries. */
+  public record ReadCounts(long local, long throughLog) {}
 
   public NodeCore.Status status() {
     return status;
@@ -435,9 +450,17 @@ public final class Node<R> implements AutoCloseable {
       core.readExpired(reply, readCommands.get(reply.requestId()));
       return;
     }
-    readCommands.remove(reply.requestId());
+    boolean read = readCommands.remove(reply.requestId()) != null;
     CompletableFuture<R> future = futures.remove(reply.requestId());
     Ensure.that(future != null, "a reply for request " + reply.requestId() + " that nobody waits for");
+    if (read && reply.isOk()) {
+      // Single writer (this thread): the volatile increments need no atomics.
+      if (reply.leased()) {
+        readsAnsweredLocally++;
+      } else {
+        readsAnsweredThroughLog++;
+      }
+    }
     if (reply.isOk()) {
       future.complete(reply.result());
     } else if (reply.failure() == NodeReady.Failure.BUSY) {

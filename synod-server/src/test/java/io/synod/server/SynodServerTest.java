@@ -101,6 +101,21 @@ class SynodServerTest {
     }
     assertThat(io.synod.common.Marks.count("node.local-read-answered") - localBefore)
         .as("gets answered from a member's own state").isPositive();
+    // Each member's Status answer carries its read counts: every get counted once, some locally.
+    long local = 0;
+    long throughLog = 0;
+    for (ManagedChannel channel : channels) {
+      java.util.concurrent.atomic.AtomicReference<io.grpc.Metadata> headers = new java.util.concurrent.atomic.AtomicReference<>();
+      MaintenanceGrpc.newBlockingStub(channel)
+          .withInterceptors(io.grpc.stub.MetadataUtils.newCaptureMetadataInterceptor(headers,
+              new java.util.concurrent.atomic.AtomicReference<>()))
+          .withDeadlineAfter(20, TimeUnit.SECONDS)
+          .status(io.etcd.jetcd.api.StatusRequest.getDefaultInstance());
+      local += Long.parseLong(headers.get().get(ReadCountHeaders.READS_LOCAL));
+      throughLog += Long.parseLong(headers.get().get(ReadCountHeaders.READS_THROUGH_LOG));
+    }
+    assertThat(local + throughLog).as("reads counted in the members' Status headers").isEqualTo(60);
+    assertThat(local).as("reads the Status headers count as local").isPositive();
   }
 
   @Test
