@@ -353,6 +353,10 @@ public final class Node<R> implements AutoCloseable {
         if (first != null) {
           batch.add(first);
           events.drainTo(batch, 4_096);
+          // Every event of the batch arrived by now; the last tick may be long ago if the loop was
+          // busy (a long batch, a pause). A read-lease promise granted in this batch must count from
+          // a time after its request arrived, and the holder's clock reading is compared with it.
+          core.advance(clock.getAsLong());
         }
         for (Event event : batch) {
           handle(event);
