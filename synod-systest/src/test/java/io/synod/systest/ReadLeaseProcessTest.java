@@ -66,7 +66,8 @@ class ReadLeaseProcessTest {
   private static final Map<Integer, List<String>> CLOCKS = Map.of(
       2, List.of("--test-only-clock-rate", "1.0005"),
       3, List.of("--test-only-clock-rate", "0.9995"));
-  private static final Duration OP_DEADLINE = Duration.ofSeconds(2);
+  /** Short enough that an isolated member's clients call it again after its leases ran out. */
+  private static final Duration OP_DEADLINE = Duration.ofMillis(1_500);
   private static final long PAUSE_MILLIS = 2_500;
   private static final long PARTITION_MILLIS = 3_000;
   /**
@@ -106,6 +107,8 @@ class ReadLeaseProcessTest {
   private final List<Thread> workers = new ArrayList<>();
   private final AtomicBoolean stopWorkers = new AtomicBoolean();
   private final ConcurrentLinkedQueue<Op> ops = new ConcurrentLinkedQueue<>();
+  /** Every call as it starts: {member, System.nanoTime()}. */
+  private final ConcurrentLinkedQueue<long[]> calls = new ConcurrentLinkedQueue<>();
   private final List<String> story = new ArrayList<>();
   private long startedNanos;
 
@@ -260,6 +263,8 @@ class ReadLeaseProcessTest {
     String what = (isLeader ? "leader " : "follower ") + isolated + " cut off for "
         + TimeUnit.NANOSECONDS.toMillis(healedAt - cutAt) + " ms" + successor;
     long expired = cutAt + millis(EXPIRED_AFTER_MILLIS);
+    long afterExpiry = calls.stream().filter(c -> c[0] == isolated && c[1] - expired >= 0 && c[1] - healStart < 0)
+        .count();
     List<Op> late = ops.stream().filter(o -> o.member() == isolated && o.ok() && o.calledNanos() - expired >= 0
         && o.doneNanos() - healStart < 0).toList();
     assertThat(late).as("operations member %d completed while cut off, called %d ms or more after the cut (%s)",
@@ -269,7 +274,8 @@ class ReadLeaseProcessTest {
     awaitOps(List.of(isolated), healedAt, "operations on member " + isolated + " after the heal");
     awaitLocalReads(isolated, localAtHeal, "member " + isolated + " to answer reads locally after the heal");
     cluster.awaitLeader();
-    note(what + " (longest operation on the others meanwhile " + longestOp(others, cutAt, healedAt) + " ms)");
+    note(what + " (" + afterExpiry + " operations called on it after its leases ran out, none completed "
+        + "before the heal; longest operation on the others meanwhile " + longestOp(others, cutAt, healedAt) + " ms)");
   }
 
   private Integer agreedLeader(List<Integer> members, int not) {
@@ -317,6 +323,7 @@ class ReadLeaseProcessTest {
         input = KvInput.cas(key, lastSeen.get(key), "c" + unique);
       }
       long called = System.nanoTime();
+      calls.add(new long[] {member, called});
       KvOutput output = client.perform(input);
       ops.add(new Op(member, input.kind(), called, System.nanoTime(), output != null));
       if (output == null) {
