@@ -226,7 +226,7 @@ class ReadLeaseProcessTest {
     awaitOps(List.of(paused), resumedAt, "operations on member " + paused + " after SIGCONT");
     awaitLocalReads(paused, readCounts(paused)[0], "member " + paused + " to answer reads locally after SIGCONT");
     note("member " + paused + " stopped for " + TimeUnit.NANOSECONDS.toMillis(resumedAt - pausedAt)
-        + " ms (longest operation on the others meanwhile " + longestOp(others, pausedAt, resumedAt) + " ms)");
+        + " ms (longest completed operation on the others meanwhile " + longestOp(others, pausedAt, resumedAt) + " ms)");
   }
 
   /**
@@ -275,7 +275,7 @@ class ReadLeaseProcessTest {
     awaitLocalReads(isolated, localAtHeal, "member " + isolated + " to answer reads locally after the heal");
     cluster.awaitLeader();
     note(what + " (" + afterExpiry + " operations called on it after its leases ran out, none completed "
-        + "before the heal; longest operation on the others meanwhile " + longestOp(others, cutAt, healedAt) + " ms)");
+        + "before the heal; longest completed operation on the others meanwhile " + longestOp(others, cutAt, healedAt) + " ms)");
   }
 
   private Integer agreedLeader(List<Integer> members, int not) {
