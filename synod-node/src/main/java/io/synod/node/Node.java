@@ -136,6 +136,10 @@ public final class Node<R> implements AutoCloseable {
   /** Commands of reads handed to the core, by request id, to hand back a local answer that came too late. */
   private final HashMap<Long, byte[]> readCommands = new HashMap<>();
   private final AtomicLong durableSeq = new AtomicLong();
+  /** Reads answered from this node's state under a read lease; written by the loop thread alone. */
+  private volatile long readsAnsweredLocally;
+  /** Reads answered through the log (read leases off, or no lease at the time); loop thread alone. */
+  private volatile long readsAnsweredThroughLog;
   private final ConcurrentLinkedQueue<Long> storedSnapshots = new ConcurrentLinkedQueue<>();
   private volatile IOException storageFailure;
   private long persistedSeen;
@@ -143,8 +147,6 @@ public final class Node<R> implements AutoCloseable {
   private final Thread loop;
   private volatile NodeCore.Status status;
   /** The core's read counters, published by the loop after every round (for metrics). */
-  private volatile long localReads;
-  private volatile long logReads;
   private volatile long expiredReads;
   private volatile long waitedReads;
   private final Object statusMonitor = new Object();
@@ -319,16 +321,6 @@ public final class Node<R> implements AutoCloseable {
     }
   }
 
-  /** Reads answered from this node's state under a read lease. */
-  public long localReads() {
-    return localReads;
-  }
-
-  /** Reads sent through the log because no read lease allowed a local answer. */
-  public long readsThroughLog() {
-    return logReads;
-  }
-
   /** Local answers that came too late for their lease and were read again. */
   public long localReadsExpired() {
     return expiredReads;
@@ -338,6 +330,17 @@ public final class Node<R> implements AutoCloseable {
   public long readsWaited() {
     return waitedReads;
   }
+
+  /**
+   * How many reads submitted with {@link #read} were answered so far, from this node's own state
+   * under a read lease and through the log. Counted since the node started; safe from any thread.
+   */
+  public ReadCounts readCounts() {
+    return new ReadCounts(readsAnsweredLocally, readsAnsweredThroughLog);
+  }
+
+  /** Reads answered successfully: {@code local} from the node's state under a read lease, {@code throughLog} as log entries. */
+  public record ReadCounts(long local, long throughLog) {}
 
   public NodeCore.Status status() {
     return status;
@@ -379,10 +382,7 @@ public final class Node<R> implements AutoCloseable {
 
   /** Before any reply of this round completes, so a client that got its answer sees it counted. */
   private void publishReadCounts() {
-    if (core.localReadsAnswered() != localReads || core.readsThroughLog() != logReads
-        || core.localReadsExpired() != expiredReads || core.readsWaited() != waitedReads) {
-      localReads = core.localReadsAnswered();
-      logReads = core.readsThroughLog();
+    if (core.localReadsExpired() != expiredReads || core.readsWaited() != waitedReads) {
       expiredReads = core.localReadsExpired();
       waitedReads = core.readsWaited();
     }
@@ -435,6 +435,10 @@ public final class Node<R> implements AutoCloseable {
         if (first != null) {
           batch.add(first);
           events.drainTo(batch, 4_096);
+          // Every event of the batch arrived by now; the last tick may be long ago if the loop was
+          // busy (a long batch, a pause). A read-lease promise granted in this batch must count from
+          // a time after its request arrived, and the holder's clock reading is compared with it.
+          core.advance(clock.getAsLong());
         }
         for (Event event : batch) {
           handle(event);
@@ -534,11 +538,19 @@ public final class Node<R> implements AutoCloseable {
       core.readExpired(reply, readCommands.get(reply.requestId()));
       return;
     }
-    readCommands.remove(reply.requestId());
+    boolean read = readCommands.remove(reply.requestId()) != null;
     CompletableFuture<R> future = futures.remove(reply.requestId());
     Ensure.that(future != null, "a reply for request " + reply.requestId() + " that nobody waits for");
     // Before the client hears, so that it never sees its own request still counted.
     pendingRequests = futures.size();
+    if (read && reply.isOk()) {
+      // Single writer (this thread): the volatile increments need no atomics.
+      if (reply.leased()) {
+        readsAnsweredLocally++;
+      } else {
+        readsAnsweredThroughLog++;
+      }
+    }
     if (reply.isOk()) {
       future.complete(reply.result());
       return;

@@ -119,6 +119,18 @@ public final class Replica {
 
   // ---------------------------------------------------------------- inputs
 
+  /**
+   * Moves this replica's time forward without the periodic work of {@link #tick}. A host calls it
+   * with its clock read after taking messages from its queue and before stepping them, so that what
+   * a message starts counts from a time after its receipt: a read-lease grantor's obligation runs
+   * from the grant, which must not be dated before the request arrived (docs/READ-LEASES.md, "What
+   * each replica keeps"), and the holder's clock is compared with this one at the receipt.
+   */
+  public void advance(long nowNanos) {
+    Ensure.argument(nowNanos >= now, "time must not go backwards");
+    now = nowNanos;
+  }
+
   /** Advances time: elections, heartbeats, retransmissions and catch-up happen here. */
   public void tick(long nowNanos) {
     Ensure.argument(nowNanos >= now, "time must not go backwards");

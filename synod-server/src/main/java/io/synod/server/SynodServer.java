@@ -147,7 +147,8 @@ public final class SynodServer implements AutoCloseable {
           .intercept(observability.statusExtras())
           .addService(io.grpc.ServerInterceptors.intercept(new KvService(node, machine, config, headers), new ClientSession()))
           .addService(new ClusterService(config, headers))
-          .addService(new MaintenanceService(node, config, headers))
+          .addService(io.grpc.ServerInterceptors.intercept(new MaintenanceService(node, config, headers),
+              new ReadCountHeaders(node::readCounts)))
           .build()
           .start();
     } catch (IOException | RuntimeException e) {

@@ -38,8 +38,11 @@ final class Cluster implements AutoCloseable {
   private final Thread reaper = new Thread(this::killAll, "systest-cluster-reaper");
 
   private final String membersSpec;
+  private final boolean ownAddresses;
 
-  private Cluster(Path dir, int size, List<String> serverArgs) throws IOException {
+  private Cluster(Path dir, int size, List<String> serverArgs, Map<Integer, List<String>> memberArgs,
+      boolean ownAddresses) throws IOException {
+    this.ownAddresses = ownAddresses;
     List<Integer> ports = freePorts(3 * size);
     StringBuilder spec = new StringBuilder();
     for (int id = 1; id <= size; id++) {
@@ -50,25 +53,27 @@ final class Cluster implements AutoCloseable {
       if (id > 1) {
         spec.append(',');
       }
-      spec.append(id).append('=').append(HOST).append(':').append(peerPorts.get(id))
-          .append('/').append(HOST).append(':').append(clientPorts.get(id));
+      spec.append(id).append('=').append(host(id)).append(':').append(peerPorts.get(id))
+          .append('/').append(host(id)).append(':').append(clientPorts.get(id));
     }
     membersSpec = spec.toString();
     String classpath = ServerClasspath.resolve();
     for (int id = 1; id <= size; id++) {
       Path data = Files.createDirectories(dir.resolve("member-" + id));
+      List<String> args = new ArrayList<>(serverArgs);
+      args.addAll(memberArgs.getOrDefault(id, List.of()));
       members.put(id, new MemberProcess(id, classpath, spec.toString(), data, dir.resolve("member-" + id + ".log"),
-          withHttp(serverArgs, httpPorts.get(id))));
-      controlChannels.put(id, ManagedChannelBuilder.forAddress(HOST, clientPorts.get(id)).usePlaintext().build());
+          withHttp(args, host(id), httpPorts.get(id))));
+      controlChannels.put(id, ManagedChannelBuilder.forAddress(host(id), clientPorts.get(id)).usePlaintext().build());
     }
     // A safety net should the test JVM exit without closing the cluster: kill what we started.
     Runtime.getRuntime().addShutdownHook(reaper);
   }
 
   /** {@code serverArgs} and an explicit HTTP port (the default, client port + 2, may be another member's port). */
-  private static List<String> withHttp(List<String> serverArgs, int httpPort) {
+  private static List<String> withHttp(List<String> serverArgs, String host, int httpPort) {
     List<String> args = new ArrayList<>(serverArgs);
-    args.addAll(List.of("--listen-http", HOST + ":" + httpPort));
+    args.addAll(List.of("--listen-http", host + ":" + httpPort));
     return args;
   }
 
@@ -89,7 +94,18 @@ final class Cluster implements AutoCloseable {
    * a test can prepare their data directories first; {@link #startAndAwaitLeader} starts them.
    */
   static Cluster create(Path dir, int size, List<String> serverArgs) throws IOException {
-    return new Cluster(dir, size, serverArgs);
+    return new Cluster(dir, size, serverArgs, Map.of(), false);
+  }
+
+  /**
+   * As {@link #create(Path, int, List)}, with {@code memberArgs} added after the common arguments of
+   * the members they are keyed by, and, if {@code ownAddresses}, member N on its own loopback address
+   * 127.0.0.N for clients and peers (its outgoing peer connections are bound to it too), so that
+   * network rules can tell members apart.
+   */
+  static Cluster create(Path dir, int size, List<String> serverArgs, Map<Integer, List<String>> memberArgs,
+      boolean ownAddresses) throws IOException {
+    return new Cluster(dir, size, serverArgs, memberArgs, ownAddresses);
   }
 
   /** Starts every member and waits until they agree on a leader; stops them all if that fails. */
@@ -117,9 +133,14 @@ final class Cluster implements AutoCloseable {
     return List.copyOf(members.keySet());
   }
 
+  /** The loopback address member {@code id} listens on: {@link #HOST}, or 127.0.0.N with own addresses. */
+  String host(int id) {
+    return ownAddresses ? "127.0.0." + id : HOST;
+  }
+
   /** {@code 127.0.0.1:port}: the member's client address as etcdctl takes it. */
   String clientEndpoint(int id) {
-    return HOST + ":" + clientPorts.get(id);
+    return host(id) + ":" + clientPorts.get(id);
   }
 
   /** Every member's client address, comma-separated. */
@@ -132,7 +153,11 @@ final class Cluster implements AutoCloseable {
   }
 
   String peerUrl(int id) {
-    return "http://" + HOST + ":" + peerPorts.get(id);
+    return "http://" + host(id) + ":" + peerPorts.get(id);
+  }
+
+  int peerPort(int id) {
+    return peerPorts.get(id);
   }
 
   int clientPort(int id) {
@@ -141,7 +166,7 @@ final class Cluster implements AutoCloseable {
 
   /** The member's status page, metrics and health endpoints: {@code http://127.0.0.1:port}. */
   String httpUrl(int id) {
-    return "http://" + HOST + ":" + httpPorts.get(id);
+    return "http://" + host(id) + ":" + httpPorts.get(id);
   }
 
   boolean isRunning(int id) {

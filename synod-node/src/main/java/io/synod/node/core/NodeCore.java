@@ -184,6 +184,17 @@ public final class NodeCore<R> {
 
   // ---------------------------------------------------------------- inputs
 
+  /**
+   * Moves time forward without the periodic work of {@link #tick} ({@link Replica#advance}): the host
+   * calls it with its clock read after it took a batch of inputs from its queue and before handing
+   * them over, so that they are handled at a time no earlier than their arrival.
+   */
+  public void advance(long nowNanos) {
+    Ensure.argument(nowNanos >= now, "the clock must not go backwards");
+    now = nowNanos;
+    replica.advance(nowNanos);
+  }
+
   /** Time passes: drives the core's timers, expires requests and sends again what is due. */
   public void tick(long nowNanos) {
     Ensure.argument(nowNanos >= now, "the clock must not go backwards");

@@ -97,10 +97,10 @@ public final class ServerMetrics implements Node.Observer, AutoCloseable {
         .description("The number of client requests that failed without an outcome (busy or timed out)")
         .register(registry);
     // Read leases (docs/READ-LEASES.md): the local-read ratio is local / (local + through_log).
-    FunctionCounter.builder("synod.server.reads.local", node, Node::localReads)
+    FunctionCounter.builder("synod.server.reads.local", node, n -> n.readCounts().local())
         .description("Linearizable reads answered from this member's state under a read lease")
         .register(registry);
-    FunctionCounter.builder("synod.server.reads.through.log", node, Node::readsThroughLog)
+    FunctionCounter.builder("synod.server.reads.through.log", node, n -> n.readCounts().throughLog())
         .description("Linearizable reads sent through the log because no read lease allowed a local answer")
         .register(registry);
     FunctionCounter.builder("synod.server.reads.lease.expired", node, Node::localReadsExpired)
