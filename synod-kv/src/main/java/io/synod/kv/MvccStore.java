@@ -74,14 +74,10 @@ public final class MvccStore {
   public KvResult apply(long slot, byte[] command, int offset, int length, boolean resultWanted) {
     Ensure.notNull(command, "command");
     beginSlot(slot);
-    if (length > state.limits.requestBytesMax()) {
-      return KvResult.error(new KvException(KvException.Code.REQUEST_TOO_LARGE));
-    }
     KvCommand decoded;
     try {
-      decoded = KvCodec.decodeCommand(command, offset, length);
+      decoded = decode(command, offset, length);
     } catch (KvException e) {
-      Marks.hit("kv.malformed-command");
       return KvResult.error(e);
     }
     if (!resultWanted && decoded.request() instanceof RangeRequest) {
@@ -226,22 +222,25 @@ public final class MvccStore {
   public KvResult read(byte[] command, int offset, int length) {
     Ensure.notNull(command, "command");
     Ensure.that(pendingSlot == NO_PENDING_SLOT, "no read in the middle of applying a slot");
-    if (length > state.limits.requestBytesMax()) {
-      return KvResult.error(new KvException(KvException.Code.REQUEST_TOO_LARGE));
-    }
     KvCommand decoded;
     try {
-      decoded = KvCodec.decodeCommand(command, offset, length);
+      decoded = decode(command, offset, length);
     } catch (KvException e) {
       return KvResult.error(e);
     }
-    if (!(decoded.request() instanceof RangeRequest range)) {
-      return null;
+    return decoded.request() instanceof RangeRequest range ? run(range) : null;
+  }
+
+  /** Decodes a command within the request size limit; the same checks for applied and local commands. */
+  private KvCommand decode(byte[] command, int offset, int length) throws KvException {
+    if (length > state.limits.requestBytesMax()) {
+      throw new KvException(KvException.Code.REQUEST_TOO_LARGE);
     }
     try {
-      return KvResult.ok(range(range));
+      return KvCodec.decodeCommand(command, offset, length);
     } catch (KvException e) {
-      return KvResult.error(e);
+      Marks.hit("kv.malformed-command");
+      throw e;
     }
   }
 

@@ -54,6 +54,11 @@ final class ReadLeases {
   private final long[] toldPrefix;
   private final long[] toldVouched;
 
+  /** This replica's position in the configuration. */
+  private final int selfIndex;
+  /** Room to sort per-member values in, so the visibility and lease checks allocate nothing. */
+  private final long[] scratch;
+
   // This replica's own progress.
   private long prefix;
   private long vouched;
@@ -67,6 +72,8 @@ final class ReadLeases {
     this.holdNanos = config.holdNanos();
     this.restartWindowEnd = nowNanos + holdNanos;
     int n = self.size();
+    selfIndex = self.indexOf(self.id());
+    scratch = new long[n];
     sentNumber = new long[n];
     sentAt = filled(n, NEVER);
     expiry = filled(n, NEVER);
@@ -118,7 +125,6 @@ final class ReadLeases {
   long visibleUpTo(long chosenUpTo, long nowNanos) {
     long canVouch = prefix;
     boolean restarting = nowNanos < restartWindowEnd;
-    int selfIndex = self.indexOf(self.id());
     long everyone = prefix;
     for (int i = 0; i < peerPrefix.length; i++) {
       if (i == selfIndex) {
@@ -133,7 +139,8 @@ final class ReadLeases {
     if (canVouch > vouched) {
       vouched = canVouch;
     }
-    long[] votes = peerVouched.clone();
+    long[] votes = scratch;
+    System.arraycopy(peerVouched, 0, votes, 0, votes.length);
     votes[selfIndex] = vouched;
     Arrays.sort(votes);
     long byQuorum = votes[votes.length - self.quorum()];
@@ -149,7 +156,6 @@ final class ReadLeases {
 
   /** Tells every peer whose view of this replica's progress is behind. */
   void sendProgress() {
-    int selfIndex = self.indexOf(self.id());
     int[] members = self.members();
     for (int i = 0; i < members.length; i++) {
       if (i == selfIndex || (prefix <= toldPrefix[i] && vouched <= toldVouched[i])) {
@@ -170,7 +176,6 @@ final class ReadLeases {
     }
     lastRenewNanos = nowNanos;
     requestNumber++;
-    int selfIndex = self.indexOf(self.id());
     int[] members = self.members();
     for (int i = 0; i < members.length; i++) {
       if (i == selfIndex) {
@@ -203,8 +208,7 @@ final class ReadLeases {
     if (needed <= 0) {
       return Long.MAX_VALUE;
     }
-    int selfIndex = self.indexOf(self.id());
-    long[] usable = new long[expiry.length];
+    long[] usable = scratch;
     int count = 0;
     for (int i = 0; i < expiry.length; i++) {
       if (i != selfIndex && expiry[i] > nowNanos && grantAccepted[i] <= appliedUpTo) {
