@@ -27,6 +27,10 @@ final class EtcdProtos {
     io.etcd.jetcd.api.ResponseHeader header(long revision);
   }
 
+  /** The header of a response nested in a transaction's: the revision alone. */
+  private static final Headers REVISION_ONLY =
+      revision -> io.etcd.jetcd.api.ResponseHeader.newBuilder().setRevision(revision).build();
+
   /** etcd's {@code Compare.CompareTarget.LEASE} and the {@code lease} operand's field number. */
   private static final int LEASE_TARGET = 4;
   private static final int LEASE_FIELD = 8;
@@ -165,16 +169,18 @@ final class EtcdProtos {
     io.etcd.jetcd.api.TxnResponse.Builder b = io.etcd.jetcd.api.TxnResponse.newBuilder()
         .setHeader(headers.header(r.header().revision()))
         .setSucceeded(r.succeeded());
+    // As in etcd, only the outermost header is the server's: the responses of the ops inside carry
+    // just their revision.
     for (ResponseOp op : r.responses()) {
       io.etcd.jetcd.api.ResponseOp.Builder ob = io.etcd.jetcd.api.ResponseOp.newBuilder();
       if (op instanceof RangeResponse rr) {
-        ob.setResponseRange(range(rr, headers));
+        ob.setResponseRange(range(rr, REVISION_ONLY));
       } else if (op instanceof PutResponse pr) {
-        ob.setResponsePut(put(pr, headers));
+        ob.setResponsePut(put(pr, REVISION_ONLY));
       } else if (op instanceof DeleteRangeResponse dr) {
-        ob.setResponseDeleteRange(deleteRange(dr, headers));
+        ob.setResponseDeleteRange(deleteRange(dr, REVISION_ONLY));
       } else if (op instanceof TxnResponse tr) {
-        ob.setResponseTxn(txn(tr, headers));
+        ob.setResponseTxn(txn(tr, REVISION_ONLY));
       }
       b.addResponses(ob.build());
     }
