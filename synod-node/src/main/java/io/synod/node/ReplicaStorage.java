@@ -347,8 +347,12 @@ public final class ReplicaStorage implements AutoCloseable {
     }
   }
 
-  /** Stores a snapshot durably (the state after applying every slot ≤ its slot). */
-  public void writeSnapshot(SnapshotHandle handle, byte[] data) throws IOException {
+  /**
+   * Stores a snapshot durably (the state after applying every slot ≤ its slot). The node's storage
+   * thread and its snapshot thread may both call it; one runs at a time, and an older snapshot than
+   * the newest stored is skipped.
+   */
+  public synchronized void writeSnapshot(SnapshotHandle handle, byte[] data) throws IOException {
     if (handle.slot() <= snapshotSlot) {
       return;
     }

@@ -6,13 +6,23 @@ import io.synod.paxos.SnapshotHandle;
 import io.synod.wal.GroupCommitWriter;
 import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The node's storage thread: a {@link GroupCommitWriter} in front of {@link ReplicaStorage}, which
- * writes persist requests and snapshots in the order the node loop handed them over, fsyncs once per
- * batch and reports the highest persisted request back to the loop. This class is what those tasks
- * mean for the storage; the thread, the queue and the batching are the writer's.
+ * writes persist requests (and snapshots installed from a leader) in the order the node loop handed
+ * them over, fsyncs once per batch and reports the highest persisted request back to the loop. This
+ * class is what those tasks mean for the storage; the thread, the queue and the batching are the
+ * writer's.
+ *
+ * <p>Snapshots the node took of its own state are written by a thread of their own: a snapshot is as
+ * large as the state, and writing and syncing it on the storage thread would hold every persist
+ * queued behind it (the log's fsyncs, and so every write's reply) for as long. Such a snapshot
+ * covers only chosen slots, so it needs no order against the persists around it; the node hears of
+ * it once it is durable, and only then lets the log go below it.
  */
 final class StorageWorker implements AutoCloseable {
   /** How long {@link #close()} waits for the storage thread to finish what is queued. */
@@ -31,10 +41,13 @@ final class StorageWorker implements AutoCloseable {
     /** Every persist request numbered ≤ {@code seq} is written, and synced unless it needed no sync. */
     void persisted(long seq);
 
-    /** The snapshot is stored durably, after every persist handed over before it. */
+    /**
+     * The snapshot the node took is stored durably (on the snapshot thread; persists handed over
+     * before it may still be unsynced).
+     */
     void snapshotStored(SnapshotHandle handle);
 
-    /** Storage failed: nothing handed over from now on is carried out. Called once. */
+    /** Storage failed: nothing handed over from now on is carried out. Called once, from either thread. */
     void failed(IOException error);
   }
 
@@ -55,7 +68,7 @@ final class StorageWorker implements AutoCloseable {
     storage.startPreallocator();
     // Bounded in tasks only: a persist is as large as the core's batch limits let it be.
     this.writer = GroupCommitWriter.start(
-        new StorageTarget(storage, syncTimer, listener), queueMax, Long.MAX_VALUE, CLOSE_TIMEOUT_NANOS, name);
+        new StorageTarget(storage, syncTimer, listener, name), queueMax, Long.MAX_VALUE, CLOSE_TIMEOUT_NANOS, name);
   }
 
   /**
@@ -91,16 +104,27 @@ final class StorageWorker implements AutoCloseable {
     writer.close();
   }
 
-  /** The storage as the writer's target; its methods run on the storage thread. */
+  /**
+   * The storage as the writer's target; its methods run on the storage thread, except the writes of
+   * taken snapshots, which it hands to its snapshot thread.
+   */
   private static final class StorageTarget implements GroupCommitWriter.Target<Task> {
     private final ReplicaStorage storage;
     private final SyncTimer syncTimer;
     private final Listener listener;
+    private final ExecutorService snapshots;
+    private final AtomicBoolean failed = new AtomicBoolean();
 
-    StorageTarget(ReplicaStorage storage, SyncTimer syncTimer, Listener listener) {
+    StorageTarget(ReplicaStorage storage, SyncTimer syncTimer, Listener listener, String name) {
       this.storage = storage;
       this.syncTimer = syncTimer;
       this.listener = listener;
+      this.snapshots = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, name + "-snapshots");
+        // As the storage thread is: durability rests on the listener's reports, not on the thread.
+        thread.setDaemon(true);
+        return thread;
+      });
     }
 
     @Override
@@ -116,8 +140,35 @@ final class StorageWorker implements AutoCloseable {
         return p.request().needsSync();
       }
       Snapshot s = (Snapshot) task;
-      storage.writeSnapshot(s.handle(), s.data());
+      if (s.taken()) {
+        snapshots.execute(() -> writeTaken(s));
+      } else {
+        // Installed from a leader: the persists after it build on it, so it keeps its place.
+        storage.writeSnapshot(s.handle(), s.data());
+      }
       return false;
+    }
+
+    private void writeTaken(Snapshot s) {
+      if (failed.get()) {
+        return;
+      }
+      try {
+        storage.writeSnapshot(s.handle(), s.data());
+      } catch (IOException e) {
+        fail(e);
+        return;
+      } catch (RuntimeException e) {
+        fail(new IOException("writing the snapshot of slot " + s.handle().slot() + " failed", e));
+        return;
+      }
+      listener.snapshotStored(s.handle());
+    }
+
+    private void fail(IOException error) {
+      if (failed.compareAndSet(false, true)) {
+        listener.failed(error);
+      }
     }
 
     @Override
@@ -129,7 +180,7 @@ final class StorageWorker implements AutoCloseable {
 
     /**
      * One report of the highest request persisted (a batch of chosen hints alone was not synced: it
-     * becomes durable with the next sync, and a lost hint is relearned), then the stored snapshots.
+     * becomes durable with the next sync, and a lost hint is relearned).
      */
     @Override
     public void done(List<Task> batch, boolean synced) {
@@ -143,20 +194,26 @@ final class StorageWorker implements AutoCloseable {
       if (persistedSeq >= 0) {
         listener.persisted(persistedSeq);
       }
-      for (Task task : batch) {
-        if (task instanceof Snapshot s && s.taken()) {
-          listener.snapshotStored(s.handle());
-        }
-      }
     }
 
     @Override
     public void failed(IOException error, List<Task> notDone) {
-      listener.failed(error);
+      fail(error);
     }
 
+    /** Lets the snapshot thread finish the snapshot it is writing (bounded), then closes the storage. */
     @Override
     public void close() throws IOException {
+      snapshots.shutdown();
+      try {
+        if (!snapshots.awaitTermination(CLOSE_TIMEOUT_NANOS, TimeUnit.NANOSECONDS)) {
+          throw new IOException("the snapshot thread did not finish within "
+              + TimeUnit.NANOSECONDS.toSeconds(CLOSE_TIMEOUT_NANOS) + " s");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while waiting for the snapshot thread", e);
+      }
       storage.close();
     }
   }

@@ -47,6 +47,14 @@ sealed interface SimEvent {
     }
   }
 
+  /** A replica's snapshot thread writes the oldest snapshot waiting and reports it to the replica. */
+  record SnapshotWrite(int node, int incarnation) implements SimEvent {
+    @Override
+    public int kind() {
+      return 13 + node * 16;
+    }
+  }
+
   /** An idle client starts its next operation. */
   record ClientWake(int client) implements SimEvent {
     @Override

@@ -78,6 +78,13 @@ final class SimNode {
   private final List<NodeReady.StorageJob> written = new ArrayList<>();
   /** Whether a storage write or sync is scheduled (the storage thread is busy). */
   private boolean storageBusy;
+  /**
+   * Snapshots the core took, waiting for the snapshot thread, which writes them beside the storage
+   * thread and in no order with its persists, as the node's does.
+   */
+  private final ArrayDeque<NodeReady.StoreSnapshot> snapshotQueue = new ArrayDeque<>();
+  /** Whether a snapshot write is scheduled (the snapshot thread is busy). */
+  private boolean snapshotBusy;
 
   SimNode(int id, SimStorage disk, SplittableRandom coreRandom, SplittableRandom random, Scheduler scheduler,
       SafetyOracle oracle, Consumer<SimNode> powerLost) {
@@ -103,6 +110,8 @@ final class SimNode {
     queued.clear();
     written.clear();
     storageBusy = false;
+    snapshotQueue.clear();
+    snapshotBusy = false;
     crashArmed = false;
     SimStorage.Opened opened = disk.open(corrupt, options.planted().host().contains(HostFault.FORGET_PROMISE) && life > 1);
     DurableState durable = opened.state();
@@ -134,7 +143,7 @@ final class SimNode {
 
   /** Storage jobs handed over and not yet reported done: what a crash now may lose. */
   int storageJobsInFlight() {
-    return queued.size() + written.size();
+    return queued.size() + written.size() + snapshotQueue.size();
   }
 
   /**
@@ -165,6 +174,8 @@ final class SimNode {
     queued.clear();
     written.clear();
     storageBusy = false;
+    snapshotQueue.clear();
+    snapshotBusy = false;
     core = null;
     machine = null;
   }
@@ -217,8 +228,19 @@ final class SimNode {
 
   // ---------------------------------------------------------------- storage
 
-  /** Queues a storage job; the storage thread picks it up shortly if idle. */
+  /**
+   * Queues a storage job; the storage thread picks it up shortly if idle. A snapshot the core took
+   * goes to the snapshot thread instead.
+   */
   void store(NodeReady.StorageJob job) {
+    if (job instanceof NodeReady.StoreSnapshot s && s.taken()) {
+      snapshotQueue.addLast(s);
+      if (!snapshotBusy) {
+        snapshotBusy = true;
+        scheduler.after(100_000 + random.nextLong(5 * MS), new SimEvent.SnapshotWrite(id, life));
+      }
+      return;
+    }
     queued.addLast(job);
     if (!storageBusy) {
       storageBusy = true;
@@ -251,6 +273,28 @@ final class SimNode {
   }
 
   /**
+   * The snapshot thread writes the oldest snapshot waiting (durable when written) and reports it to
+   * the core. Returns false if an armed crash cut the power part way (the replica is down then).
+   */
+  boolean snapshotWrite() {
+    NodeReady.StoreSnapshot s = snapshotQueue.peekFirst();
+    try {
+      disk.writeSnapshot(s.handle(), s.data());
+    } catch (SimStorage.PowerLoss e) {
+      powerLost.accept(this);
+      return false;
+    }
+    snapshotQueue.pollFirst();
+    core.snapshotStored(s.handle().slot());
+    if (snapshotQueue.isEmpty()) {
+      snapshotBusy = false;
+    } else {
+      scheduler.after(100_000 + random.nextLong(5 * MS), new SimEvent.SnapshotWrite(id, life));
+    }
+    return true;
+  }
+
+  /**
    * The sync of the written jobs completes: the oracle sees what became durable, then the core
    * hears of it. One sync covers every request written so far (group commit); chosen hints alone
    * get none, as the node's storage thread does. Returns false if an armed crash cut the power
@@ -274,20 +318,14 @@ final class SimNode {
       }
     }
     long persistedSeq = -1;
-    List<Long> storedSnapshots = new ArrayList<>();
     for (NodeReady.StorageJob job : written) {
       if (job instanceof NodeReady.Persist p) {
         persistedSeq = p.request().seq();
-      } else if (job instanceof NodeReady.StoreSnapshot s && s.taken()) {
-        storedSnapshots.add(s.handle().slot());
       }
     }
     written.clear();
     if (persistedSeq >= 0) {
       core.persisted(persistedSeq);
-    }
-    for (long slot : storedSnapshots) {
-      core.snapshotStored(slot);
     }
     if (queued.isEmpty()) {
       storageBusy = false;

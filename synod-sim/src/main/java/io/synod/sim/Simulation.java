@@ -168,6 +168,11 @@ public final class Simulation {
       if (node != null && node.storageSync()) {
         pump(node);
       }
+    } else if (event instanceof SimEvent.SnapshotWrite w) {
+      SimNode node = alive(w.node(), w.incarnation());
+      if (node != null && node.snapshotWrite()) {
+        pump(node);
+      }
     } else if (event instanceof SimEvent.ClientWake w) {
       clientWake(w.client());
     } else if (event instanceof SimEvent.ClientTimeout t) {
@@ -283,6 +288,8 @@ public final class Simulation {
       id = w.node();
     } else if (event instanceof SimEvent.StorageSync s) {
       id = s.node();
+    } else if (event instanceof SimEvent.SnapshotWrite w) {
+      id = w.node();
     } else if (event instanceof SimEvent.LeasedReply r) {
       id = r.node();
     } else if (event instanceof SimEvent.Submit u) {

@@ -29,21 +29,45 @@ public final class AtomicFile {
 
   /** Replaces {@code path}'s content with {@code content}; durable when this returns. */
   public static void write(FileSystem fs, Path path, byte[] content) throws IOException {
+    write(fs, path, new byte[][] {content});
+  }
+
+  /**
+   * Replaces {@code path}'s content with the concatenation of {@code parts}, written as they are
+   * (a large content, such as a snapshot, is not copied into one array first); durable when this
+   * returns. The file is the same as {@link #write(FileSystem, Path, byte[])} makes of the parts
+   * joined.
+   */
+  public static void write(FileSystem fs, Path path, byte[]... parts) throws IOException {
     Path dir = Ensure.notNull(path.toAbsolutePath().getParent(), "the directory of path");
-    ByteBuffer bytes = ByteBuffer.wrap(frame(content));
+    long length = 0;
+    for (byte[] part : parts) {
+      length += Ensure.notNull(part, "part").length;
+    }
+    Ensure.argument(length <= Integer.MAX_VALUE - HEADER_BYTES, "content too large for one file");
+    ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES)
+        .putInt(MAGIC).putInt((int) length).putInt(crcOf((int) length, parts)).flip();
     Path temp = path.resolveSibling(path.getFileName() + TEMP_SUFFIX);
     try (FileHandle handle = fs.open(temp, true)) {
       // A temp file left by a crash during an earlier write may be longer than this content.
       handle.truncate(0);
-      long position = 0;
-      while (bytes.hasRemaining()) {
-        position += handle.write(bytes, position);
+      long position = writeFully(handle, header, 0);
+      for (byte[] part : parts) {
+        position = writeFully(handle, ByteBuffer.wrap(part), position);
       }
-      Ensure.that(position == HEADER_BYTES + content.length, "the whole file was written");
+      Ensure.that(position == HEADER_BYTES + length, "the whole file was written");
       handle.sync();
     }
     fs.atomicMove(temp, path);
     fs.syncDirectory(dir);
+  }
+
+  private static long writeFully(FileHandle handle, ByteBuffer bytes, long position) throws IOException {
+    long at = position;
+    while (bytes.hasRemaining()) {
+      at += handle.write(bytes, at);
+    }
+    return at;
   }
 
   /**
@@ -54,7 +78,7 @@ public final class AtomicFile {
     Ensure.notNull(content, "content");
     Ensure.argument(content.length <= Integer.MAX_VALUE - HEADER_BYTES, "content too large for one file");
     ByteBuffer bytes = ByteBuffer.allocate(HEADER_BYTES + content.length);
-    bytes.putInt(MAGIC).putInt(content.length).putInt(crcOf(content.length, content)).put(content);
+    bytes.putInt(MAGIC).putInt(content.length).putInt(crcOf(content.length, new byte[][] {content})).put(content);
     Ensure.that(!bytes.hasRemaining(), "header and content fill the frame");
     return bytes.array();
   }
@@ -100,18 +124,20 @@ public final class AtomicFile {
       }
       byte[] content = new byte[length];
       bytes.get(HEADER_BYTES, content);
-      if (crcOf(length, content) != bytes.getInt(8)) {
+      if (crcOf(length, new byte[][] {content}) != bytes.getInt(8)) {
         throw new WalCorruptionException(path, 8, "checksum mismatch");
       }
       return Optional.of(content);
     }
   }
 
-  private static int crcOf(int length, byte[] content) {
+  private static int crcOf(int length, byte[][] parts) {
     CRC32C crc = new CRC32C();
     ByteBuffer header = ByteBuffer.allocate(8).putInt(MAGIC).putInt(length).flip();
     crc.update(header);
-    crc.update(content, 0, content.length);
+    for (byte[] part : parts) {
+      crc.update(part, 0, part.length);
+    }
     return (int) crc.getValue();
   }
 }

@@ -49,13 +49,15 @@ public final class SnapshotStore {
     Ensure.notNull(data, "data");
     long bytes = (long) HEADER_BYTES + metadata.length + data.length;
     Ensure.argument(bytes <= config.snapshotBytesMax(), "snapshot exceeds snapshotBytesMax");
-    ByteBuffer encoded = ByteBuffer.allocate((int) bytes);
-    encoded.putLong(slot).putInt(metadata.length).put(metadata).put(data);
-    Ensure.that(!encoded.hasRemaining(), "the snapshot fills its encoding exactly");
+    ByteBuffer head = ByteBuffer.allocate(HEADER_BYTES + metadata.length);
+    head.putLong(slot).putInt(metadata.length).put(metadata);
+    Ensure.that(!head.hasRemaining(), "slot, length and metadata fill the head exactly");
     if (!fs.exists(dir)) {
       fs.createDirectories(dir);
     }
-    AtomicFile.write(fs, pathOf(slot), encoded.array());
+    // The data goes to the file as it is: a snapshot can be large, and a copy of it would be one more
+    // allocation the size of the whole state.
+    AtomicFile.write(fs, pathOf(slot), head.array(), data);
     deleteBeyondRetained();
   }
 

@@ -37,6 +37,22 @@ class AtomicFileTest {
   }
 
   @Test
+  void contentWrittenInPartsMakesTheSameFileAsJoined() throws IOException {
+    sim.createDirectories(DIR);
+    Path joined = DIR.resolve("joined");
+    AtomicFile.write(fs, joined, bytes("head+body"));
+    AtomicFile.write(fs, FILE, bytes("head"), new byte[0], bytes("+body"));
+    assertThat(AtomicFile.read(fs, FILE)).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("head+body")));
+    try (var a = sim.open(joined, false); var b = sim.open(FILE, false)) {
+      java.nio.ByteBuffer left = java.nio.ByteBuffer.allocate((int) a.size());
+      java.nio.ByteBuffer right = java.nio.ByteBuffer.allocate((int) b.size());
+      a.read(left, 0);
+      b.read(right, 0);
+      assertThat(right.array()).isEqualTo(left.array()).isEqualTo(AtomicFile.frame(bytes("head+body")));
+    }
+  }
+
+  @Test
   void aCrashBeforeTheDirectorySyncKeepsTheOldVersion() throws IOException {
     sim.createDirectories(DIR);
     AtomicFile.write(fs, FILE, bytes("old"));
