@@ -33,6 +33,8 @@ public final class MvccStore {
   private final StoreState state;
   private long appliedSlot;
   private long pendingSlot = NO_PENDING_SLOT;
+  /** The snapshot being encoded in steps, if any. */
+  private SnapshotEncoder openSnapshot;
 
   private MvccStore(StoreState state) {
     this.state = state;
@@ -352,12 +354,33 @@ public final class MvccStore {
   }
 
   /**
+   * Starts a snapshot of the state as of {@link #appliedSlot()} to be encoded in steps, with slots
+   * applied between them ({@link SnapshotEncoder}). One at a time; a {@link #restore} abandons it.
+   */
+  public SnapshotEncoder startSnapshot() {
+    requireBetweenSlots("snapshot");
+    Ensure.that(openSnapshot == null, "a snapshot is already being encoded");
+    openSnapshot = new SnapshotEncoder(this, state.engine, appliedSlot);
+    return openSnapshot;
+  }
+
+  void snapshotClosed(SnapshotEncoder encoder) {
+    if (openSnapshot == encoder) {
+      openSnapshot = null;
+    }
+  }
+
+  /**
    * Replaces the whole state with {@code snapshot}, the state after applying {@code slot}. The
    * snapshot is decoded and checked completely first: a malformed one throws
    * {@link IllegalArgumentException} and changes nothing.
    */
   public void restore(long slot, byte[] snapshot) {
     StoreSnapshot.Contents contents = StoreSnapshot.decode(snapshot);
+    if (openSnapshot != null) {
+      // Its view would keep every entry the restore replaces.
+      openSnapshot.abandon();
+    }
     Ensure.argument(contents.slot() == slot, "snapshot is of slot " + contents.slot() + ", not " + slot);
     Ensure.argument(slot >= appliedSlot, "snapshot slot " + slot + " is before applied slot " + appliedSlot);
     state.slotWrites.clear();

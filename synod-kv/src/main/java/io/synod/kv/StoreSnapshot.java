@@ -23,14 +23,29 @@ final class StoreSnapshot {
   private StoreSnapshot() {}
 
   static byte[] encode(Engine engine, long slot) {
+    ByteWriter out = start(engine, slot);
+    engine.scan(EngineKeys.ALL_START, EngineKeys.ALL_END, (key, value) -> {
+      writeEntry(out, key, value);
+      return true;
+    });
+    return finish(out);
+  }
+
+  /** A writer holding the snapshot's head, sized for the whole state. */
+  static ByteWriter start(Engine engine, long slot) {
     // Sized up front (entries plus their length prefixes), so the buffer is not regrown and copied.
     long expected = engine.sizeBytes() + engine.sizeBytes() / 16 + 4096;
     ByteWriter out = new ByteWriter((int) Math.min(expected, Integer.MAX_VALUE - 64));
     out.writeRaw(MAGIC).writeVarLong(slot);
-    engine.scan(EngineKeys.ALL_START, EngineKeys.ALL_END, (key, value) -> {
-      out.writeByte(1).writeBytes(key).writeBytes(value);
-      return true;
-    });
+    return out;
+  }
+
+  static void writeEntry(ByteWriter out, byte[] key, byte[] value) {
+    out.writeByte(1).writeBytes(key).writeBytes(value);
+  }
+
+  /** Closes the entries and adds the checksum: the snapshot's bytes. */
+  static byte[] finish(ByteWriter out) {
     out.writeByte(0);
     out.writeLong(out.hashOfContents());
     return out.toByteArray();

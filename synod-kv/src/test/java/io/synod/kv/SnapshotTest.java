@@ -53,6 +53,46 @@ class SnapshotTest {
   }
 
   @Test
+  void aSnapshotEncodedInStepsIsTheStateAtItsStartWhateverIsAppliedBetweenSteps() {
+    Harness source = workload(41, 600);
+    byte[] whole = source.store.snapshot();
+    long slotAtStart = source.slot;
+    long hashAtStart = source.store.stateHash();
+    SnapshotEncoder encoder = source.store.startSnapshot();
+    assertThat(encoder.slot()).isEqualTo(slotAtStart);
+    SplittableRandom random = new SplittableRandom(42);
+    RandomRequests requests = new RandomRequests(random, 0.01);
+    byte[] stepped = null;
+    int steps = 0;
+    for (int i = 0; stepped == null && i < 10_000; i++) {
+      stepped = encoder.step(1);
+      steps++;
+      // Puts, deletes, txns and a compaction that removes history the snapshot still holds.
+      KvRequest request = i == 3 ? CompactionRequest.of(source.store.revision()) : requests.request(source.store.revision());
+      source.apply(KvCommand.session(1 + random.nextInt(5), 10_000 + i, request));
+    }
+    assertThat(steps).as("the snapshot took many steps").isGreaterThan(20);
+    assertThat(stepped).as("the same bytes as a snapshot taken at once at its start").isEqualTo(whole);
+    MvccStore restored = MvccStore.open(new InMemoryEngine());
+    restored.restore(slotAtStart, stepped);
+    assertThat(restored.stateHash()).isEqualTo(hashAtStart);
+    // The engine keeps nothing for it any more: a new one starts.
+    assertThat(source.store.startSnapshot().step(Long.MAX_VALUE)).isEqualTo(source.store.snapshot());
+  }
+
+  @Test
+  void aRestoreAbandonsASnapshotBeingEncoded() {
+    Harness source = workload(43, 300);
+    Harness target = workload(44, 100);
+    SnapshotEncoder encoder = target.store.startSnapshot();
+    assertThat(encoder.step(100)).isNull();
+    target.store.restore(source.slot, source.store.snapshot());
+    assertThatThrownBy(() -> encoder.step(100)).isInstanceOf(io.synod.common.Ensure.InvariantViolation.class);
+    assertThat(target.store.stateHash()).isEqualTo(source.store.stateHash());
+    assertThat(target.store.startSnapshot().step(Long.MAX_VALUE)).isEqualTo(source.store.snapshot());
+  }
+
+  @Test
   void restoreReplacesANonEmptyState() {
     Harness source = workload(5, 200);
     Harness target = workload(6, 100);

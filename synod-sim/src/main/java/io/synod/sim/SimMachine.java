@@ -63,6 +63,22 @@ final class SimMachine implements StateMachine<KvResult> {
   }
 
   @Override
+  public SnapshotEncoder startSnapshot() {
+    io.synod.kv.SnapshotEncoder encoder = store.startSnapshot();
+    return new SnapshotEncoder() {
+      @Override
+      public byte[] step(long budgetBytes) {
+        return encoder.step(budgetBytes);
+      }
+
+      @Override
+      public void abandon() {
+        encoder.abandon();
+      }
+    };
+  }
+
+  @Override
   public void restore(long slot, byte[] snapshot) {
     store.restore(slot, snapshot);
     slotCommands.clear();

@@ -31,6 +31,8 @@ public final class Simulation {
   private static final long RESEND_INTERVAL_NANOS = 300 * MS;
   /** Few enough that a replica several clients pick at once refuses some (BUSY). */
   private static final int PENDING_REQUESTS_MAX = 3;
+  /** Bytes of a snapshot encoded per batch of a replica's work (see coreConfig). */
+  private static final int SNAPSHOT_STEP_BYTES = 512;
   /** Command bytes per slot: together with the largest client value, below one log record. */
   private static final int BATCH_BYTES_MAX = 8_192;
 
@@ -209,8 +211,10 @@ public final class Simulation {
   // ---------------------------------------------------------------- replicas
 
   private NodeCore.Config coreConfig(int id) {
+    // Simulated states are small: a small step makes snapshots span several batches of work, with
+    // slots applied (and snapshots installed) between their steps, as a large state's do.
     return new NodeCore.Config(id, paxosConfig, REQUEST_TIMEOUT_NANOS, RESEND_INTERVAL_NANOS,
-        options.snapshotEverySlots(), PENDING_REQUESTS_MAX);
+        options.snapshotEverySlots(), PENDING_REQUESTS_MAX, SNAPSHOT_STEP_BYTES);
   }
 
   /** Starts (or restarts) a replica from its disk. */

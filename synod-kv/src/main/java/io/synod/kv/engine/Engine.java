@@ -50,6 +50,27 @@ public interface Engine extends AutoCloseable {
   /** Makes every batch written so far durable before returning. */
   void flush();
 
+  /**
+   * Opens a view of every entry as it is now, to be read in steps while writes go on between them
+   * (a snapshot encoded a part at a time between slots, so that no one step holds the node's loop for
+   * long). One view at a time; {@link View#close} it when done.
+   */
+  View openView();
+
+  /** Entries as of {@link #openView}, whatever was written since. Used by the engine's own thread. */
+  interface View extends AutoCloseable {
+    /**
+     * Visits the view's entries with key &gt; {@code afterExclusive} (null: every entry) in key order
+     * until the visitor returns false. The arrays are the engine's: the visitor must neither change
+     * nor keep them.
+     */
+    void scanAfter(byte[] afterExclusive, EntryVisitor visitor);
+
+    /** Stops the view; the engine forgets what it kept for it. Further scans are refused. */
+    @Override
+    void close();
+  }
+
   @Override
   void close();
 

@@ -3,6 +3,7 @@ package io.synod.kv.engine;
 import io.synod.common.Ensure;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
@@ -22,6 +23,13 @@ public final class InMemoryEngine implements Engine {
   /** Bytes of every stored key and value. */
   private long sizeBytes;
   private boolean closed;
+  /**
+   * While a {@link View} is open: for every key written or deleted since it opened, the value it had
+   * then ({@link #ABSENT} if it had none). Null while no view is open.
+   */
+  private TreeMap<byte[], byte[]> before;
+  /** Marks a key that did not exist when the view opened; compared by identity. */
+  private static final byte[] ABSENT = new byte[0];
 
   @Override
   public byte[] get(byte[] key) {
@@ -62,6 +70,7 @@ public final class InMemoryEngine implements Engine {
           if (Arrays.compareUnsigned(op.key(), op.rangeEnd()) < 0) {
             NavigableMap<byte[], byte[]> doomed = entries.subMap(op.key(), true, op.rangeEnd(), false);
             for (Map.Entry<byte[], byte[]> e : doomed.entrySet()) {
+              remember(e.getKey(), e.getValue());
               byKey.remove(new ByteKey(e.getKey()));
               sizeBytes -= e.getKey().length + e.getValue().length;
             }
@@ -79,6 +88,7 @@ public final class InMemoryEngine implements Engine {
    */
   private void put(byte[] key, byte[] value) {
     byte[] old = entries.put(key, value);
+    remember(key, old);
     byKey.put(new ByteKey(key), value);
     sizeBytes += old == null ? key.length + value.length : value.length - old.length;
   }
@@ -86,9 +96,79 @@ public final class InMemoryEngine implements Engine {
   private void remove(byte[] key) {
     byte[] old = entries.remove(key);
     if (old != null) {
+      remember(key, old);
       byKey.remove(new ByteKey(key));
       sizeBytes -= key.length + old.length;
     }
+  }
+
+  /** Keeps {@code key}'s value as the open view saw it, on its first change since the view opened. */
+  private void remember(byte[] key, byte[] old) {
+    if (before != null && !before.containsKey(key)) {
+      before.put(key, old == null ? ABSENT : old);
+    }
+  }
+
+  /**
+   * A view that reads the live entries and, for keys changed since it opened, the values they had
+   * then: a write while the view is open costs one more lookup, and keeps the replaced value (arrays
+   * are never changed in place, so keeping one is enough).
+   */
+  @Override
+  public View openView() {
+    checkOpen();
+    Ensure.that(before == null, "one view at a time");
+    TreeMap<byte[], byte[]> kept = new TreeMap<>(Arrays::compareUnsigned);
+    before = kept;
+    return new View() {
+      private boolean open = true;
+
+      @Override
+      public void scanAfter(byte[] afterExclusive, EntryVisitor visitor) {
+        checkOpen();
+        Ensure.that(open, "the view is closed");
+        NavigableMap<byte[], byte[]> live = afterExclusive == null ? entries : entries.tailMap(afterExclusive, false);
+        NavigableMap<byte[], byte[]> old = afterExclusive == null ? kept : kept.tailMap(afterExclusive, false);
+        Iterator<Map.Entry<byte[], byte[]>> liveIt = live.entrySet().iterator();
+        Iterator<Map.Entry<byte[], byte[]>> oldIt = old.entrySet().iterator();
+        Map.Entry<byte[], byte[]> l = liveIt.hasNext() ? liveIt.next() : null;
+        Map.Entry<byte[], byte[]> o = oldIt.hasNext() ? oldIt.next() : null;
+        while (l != null || o != null) {
+          int order = l == null ? 1 : o == null ? -1 : Arrays.compareUnsigned(l.getKey(), o.getKey());
+          byte[] key;
+          byte[] value;
+          if (order < 0) {
+            key = l.getKey();
+            value = l.getValue();
+            l = liveIt.hasNext() ? liveIt.next() : null;
+          } else {
+            // Changed since the view opened: what it was then, or nothing if it did not exist.
+            key = o.getKey();
+            value = o.getValue();
+            if (order == 0) {
+              l = liveIt.hasNext() ? liveIt.next() : null;
+            }
+            o = oldIt.hasNext() ? oldIt.next() : null;
+            if (value == ABSENT) {
+              continue;
+            }
+          }
+          if (!visitor.visit(key, value)) {
+            return;
+          }
+        }
+      }
+
+      @Override
+      public void close() {
+        if (open) {
+          open = false;
+          if (before == kept) {
+            before = null;
+          }
+        }
+      }
+    };
   }
 
   @Override

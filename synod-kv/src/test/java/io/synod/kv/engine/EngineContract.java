@@ -42,6 +42,37 @@ public abstract class EngineContract {
     }
   }
 
+  static List<String> viewAfter(Engine.View view, String after) {
+    List<String> out = new ArrayList<>();
+    view.scanAfter(after == null ? null : b(after), (k, v) -> {
+      out.add(new String(k, StandardCharsets.UTF_8) + "=" + new String(v, StandardCharsets.UTF_8));
+      return true;
+    });
+    return out;
+  }
+
+  @Test
+  void aViewReadsTheEntriesAsTheyWereWhenItOpened() {
+    try (Engine engine = newEngine()) {
+      engine.write(new WriteBatch().put(b("a"), b("1")).put(b("b"), b("2")).put(b("c"), b("3")).put(b("d"), b("4")), 1);
+      Engine.View view = engine.openView();
+      engine.write(new WriteBatch().put(b("b"), b("changed")).delete(b("c")).put(b("bb"), b("new")), 2);
+      engine.write(new WriteBatch().deleteRange(b("a"), b("b")).put(b("c"), b("back")).put(b("b"), b("again")), 3);
+      assertThat(viewAfter(view, null)).containsExactly("a=1", "b=2", "c=3", "d=4");
+      assertThat(viewAfter(view, "b")).containsExactly("c=3", "d=4");
+      assertThat(viewAfter(view, "bb")).containsExactly("c=3", "d=4");
+      List<String> firstTwo = new ArrayList<>();
+      view.scanAfter(null, (k, v) -> firstTwo.add(new String(k, StandardCharsets.UTF_8)) && firstTwo.size() < 2);
+      assertThat(firstTwo).containsExactly("a", "b");
+      view.close();
+      assertThat(scanAll(engine, null, null)).containsExactly("b=again", "bb=new", "c=back", "d=4");
+      assertThatThrownBy(() -> view.scanAfter(null, (k, v) -> true)).isInstanceOf(io.synod.common.Ensure.InvariantViolation.class);
+      Engine.View next = engine.openView();
+      assertThat(viewAfter(next, null)).containsExactly("b=again", "bb=new", "c=back", "d=4");
+      next.close();
+    }
+  }
+
   @Test
   void laterOpsInABatchWin() {
     try (Engine engine = newEngine()) {

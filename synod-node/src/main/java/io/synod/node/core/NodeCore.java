@@ -50,10 +50,21 @@ public final class NodeCore<R> {
    *     once at least as many command bytes were applied as the last snapshot held
    * @param pendingRequestsMax client requests waiting here at once; beyond it requests get
    *     {@link NodeReady.Failure#BUSY}
+   * @param snapshotStepBytes how much of a snapshot is encoded per batch of work
+   *     ({@link StateMachine#startSnapshot()}): the most a snapshot holds the loop at a time
    */
   public record Config(
       int id, PaxosConfig paxos, long requestTimeoutNanos, long resendIntervalNanos, int snapshotEverySlots,
-      int pendingRequestsMax) {
+      int pendingRequestsMax, int snapshotStepBytes) {
+    /** The step the server's nodes use: about a millisecond of encoding. */
+    public static final int SNAPSHOT_STEP_BYTES = 256 << 10;
+
+    public Config(int id, PaxosConfig paxos, long requestTimeoutNanos, long resendIntervalNanos,
+        int snapshotEverySlots, int pendingRequestsMax) {
+      this(id, paxos, requestTimeoutNanos, resendIntervalNanos, snapshotEverySlots, pendingRequestsMax,
+          SNAPSHOT_STEP_BYTES);
+    }
+
     public Config validate() {
       paxos.validate();
       Ensure.argument(paxos.configuration().contains(id), "node " + id + " is not a member of the group");
@@ -62,6 +73,7 @@ public final class NodeCore<R> {
       Ensure.argument(resendIntervalNanos < requestTimeoutNanos, "resendIntervalNanos must be below the request timeout");
       Ensure.argument(snapshotEverySlots >= 0, "snapshotEverySlots must not be negative");
       Ensure.argument(pendingRequestsMax >= 1, "pendingRequestsMax must be at least 1");
+      Ensure.argument(snapshotStepBytes >= 1, "snapshotStepBytes must be positive");
       return this;
     }
   }
@@ -96,6 +108,9 @@ public final class NodeCore<R> {
 
   /** The snapshot handed to storage and not yet reported stored. */
   private record SnapshotInFlight(long slot, byte[] data) {}
+
+  /** A snapshot being encoded in steps: of {@code slot}, with the applied-commands table as of then. */
+  private record SnapshotInProgress(long slot, byte[] table, StateMachine.SnapshotEncoder encoder) {}
 
   private static final int ROUNDS_MAX = 100;
 
@@ -134,6 +149,7 @@ public final class NodeCore<R> {
   private long lastSnapshotBytes;
   private long appliedBytesSinceSnapshot;
   private SnapshotInFlight snapshotInFlight;
+  private SnapshotInProgress snapshotInProgress;
 
   /**
    * A node restarting from {@code state} (what its storage recovered). The state machine must hold
@@ -319,6 +335,9 @@ public final class NodeCore<R> {
       }
       carryOut(ready);
       maybeSnapshot();
+    }
+    if (snapshotInProgress != null) {
+      continueSnapshot();
     }
     answerReads();
     NodeReady<R> out = new NodeReady<>(messages, storage, replies);
@@ -548,6 +567,12 @@ public final class NodeCore<R> {
   private void install(Ready.SnapshotInstall install) {
     long slot = install.handle().slot();
     Ensure.that(slot > machine.appliedSlot(), "an installed snapshot moves the state forward");
+    if (snapshotInProgress != null) {
+      // Of a state about to be replaced by a newer one.
+      Marks.hit("node.snapshot-abandoned-for-install");
+      snapshotInProgress.encoder().abandon();
+      snapshotInProgress = null;
+    }
     machine.restore(slot, NodeSnapshot.restore(install.data(), restoredTable()));
     Ensure.that(machine.appliedSlot() == slot, "the state machine is at the installed slot");
     lastSnapshotSlot = slot;
@@ -608,7 +633,7 @@ public final class NodeCore<R> {
 
   private void maybeSnapshot() {
     long appliedSlot = machine.appliedSlot();
-    if (config.snapshotEverySlots() == 0 || snapshotInFlight != null
+    if (config.snapshotEverySlots() == 0 || snapshotInProgress != null || snapshotInFlight != null
         || appliedSlot - lastSnapshotSlot < config.snapshotEverySlots()) {
       return;
     }
@@ -618,12 +643,26 @@ public final class NodeCore<R> {
     if (appliedBytesSinceSnapshot < lastSnapshotBytes) {
       return;
     }
-    byte[] data = NodeSnapshot.encode(applied, machine.snapshot());
+    // The table is small and taken now; the machine's state is encoded a step per batch of work,
+    // as of now, while later slots are applied (StateMachine.startSnapshot).
+    snapshotInProgress = new SnapshotInProgress(appliedSlot, applied.encode(), machine.startSnapshot());
     lastSnapshotSlot = appliedSlot;
-    lastSnapshotBytes = data.length;
     appliedBytesSinceSnapshot = 0;
-    snapshotInFlight = new SnapshotInFlight(appliedSlot, data);
+  }
+
+  /** One step of the snapshot being encoded (one per {@link #ready()}); hands it to storage once whole. */
+  private void continueSnapshot() {
+    SnapshotInProgress inProgress = snapshotInProgress;
+    byte[] machineBytes = inProgress.encoder().step(config.snapshotStepBytes());
+    if (machineBytes == null) {
+      Marks.hit("node.snapshot-stepped");
+      return;
+    }
+    snapshotInProgress = null;
+    byte[] data = NodeSnapshot.encode(inProgress.table(), machineBytes);
+    lastSnapshotBytes = data.length;
+    snapshotInFlight = new SnapshotInFlight(inProgress.slot(), data);
     storage.add(new NodeReady.StoreSnapshot(
-        new SnapshotHandle(appliedSlot, config.paxos().configuration()), data, true));
+        new SnapshotHandle(inProgress.slot(), config.paxos().configuration()), data, true));
   }
 }

@@ -13,7 +13,11 @@ final class NodeSnapshot {
   private NodeSnapshot() {}
 
   static byte[] encode(AppliedCommands applied, byte[] machine) {
-    byte[] table = applied.encode();
+    return encode(applied.encode(), machine);
+  }
+
+  /** {@code table} is an {@link AppliedCommands#encode} of the table as of the machine's snapshot. */
+  static byte[] encode(byte[] table, byte[] machine) {
     return ByteBuffer.allocate(8 + table.length + machine.length)
         .putInt(MAGIC).putInt(table.length).put(table).put(machine).array();
   }

@@ -40,6 +40,37 @@ public interface StateMachine<R> {
   /** A snapshot of the whole state as of {@link #appliedSlot()}. */
   byte[] snapshot();
 
+  /**
+   * Starts a snapshot of the whole state as of {@link #appliedSlot()}, to be encoded in steps with
+   * slots applied between them; the node steps it between its batches of work, so that a large state
+   * never holds the node's loop for long. A {@link #restore} abandons it. The default takes the
+   * whole {@link #snapshot()} at once.
+   */
+  default SnapshotEncoder startSnapshot() {
+    byte[] whole = snapshot();
+    return new SnapshotEncoder() {
+      @Override
+      public byte[] step(long budgetBytes) {
+        return whole;
+      }
+
+      @Override
+      public void abandon() {}
+    };
+  }
+
+  /** A snapshot being encoded in steps (see {@link #startSnapshot()}). */
+  interface SnapshotEncoder {
+    /**
+     * Encodes about {@code budgetBytes} more (at least one entry); returns the whole snapshot once
+     * complete (the state as of its start), null while some remains.
+     */
+    byte[] step(long budgetBytes);
+
+    /** Gives the snapshot up. */
+    void abandon();
+  }
+
   /** Replaces the whole state with {@code snapshot} (the state after applying {@code slot}). */
   void restore(long slot, byte[] snapshot);
 }

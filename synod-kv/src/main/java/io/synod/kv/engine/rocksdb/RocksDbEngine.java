@@ -115,6 +115,48 @@ public final class RocksDbEngine implements Engine {
     }
   }
 
+  /** A RocksDB snapshot: reads see the database as it was when the view opened. */
+  @Override
+  public View openView() {
+    checkOpen();
+    org.rocksdb.Snapshot snapshot = db.getSnapshot();
+    return new View() {
+      private boolean open = true;
+
+      @Override
+      public void scanAfter(byte[] afterExclusive, EntryVisitor visitor) {
+        checkOpen();
+        Ensure.that(open, "the view is closed");
+        byte[] start = dataKey(afterExclusive == null ? new byte[0] : afterExclusive);
+        try (Slice upper = new Slice(DATA_END);
+            ReadOptions readOptions = new ReadOptions().setIterateUpperBound(upper).setSnapshot(snapshot);
+            RocksIterator it = db.newIterator(readOptions)) {
+          it.seek(start);
+          if (afterExclusive != null && it.isValid() && Arrays.equals(it.key(), start)) {
+            it.next();
+          }
+          for (; it.isValid(); it.next()) {
+            byte[] key = it.key();
+            if (!visitor.visit(Arrays.copyOfRange(key, 1, key.length), it.value())) {
+              return;
+            }
+          }
+          it.status();
+        } catch (RocksDBException e) {
+          throw new EngineException("RocksDB scan failed", e);
+        }
+      }
+
+      @Override
+      public void close() {
+        if (open) {
+          open = false;
+          db.releaseSnapshot(snapshot);
+        }
+      }
+    };
+  }
+
   @Override
   public void write(WriteBatch batch, long slot) {
     checkOpen();
