@@ -154,11 +154,17 @@ final class ReadLeases {
     return visibleUpTo;
   }
 
-  /** Tells every peer whose view of this replica's progress is behind. */
-  void sendProgress() {
+  /**
+   * Tells every peer whose view of this replica's accepted prefix is behind, and, with
+   * {@code vouchedToo} (once per tick), also every peer whose view of its vouched slot is. Vouches
+   * matter while some holder has stopped answering: with every replica keeping up, each one's
+   * prefix reaches every peer directly, a hop before vouches that depend on it would. So they wait
+   * for the tick instead of doubling the messages every write costs.
+   */
+  void sendProgress(boolean vouchedToo) {
     int[] members = self.members();
     for (int i = 0; i < members.length; i++) {
-      if (i == selfIndex || (prefix <= toldPrefix[i] && vouched <= toldVouched[i])) {
+      if (i == selfIndex || (prefix <= toldPrefix[i] && (!vouchedToo || vouched <= toldVouched[i]))) {
         continue;
       }
       toldPrefix[i] = prefix;

@@ -75,6 +75,8 @@ public final class Replica {
   private Rebuild rebuild;
   /** Read leases (docs/READ-LEASES.md); null when they are off. */
   private final ReadLeases leases;
+  /** A tick passed since vouches were last reported: the next {@link #ready()} reports them. */
+  private boolean vouchesDue;
   /** Commands of ended terms that never got a slot, until the next {@link Ready} reports them. */
   private final ArrayList<byte[]> dropped = new ArrayList<>();
 
@@ -137,6 +139,7 @@ public final class Replica {
     now = nowNanos;
     if (leases != null && rebuild == null) {
       leases.tick(now, learner.chosenUpTo() >= learner.chosenTarget() - self.config().inflightSlotsMax());
+      vouchesDue = true;
     }
     if (rebuild != null) {
       rebuild.tick(now);
@@ -309,7 +312,8 @@ public final class Replica {
       leases.advancePrefix(acceptor.log(), learner.chosenUpTo());
       visible = leases.visibleUpTo(learner.chosenUpTo(), now);
       if (rebuild == null) {
-        leases.sendProgress();
+        leases.sendProgress(vouchesDue);
+        vouchesDue = false;
       }
     }
     List<Entry> chosen = learner.takeChosen(visible);
