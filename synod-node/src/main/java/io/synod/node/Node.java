@@ -150,6 +150,8 @@ public final class Node<R> implements AutoCloseable {
   private volatile long expiredReads;
   private volatile long waitedReads;
   private final Object statusMonitor = new Object();
+  /** Peers this member last logged as having a clock outside the drift bound (loop thread only). */
+  private final java.util.Set<Integer> clockFaultsLogged = new java.util.TreeSet<>();
   private volatile boolean running = true;
   private final Observer observer;
   /** Client requests handed to the core and not answered yet (written by the loop only, as they change). */
@@ -389,6 +391,7 @@ public final class Node<R> implements AutoCloseable {
   }
 
   private void publishStatus() {
+    logClockFaults();
     NodeCore.Status next = core.status();
     if (!next.equals(status)) {
       if (next.leaderId() != status.leaderId()) {
@@ -415,6 +418,35 @@ public final class Node<R> implements AutoCloseable {
           next.ballotRound());
     } else {
       LOG.info("member {}: leader is now member {} (ballot {})", config.id(), next.leaderId(), next.ballotRound());
+    }
+  }
+
+  /**
+   * One WARN line when this member finds a peer's clock outside the read-lease drift bound (it then
+   * grants that peer no promises, so the peer's reads go through the log), one INFO line when the
+   * peer's clock agrees again.
+   */
+  private void logClockFaults() {
+    if (!core.replica().readLeasesEnabled()) {
+      return;
+    }
+    for (int member : config.paxos().configuration().members()) {
+      if (member == config.id()) {
+        continue;
+      }
+      boolean fault = core.replica().readLeaseClockFault(member);
+      if (fault != clockFaultsLogged.contains(member)) {
+        if (fault) {
+          clockFaultsLogged.add(member);
+          LOG.warn("member {}: member {}'s clock runs outside the drift bound against this member's; it gets no "
+              + "read-lease promises from here (its reads go through the log) until its clock agrees again",
+              config.id(), member);
+        } else {
+          clockFaultsLogged.remove(member);
+          LOG.info("member {}: member {}'s clock agrees with this member's again; it gets read-lease promises",
+              config.id(), member);
+        }
+      }
     }
   }
 
