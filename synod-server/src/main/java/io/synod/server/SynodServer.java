@@ -119,7 +119,8 @@ public final class SynodServer implements AutoCloseable {
           config.dataDir(), 10_000_000L, 5_000_000_000L, 1_000_000_000L, 10_000, 65_536, 32_768, config.wipeOnCorruption());
       // The server checks request sizes in etcd terms; the store's own bound is a backstop above it.
       KvLimits limits = new KvLimits(config.txnOpsMax(), config.requestBytesMax() + (64 << 10), 10_000);
-      machine = new StoreMachine(MvccStore.open(new InMemoryEngine(), limits), observability.applyTimer());
+      machine = new StoreMachine(MvccStore.open(new InMemoryEngine(), limits), observability.applyTimer(),
+          config.watchConfig());
       node = Node.start(nodeConfig, machine, transport, NioFileSystem.INSTANCE, observability.nodeObserver(),
           config.testOnlyClockRate() == 1.0 ? System::nanoTime : Node.ratedClock(config.testOnlyClockRate()));
       nodeRef.set(node);
@@ -133,6 +134,8 @@ public final class SynodServer implements AutoCloseable {
         .setRevision(revision)
         .setRaftTerm(node.status().ballotRound())
         .build();
+    WatchService watches = new WatchService(node, machine, headers,
+        Math.max(10, Math.min(1_000, config.watchProgressNotifyIntervalMillis() / 10)));
     Server grpc;
     try {
       grpc = NettyServerBuilder.forAddress(self.client())
@@ -147,6 +150,7 @@ public final class SynodServer implements AutoCloseable {
           .intercept(observability.statusExtras())
           .addService(io.grpc.ServerInterceptors.intercept(new KvService(node, machine, config, headers), new ClientSession()))
           .addService(new ClusterService(config, headers))
+          .addService(watches)
           .addService(io.grpc.ServerInterceptors.intercept(new MaintenanceService(node, config, headers),
               new ReadCountHeaders(node::readCounts)))
           .build()

@@ -1,0 +1,354 @@
+package io.synod.server;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnknownFieldSet;
+import io.etcd.jetcd.api.WatchCreateRequest;
+import io.etcd.jetcd.api.WatchGrpc;
+import io.etcd.jetcd.api.WatchRequest;
+import io.etcd.jetcd.api.WatchResponse;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.synod.kv.KvResult;
+import io.synod.kv.WatchEvent;
+import io.synod.kv.watch.WatchHub;
+import io.synod.kv.watch.WatchOutput;
+import io.synod.kv.watch.WatchSpec;
+import io.synod.node.Node;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * etcd's Watch service, served by every member from its own store (a follower's watchers hear of a
+ * change when the follower applies it).
+ *
+ * <p>Threads: gRPC handlers run on the transport's event loop and only queue work for the node's
+ * loop ({@link Node#query}). Everything else (the {@link WatchHub}, the streams' watch ids, and
+ * every response sent) happens on the node's loop, after each applied slot and when a stream's
+ * transport has room again ({@code onReady}). Responses are sent only while the stream is ready, so
+ * a slow client's events wait in the hub, which cancels the watcher past its bound instead of
+ * stalling the loop or filling the heap. A stream's responses go out under the stream's lock, so
+ * the rare error sent from the transport's thread (the node refusing work) never interleaves.
+ */
+final class WatchService extends WatchGrpc.WatchImplBase {
+  private static final Logger LOG = LoggerFactory.getLogger(WatchService.class);
+  /** etcd's field numbers that jetcd's generated classes do not know (they arrive as unknown fields). */
+  private static final int CREATE_WATCH_ID_FIELD = 7;
+  private static final int CREATE_FRAGMENT_FIELD = 8;
+  private static final int RESPONSE_FRAGMENT_FIELD = 7;
+  /** Outputs sent per stream per pass before yielding the loop to other work. */
+  private static final int OUTPUTS_PER_PASS_MAX = 256;
+
+  private final Node<KvResult> node;
+  private final WatchHub hub;
+  private final EtcdProtos.Headers headers;
+  private final ScheduledExecutorService timer;
+  /** Loop thread only: which stream and stream-local id each hub watcher belongs to. */
+  private final TreeMap<Long, Binding> byHubId = new TreeMap<>();
+
+  private record Binding(Stream stream, long watchId) {}
+
+  WatchService(Node<KvResult> node, StoreMachine machine, EtcdProtos.Headers headers, long tickMillis) {
+    this.node = node;
+    this.hub = machine.watches();
+    this.headers = headers;
+    machine.afterApply(this::flushReady);
+    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "synod-watch-ticks-" + node.id());
+      t.setDaemon(true);
+      return t;
+    });
+    // The ticks end with the node: once it has stopped, nothing is left to notify.
+    timer.scheduleWithFixedDelay(() -> node.query(m -> {
+      hub.tick(System.nanoTime());
+      flushReady();
+      return null;
+    }).whenComplete((ok, error) -> {
+      if (error instanceof io.synod.node.NodeException.Stopped) {
+        timer.shutdown();
+      }
+    }), tickMillis, tickMillis, TimeUnit.MILLISECONDS);
+  }
+
+  /** One client's watch stream: its watchers by stream-local id. Fields are the loop's only. */
+  private final class Stream {
+    final ServerCallStreamObserver<WatchResponse> out;
+    final TreeMap<Long, Watch> watches = new TreeMap<>();
+    long nextWatchId;
+    boolean progressRequested;
+    volatile boolean closed;
+
+    Stream(ServerCallStreamObserver<WatchResponse> out) {
+      this.out = out;
+    }
+
+    void send(WatchResponse response) {
+      synchronized (this) {
+        if (!closed) {
+          out.onNext(response);
+        }
+      }
+    }
+
+    void fail(Status status) {
+      synchronized (this) {
+        if (!closed) {
+          closed = true;
+          out.onError(status.asRuntimeException());
+        }
+      }
+    }
+  }
+
+  private record Watch(long hubId, boolean fragment) {}
+
+  @Override
+  public StreamObserver<WatchRequest> watch(StreamObserver<WatchResponse> responses) {
+    ServerCallStreamObserver<WatchResponse> out = (ServerCallStreamObserver<WatchResponse>) responses;
+    Stream stream = new Stream(out);
+    out.setOnReadyHandler(() -> onLoop(stream, () -> flush(stream)));
+    out.setOnCancelHandler(() -> onLoop(stream, () -> close(stream)));
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(WatchRequest request) {
+        onLoop(stream, () -> handle(stream, request));
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        onLoop(stream, () -> close(stream));
+      }
+
+      @Override
+      public void onCompleted() {
+        onLoop(stream, () -> {
+          close(stream);
+          synchronized (stream) {
+            out.onCompleted();
+          }
+        });
+      }
+    };
+  }
+
+  /** Runs {@code work} on the node's loop; if the node refuses it, the stream ends with UNAVAILABLE. */
+  private void onLoop(Stream stream, Runnable work) {
+    node.query(m -> {
+      work.run();
+      return null;
+    }).whenComplete((ok, error) -> {
+      if (error != null) {
+        LOG.debug("watch stream work refused: {}", error.toString());
+        stream.fail(Status.UNAVAILABLE.withDescription("member cannot serve the watch: " + error.getMessage()));
+        node.query(m -> {
+          close(stream);
+          return null;
+        });
+      }
+    });
+  }
+
+  // ---- on the node's loop ----
+
+  private void handle(Stream stream, WatchRequest request) {
+    if (stream.closed) {
+      return;
+    }
+    switch (request.getRequestUnionCase()) {
+      case CREATE_REQUEST -> create(stream, request.getCreateRequest());
+      case CANCEL_REQUEST -> {
+        long id = request.getCancelRequest().getWatchId();
+        Watch w = stream.watches.remove(id);
+        if (w != null) {
+          hub.cancel(w.hubId());
+          byHubId.remove(w.hubId());
+          stream.send(WatchResponse.newBuilder().setHeader(headers.header(hub.revision()))
+              .setWatchId(id).setCanceled(true).build());
+        }
+      }
+      case PROGRESS_REQUEST -> stream.progressRequested = true;
+      default -> { }
+    }
+    flush(stream);
+  }
+
+  private void create(Stream stream, WatchCreateRequest c) {
+    long requestedId = unknownVarint(c.getUnknownFields(), CREATE_WATCH_ID_FIELD);
+    boolean fragment = unknownVarint(c.getUnknownFields(), CREATE_FRAGMENT_FIELD) != 0;
+    long id;
+    if (requestedId != 0) {
+      id = requestedId;
+      if (stream.watches.containsKey(id)) {
+        refuse(stream, id, "mvcc: duplicate watch ID provided on the WatchStream");
+        return;
+      }
+    } else {
+      while (stream.watches.containsKey(stream.nextWatchId)) {
+        stream.nextWatchId++;
+      }
+      id = stream.nextWatchId++;
+    }
+    if (c.getStartRevision() < 0) {
+      refuse(stream, id, "start revision must not be negative");
+      return;
+    }
+    boolean noPut = false;
+    boolean noDelete = false;
+    for (WatchCreateRequest.FilterType f : c.getFiltersList()) {
+      noPut |= f == WatchCreateRequest.FilterType.NOPUT;
+      noDelete |= f == WatchCreateRequest.FilterType.NODELETE;
+    }
+    WatchSpec spec = new WatchSpec(EtcdProtos.bytes(c.getKey()), EtcdProtos.bytes(c.getRangeEnd()),
+        c.getStartRevision(), c.getPrevKv(), noPut, noDelete, c.getProgressNotify());
+    long hubId = hub.create(spec);
+    if (hubId == 0) {
+      refuse(stream, id, "too many watchers on this member (" + hub.config().watchersMax() + ")");
+      return;
+    }
+    stream.watches.put(id, new Watch(hubId, fragment));
+    byHubId.put(hubId, new Binding(stream, id));
+    stream.send(WatchResponse.newBuilder().setHeader(headers.header(hub.revision()))
+        .setWatchId(id).setCreated(true).build());
+  }
+
+  private void refuse(Stream stream, long id, String reason) {
+    stream.send(WatchResponse.newBuilder().setHeader(headers.header(hub.revision()))
+        .setWatchId(id).setCreated(true).setCanceled(true).setCancelReason(reason).build());
+  }
+
+  /** After each applied slot and tick: hands out what the hub has for streams that can take it. */
+  private void flushReady() {
+    List<Long> ready = hub.ready();
+    if (ready.isEmpty()) {
+      return;
+    }
+    Set<Stream> streams = new LinkedHashSet<>();
+    for (long hubId : ready) {
+      Binding b = byHubId.get(hubId);
+      if (b != null) {
+        streams.add(b.stream());
+      }
+    }
+    for (Stream s : streams) {
+      flush(s);
+    }
+  }
+
+  /**
+   * Sends what the stream's watchers have while the stream is ready, a watcher at a time in turn;
+   * if more remains after a pass, queues another pass behind the loop's other work.
+   */
+  private void flush(Stream stream) {
+    if (stream.closed) {
+      return;
+    }
+    int sent = 0;
+    boolean more = true;
+    while (more && stream.out.isReady() && sent < OUTPUTS_PER_PASS_MAX) {
+      more = false;
+      for (Map.Entry<Long, Watch> e : new ArrayList<>(stream.watches.entrySet())) {
+        Watch w = e.getValue();
+        if (!hub.isReady(w.hubId()) || !stream.out.isReady()) {
+          continue;
+        }
+        WatchOutput out = hub.take(w.hubId());
+        if (out != null) {
+          send(stream, e.getKey(), w, out);
+          sent++;
+        }
+        more |= hub.isReady(w.hubId());
+      }
+    }
+    if (stream.progressRequested && stream.out.isReady() && allCaughtUp(stream)) {
+      stream.progressRequested = false;
+      // etcd: a progress answer belongs to no watcher (-1) and reaches every watcher of the stream.
+      stream.send(WatchResponse.newBuilder().setHeader(headers.header(hub.revision())).setWatchId(-1).build());
+    }
+    if (more && stream.out.isReady()) {
+      onLoop(stream, () -> flush(stream));
+    }
+  }
+
+  private boolean allCaughtUp(Stream stream) {
+    for (Watch w : stream.watches.values()) {
+      if (!hub.caughtUp(w.hubId())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void send(Stream stream, long id, Watch w, WatchOutput out) {
+    if (out instanceof WatchOutput.Events ev) {
+      List<List<WatchEvent>> parts = w.fragment()
+          ? WatchHub.fragments(ev.events(), hub.config().fragmentBytesMax())
+          : List.of(ev.events());
+      for (int i = 0; i < parts.size(); i++) {
+        WatchResponse.Builder b = WatchResponse.newBuilder().setHeader(headers.header(ev.headerRevision())).setWatchId(id);
+        for (WatchEvent e : parts.get(i)) {
+          b.addEvents(event(e));
+        }
+        if (i < parts.size() - 1) {
+          b.setUnknownFields(UnknownFieldSet.newBuilder()
+              .addField(RESPONSE_FRAGMENT_FIELD, UnknownFieldSet.Field.newBuilder().addVarint(1).build()).build());
+        }
+        stream.send(b.build());
+      }
+    } else if (out instanceof WatchOutput.Progress p) {
+      stream.send(WatchResponse.newBuilder().setHeader(headers.header(p.headerRevision())).setWatchId(id).build());
+    } else if (out instanceof WatchOutput.Canceled c) {
+      stream.watches.remove(id);
+      byHubId.remove(w.hubId());
+      WatchResponse.Builder b = WatchResponse.newBuilder().setHeader(headers.header(c.headerRevision()))
+          .setWatchId(id).setCanceled(true).setCompactRevision(c.compactRevision());
+      if (c.reason() != null) {
+        b.setCancelReason(c.reason());
+      }
+      stream.send(b.build());
+    }
+  }
+
+  private static io.etcd.jetcd.api.Event event(WatchEvent e) {
+    io.etcd.jetcd.api.Event.Builder b = io.etcd.jetcd.api.Event.newBuilder()
+        .setType(e.type() == WatchEvent.Type.PUT
+            ? io.etcd.jetcd.api.Event.EventType.PUT
+            : io.etcd.jetcd.api.Event.EventType.DELETE);
+    if (e.type() == WatchEvent.Type.PUT) {
+      b.setKv(EtcdProtos.keyValue(e.kv()));
+    } else {
+      // etcd's tombstone: the key and the delete's revision only.
+      b.setKv(io.etcd.jetcd.api.KeyValue.newBuilder()
+          .setKey(ByteString.copyFrom(e.kv().key())).setModRevision(e.kv().modRevision()));
+    }
+    if (e.prevKv() != null) {
+      b.setPrevKv(EtcdProtos.keyValue(e.prevKv()));
+    }
+    return b.build();
+  }
+
+  private void close(Stream stream) {
+    synchronized (stream) {
+      stream.closed = true;
+    }
+    for (Watch w : stream.watches.values()) {
+      hub.cancel(w.hubId());
+      byHubId.remove(w.hubId());
+    }
+    stream.watches.clear();
+  }
+
+  private static long unknownVarint(UnknownFieldSet fields, int number) {
+    UnknownFieldSet.Field f = fields.getField(number);
+    List<Long> values = f.getVarintList();
+    return values.isEmpty() ? 0 : values.get(values.size() - 1);
+  }
+}
