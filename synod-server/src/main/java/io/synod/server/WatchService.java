@@ -32,12 +32,14 @@ import org.slf4j.LoggerFactory;
  * change when the follower applies it).
  *
  * <p>Threads: gRPC handlers run on the transport's event loop and only queue work for the node's
- * loop ({@link Node#query}). Everything else (the {@link WatchHub}, the streams' watch ids, and
- * every response sent) happens on the node's loop, after each applied slot and when a stream's
- * transport has room again ({@code onReady}). Responses are sent only while the stream is ready, so
- * a slow client's events wait in the hub, which cancels the watcher past its bound instead of
- * stalling the loop or filling the heap. A stream's responses go out under the stream's lock, so
- * the rare error sent from the transport's thread (the node refusing work) never interleaves.
+ * loop ({@link Node#query}). The {@link WatchHub} and the streams' watch ids belong to the node's
+ * loop: after each applied slot, and when a stream's transport has room again ({@code onReady}), the
+ * loop takes what the hub has for a stream (turning each event into its protobuf once, however many
+ * watchers get it) and hands it to the stream's outbox. A small pool of sender threads builds and
+ * sends the responses, each stream's in order, so encoding and writing a response to every watcher
+ * is never the loop's work. The loop takes for a stream only while its transport is ready and its
+ * outbox holds fewer than {@link #OUTBOX_MAX} responses: a slow client's events wait in the hub,
+ * which cancels the watcher past its bound, rather than stall the loop or fill the heap.
  */
 final class WatchService extends WatchGrpc.WatchImplBase {
   private static final Logger LOG = LoggerFactory.getLogger(WatchService.class);
@@ -45,13 +47,19 @@ final class WatchService extends WatchGrpc.WatchImplBase {
   private static final int CREATE_WATCH_ID_FIELD = 7;
   private static final int CREATE_FRAGMENT_FIELD = 8;
   private static final int RESPONSE_FRAGMENT_FIELD = 7;
-  /** Outputs sent per stream per pass before yielding the loop to other work. */
+  /** Outputs taken per stream per pass before yielding the loop to other work. */
   private static final int OUTPUTS_PER_PASS_MAX = 256;
+  /** Responses a stream's outbox may hold before the loop stops taking for it. */
+  private static final int OUTBOX_MAX = 64;
+  private static final int SENDER_THREADS = 2;
 
   private final Node<KvResult> node;
   private final WatchHub hub;
   private final EtcdProtos.Headers headers;
   private final ScheduledExecutorService timer;
+  private final java.util.concurrent.ExecutorService senders;
+  /** Loop thread only: event protobufs made during the current pass, shared by every watcher's response. */
+  private final java.util.IdentityHashMap<WatchEvent, io.etcd.jetcd.api.Event> converted = new java.util.IdentityHashMap<>();
   /** Loop thread only: which stream and stream-local id each hub watcher belongs to. */
   private final TreeMap<Long, Binding> byHubId = new TreeMap<>();
 
@@ -62,6 +70,11 @@ final class WatchService extends WatchGrpc.WatchImplBase {
     this.hub = machine.watches();
     this.headers = headers;
     machine.afterApply(this::flushReady);
+    this.senders = Executors.newFixedThreadPool(SENDER_THREADS, r -> {
+      Thread t = new Thread(r, "synod-watch-send-" + node.id());
+      t.setDaemon(true);
+      return t;
+    });
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "synod-watch-ticks-" + node.id());
       t.setDaemon(true);
@@ -75,36 +88,97 @@ final class WatchService extends WatchGrpc.WatchImplBase {
     }).whenComplete((ok, error) -> {
       if (error instanceof io.synod.node.NodeException.Stopped) {
         timer.shutdown();
+        senders.shutdown();
       }
     }), tickMillis, tickMillis, TimeUnit.MILLISECONDS);
   }
 
-  /** One client's watch stream: its watchers by stream-local id. Fields are the loop's only. */
+  /**
+   * One client's watch stream. The watch ids, watches and progress flag are the loop's only; the
+   * outbox is filled by the loop and drained by one sender thread at a time, which alone calls the
+   * response observer.
+   */
   private final class Stream {
     final ServerCallStreamObserver<WatchResponse> out;
     final TreeMap<Long, Watch> watches = new TreeMap<>();
     long nextWatchId;
     boolean progressRequested;
     volatile boolean closed;
+    private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> outbox =
+        new java.util.concurrent.ConcurrentLinkedQueue<>();
+    final java.util.concurrent.atomic.AtomicInteger queued = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicBoolean draining = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Set by the loop when it left output in the hub because the outbox was full. */
+    volatile boolean moreWaiting;
 
     Stream(ServerCallStreamObserver<WatchResponse> out) {
       this.out = out;
     }
 
-    void send(WatchResponse response) {
-      synchronized (this) {
+    /** Queues {@code response} (built on a sender thread) after everything queued before. */
+    void send(java.util.function.Supplier<WatchResponse> response) {
+      enqueue(() -> {
         if (!closed) {
-          out.onNext(response);
+          out.onNext(response.get());
         }
-      }
+      });
     }
 
     void fail(Status status) {
-      synchronized (this) {
+      enqueue(() -> {
         if (!closed) {
           closed = true;
           out.onError(status.asRuntimeException());
         }
+      });
+    }
+
+    void complete() {
+      enqueue(() -> {
+        closed = true;
+        out.onCompleted();
+      });
+    }
+
+    boolean outboxFull() {
+      return queued.get() >= OUTBOX_MAX;
+    }
+
+    private void enqueue(Runnable task) {
+      queued.incrementAndGet();
+      outbox.add(task);
+      schedule();
+    }
+
+    private void schedule() {
+      if (draining.compareAndSet(false, true)) {
+        try {
+          senders.execute(this::drain);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          draining.set(false); // The member is stopping; nothing more is sent.
+        }
+      }
+    }
+
+    private void drain() {
+      try {
+        Runnable task;
+        while ((task = outbox.poll()) != null) {
+          try {
+            task.run();
+          } catch (RuntimeException e) {
+            LOG.debug("watch response not sent: {}", e.toString());
+          }
+          queued.decrementAndGet();
+        }
+      } finally {
+        draining.set(false);
+      }
+      if (!outbox.isEmpty()) {
+        schedule();
+      } else if (moreWaiting && !closed) {
+        moreWaiting = false;
+        onLoop(this, () -> flush(this));
       }
     }
   }
@@ -132,9 +206,7 @@ final class WatchService extends WatchGrpc.WatchImplBase {
       public void onCompleted() {
         onLoop(stream, () -> {
           close(stream);
-          synchronized (stream) {
-            out.onCompleted();
-          }
+          stream.complete();
         });
       }
     };
@@ -171,7 +243,8 @@ final class WatchService extends WatchGrpc.WatchImplBase {
         if (w != null) {
           hub.cancel(w.hubId());
           byHubId.remove(w.hubId());
-          stream.send(WatchResponse.newBuilder().setHeader(headers.header(hub.revision()))
+          long revision = hub.revision();
+          stream.send(() -> WatchResponse.newBuilder().setHeader(headers.header(revision))
               .setWatchId(id).setCanceled(true).build());
         }
       }
@@ -216,12 +289,15 @@ final class WatchService extends WatchGrpc.WatchImplBase {
     }
     stream.watches.put(id, new Watch(hubId, fragment));
     byHubId.put(hubId, new Binding(stream, id));
-    stream.send(WatchResponse.newBuilder().setHeader(headers.header(hub.revision()))
-        .setWatchId(id).setCreated(true).build());
+    long revision = hub.revision();
+    long createdId = id;
+    stream.send(() -> WatchResponse.newBuilder().setHeader(headers.header(revision))
+        .setWatchId(createdId).setCreated(true).build());
   }
 
   private void refuse(Stream stream, long id, String reason) {
-    stream.send(WatchResponse.newBuilder().setHeader(headers.header(hub.revision()))
+    long revision = hub.revision();
+    stream.send(() -> WatchResponse.newBuilder().setHeader(headers.header(revision))
         .setWatchId(id).setCreated(true).setCanceled(true).setCancelReason(reason).build());
   }
 
@@ -238,43 +314,60 @@ final class WatchService extends WatchGrpc.WatchImplBase {
         streams.add(b.stream());
       }
     }
-    for (Stream s : streams) {
-      flush(s);
+    try {
+      for (Stream s : streams) {
+        flush(s);
+      }
+    } finally {
+      converted.clear();
     }
   }
 
   /**
-   * Sends what the stream's watchers have while the stream is ready, a watcher at a time in turn;
-   * if more remains after a pass, queues another pass behind the loop's other work.
+   * Takes what the stream's watchers have, a watcher at a time in turn, while the stream's transport
+   * is ready and its outbox has room; if the pass cap stops it with more to take, queues another pass
+   * behind the loop's other work, and if the outbox does, the sender asks for one once it has room.
    */
   private void flush(Stream stream) {
     if (stream.closed) {
       return;
     }
-    int sent = 0;
+    int taken = 0;
     boolean more = true;
-    while (more && stream.out.isReady() && sent < OUTPUTS_PER_PASS_MAX) {
+    while (more && stream.out.isReady() && !stream.outboxFull() && taken < OUTPUTS_PER_PASS_MAX) {
       more = false;
       for (Map.Entry<Long, Watch> e : new ArrayList<>(stream.watches.entrySet())) {
         Watch w = e.getValue();
-        if (!hub.isReady(w.hubId()) || !stream.out.isReady()) {
+        if (!hub.isReady(w.hubId()) || stream.outboxFull()) {
+          more |= hub.isReady(w.hubId());
           continue;
         }
         WatchOutput out = hub.take(w.hubId());
         if (out != null) {
           send(stream, e.getKey(), w, out);
-          sent++;
+          taken++;
         }
         more |= hub.isReady(w.hubId());
       }
     }
-    if (stream.progressRequested && stream.out.isReady() && allCaughtUp(stream)) {
+    if (stream.progressRequested && allCaughtUp(stream)) {
       stream.progressRequested = false;
+      long revision = hub.revision();
       // etcd: a progress answer belongs to no watcher (-1) and reaches every watcher of the stream.
-      stream.send(WatchResponse.newBuilder().setHeader(headers.header(hub.revision())).setWatchId(-1).build());
+      stream.send(() -> WatchResponse.newBuilder().setHeader(headers.header(revision)).setWatchId(-1).build());
     }
-    if (more && stream.out.isReady()) {
-      onLoop(stream, () -> flush(stream));
+    if (more) {
+      if (stream.outboxFull()) {
+        stream.moreWaiting = true;
+        if (!stream.outboxFull()) {
+          // The sender emptied the outbox in between and may have missed the flag: take now.
+          stream.moreWaiting = false;
+          onLoop(stream, () -> flush(stream));
+        }
+      } else if (stream.out.isReady()) {
+        onLoop(stream, () -> flush(stream));
+      }
+      // Not ready: gRPC calls onReady when it is, and that flushes.
     }
   }
 
@@ -293,27 +386,35 @@ final class WatchService extends WatchGrpc.WatchImplBase {
           ? WatchHub.fragments(ev.events(), hub.config().fragmentBytesMax())
           : List.of(ev.events());
       for (int i = 0; i < parts.size(); i++) {
-        WatchResponse.Builder b = WatchResponse.newBuilder().setHeader(headers.header(ev.headerRevision())).setWatchId(id);
+        List<io.etcd.jetcd.api.Event> protos = new ArrayList<>(parts.get(i).size());
         for (WatchEvent e : parts.get(i)) {
-          b.addEvents(event(e));
+          protos.add(converted.computeIfAbsent(e, WatchService::event));
         }
-        if (i < parts.size() - 1) {
-          b.setUnknownFields(UnknownFieldSet.newBuilder()
-              .addField(RESPONSE_FRAGMENT_FIELD, UnknownFieldSet.Field.newBuilder().addVarint(1).build()).build());
-        }
-        stream.send(b.build());
+        boolean fragment = i < parts.size() - 1;
+        long revision = ev.headerRevision();
+        stream.send(() -> {
+          WatchResponse.Builder b = WatchResponse.newBuilder().setHeader(headers.header(revision)).setWatchId(id)
+              .addAllEvents(protos);
+          if (fragment) {
+            b.setUnknownFields(UnknownFieldSet.newBuilder()
+                .addField(RESPONSE_FRAGMENT_FIELD, UnknownFieldSet.Field.newBuilder().addVarint(1).build()).build());
+          }
+          return b.build();
+        });
       }
     } else if (out instanceof WatchOutput.Progress p) {
-      stream.send(WatchResponse.newBuilder().setHeader(headers.header(p.headerRevision())).setWatchId(id).build());
+      stream.send(() -> WatchResponse.newBuilder().setHeader(headers.header(p.headerRevision())).setWatchId(id).build());
     } else if (out instanceof WatchOutput.Canceled c) {
       stream.watches.remove(id);
       byHubId.remove(w.hubId());
-      WatchResponse.Builder b = WatchResponse.newBuilder().setHeader(headers.header(c.headerRevision()))
-          .setWatchId(id).setCanceled(true).setCompactRevision(c.compactRevision());
-      if (c.reason() != null) {
-        b.setCancelReason(c.reason());
-      }
-      stream.send(b.build());
+      stream.send(() -> {
+        WatchResponse.Builder b = WatchResponse.newBuilder().setHeader(headers.header(c.headerRevision()))
+            .setWatchId(id).setCanceled(true).setCompactRevision(c.compactRevision());
+        if (c.reason() != null) {
+          b.setCancelReason(c.reason());
+        }
+        return b.build();
+      });
     }
   }
 
@@ -336,9 +437,7 @@ final class WatchService extends WatchGrpc.WatchImplBase {
   }
 
   private void close(Stream stream) {
-    synchronized (stream) {
-      stream.closed = true;
-    }
+    stream.closed = true;
     for (Watch w : stream.watches.values()) {
       hub.cancel(w.hubId());
       byHubId.remove(w.hubId());

@@ -100,7 +100,8 @@ final class SimWatchers {
       return; // A paused process hands nothing out.
     }
     int takes = random.nextInt(4);
-    for (int i = 0; i < takes && w.hubId != 0; i++) {
+    // A compacted watcher moves (check connects it again), perhaps to another replica: stop then.
+    for (int i = 0; i < takes && w.hubId != 0 && w.node == node.id && w.nodeLife == node.life; i++) {
       WatchOutput out = node.machine.watches().take(w.hubId);
       if (out != null) {
         check(w, out);

@@ -281,13 +281,23 @@ public final class WatchHub implements MvccStore.EventListener {
   @Override
   public void applied(List<WatchEvent> events) {
     long last = events.get(events.size() - 1).revision();
+    // One copy without previous values for all watchers that did not ask for them: watchers share
+    // the event objects, so memory grows with the events, not with the watchers.
+    List<WatchEvent> withoutPrev = null;
     for (Watcher w : watchers.values()) {
       if (!w.synced || w.cancelPending) {
         continue;
       }
-      for (WatchEvent e : events) {
+      if (!w.spec.prevKv() && withoutPrev == null) {
+        withoutPrev = new ArrayList<>(events.size());
+        for (WatchEvent e : events) {
+          withoutPrev.add(e.withoutPrev());
+        }
+      }
+      List<WatchEvent> source = w.spec.prevKv() ? events : withoutPrev;
+      for (WatchEvent e : source) {
         if (e.revision() >= w.next && w.wants(e)) {
-          w.buffer.addLast(w.spec.prevKv() ? e : e.withoutPrev());
+          w.buffer.addLast(e);
           w.bufferBytes += e.sizeBytes();
         }
       }
