@@ -55,8 +55,12 @@ final class WatchFanOut {
     AtomicLong delivered = new AtomicLong();
     AtomicLong acked = new AtomicLong();
     AtomicLong putErrors = new AtomicLong();
+    AtomicLong sentInWindow = new AtomicLong();
+    AtomicLong answeredInWindow = new AtomicLong();
     AtomicReference<String> firstError = new AtomicReference<>();
-    AtomicLong measuring = new AtomicLong(); // 1 while the window is open
+    // The window by the generator's clock; an event counts if its put was sent inside it.
+    AtomicLong windowStart = new AtomicLong(Long.MAX_VALUE);
+    AtomicLong windowEnd = new AtomicLong(Long.MAX_VALUE);
     ScheduledExecutorService putter = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "loadgen-watch-puts");
       t.setDaemon(true);
@@ -67,7 +71,7 @@ final class WatchFanOut {
       long rssBefore = serverRssBytes(options.serverPids());
       CountDownLatch created = new CountDownLatch(watchers);
       ByteString prefix = ByteString.copyFrom(PREFIX, StandardCharsets.US_ASCII);
-      ByteString end = ByteString.copyFrom(prefixEnd(PREFIX.getBytes(StandardCharsets.US_ASCII)));
+      ByteString rangeEnd = ByteString.copyFrom(prefixEnd(PREFIX.getBytes(StandardCharsets.US_ASCII)));
       for (int i = 0; i < watchers; i++) {
         WatchGrpc.WatchStub stub = WatchGrpc.newStub(channels.get(i % channels.size()));
         StreamObserver<WatchRequest> requests = stub.watch(new StreamObserver<>() {
@@ -79,8 +83,12 @@ final class WatchFanOut {
             long now = System.nanoTime();
             for (io.etcd.jetcd.api.Event e : r.getEventsList()) {
               ByteBuffer value = e.getKv().getValue().asReadOnlyByteBuffer();
-              if (value.remaining() >= 8 && measuring.get() == 1) {
-                latency.recordValue(Math.max(0, (now - value.getLong()) / 1_000));
+              if (value.remaining() < 8) {
+                continue;
+              }
+              long sentAt = value.getLong();
+              if (sentAt >= windowStart.get() && sentAt < windowEnd.get()) {
+                latency.recordValue(Math.max(0, (now - sentAt) / 1_000));
                 delivered.incrementAndGet();
               }
             }
@@ -99,7 +107,7 @@ final class WatchFanOut {
           }
         });
         requests.onNext(WatchRequest.newBuilder().setCreateRequest(
-            WatchCreateRequest.newBuilder().setKey(prefix).setRangeEnd(end)).build());
+            WatchCreateRequest.newBuilder().setKey(prefix).setRangeEnd(rangeEnd)).build());
         streams.add(requests);
       }
       if (!created.await(60, TimeUnit.SECONDS)) {
@@ -117,22 +125,30 @@ final class WatchFanOut {
       putter.scheduleAtFixedRate(() -> {
         long n = sent.getAndIncrement();
         ByteBuffer value = ByteBuffer.wrap(padding.clone());
-        value.putLong(0, System.nanoTime());
+        long sentAt = System.nanoTime();
+        value.putLong(0, sentAt);
         PutRequest put = PutRequest.newBuilder()
             .setKey(ByteString.copyFrom(PREFIX + (n % options.keys()), StandardCharsets.US_ASCII))
             .setValue(ByteString.copyFrom(value.array())).build();
-        boolean counted = measuring.get() == 1;
+        boolean counted = sentAt >= windowStart.get() && sentAt < windowEnd.get();
+        if (counted) {
+          sentInWindow.incrementAndGet();
+        }
         kv.get((int) (n % kv.size())).withDeadlineAfter(options.timeoutMillis(), TimeUnit.MILLISECONDS)
             .put(put, new StreamObserver<PutResponse>() {
               @Override
               public void onNext(PutResponse r) {
                 if (counted) {
                   acked.incrementAndGet();
+                  answeredInWindow.incrementAndGet();
                 }
               }
 
               @Override
               public void onError(Throwable t) {
+                if (counted) {
+                  answeredInWindow.incrementAndGet();
+                }
                 putErrors.incrementAndGet();
                 firstError.compareAndSet(null, "put failed: " + t);
               }
@@ -143,20 +159,20 @@ final class WatchFanOut {
             });
       }, 0, periodNanos, TimeUnit.NANOSECONDS);
       TimeUnit.SECONDS.sleep(options.rampSeconds());
-      latency.reset();
-      measuring.set(1);
       long start = System.nanoTime();
+      windowStart.set(start);
       TimeUnit.SECONDS.sleep(options.seconds());
-      measuring.set(0);
-      double seconds = (System.nanoTime() - start) / 1e9;
-      // Events of puts sent in the window may still be on their way: a bounded grace period for them.
-      long expected = acked.get() * watchers;
-      long graceEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-      measuring.set(1);
-      while (delivered.get() < expected && System.nanoTime() < graceEnd) {
+      long end = System.nanoTime();
+      windowEnd.set(end);
+      double seconds = (end - start) / 1e9;
+      // Puts sent in the window may still be unanswered and their events on their way: a bounded
+      // grace period (the put timeout, at most 10 s) for them.
+      long graceEnd = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.min(10_000, options.timeoutMillis()));
+      while ((answeredInWindow.get() < sentInWindow.get() || delivered.get() < acked.get() * watchers)
+          && System.nanoTime() < graceEnd) {
         TimeUnit.MILLISECONDS.sleep(20);
       }
-      measuring.set(0);
+      long expected = acked.get() * watchers;
       Histogram h = latency.getIntervalHistogram();
       boolean any = h.getTotalCount() > 0;
       return new JsonLine()
