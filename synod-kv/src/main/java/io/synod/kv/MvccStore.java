@@ -145,26 +145,40 @@ public final class MvccStore {
    * (then the chunk is empty).
    */
   public HistoryChunk history(long fromRevision, int eventsMax, boolean withPrev) {
+    return history(fromRevision, eventsMax, Long.MAX_VALUE, withPrev);
+  }
+
+  /**
+   * Like {@link #history(long, int, boolean)}, also stopping at the first revision boundary at or
+   * after {@code bytesMax} bytes of events ({@link WatchEvent#sizeBytes()}), so a chunk of large
+   * values stays bounded in memory.
+   */
+  public HistoryChunk history(long fromRevision, int eventsMax, long bytesMax, boolean withPrev) {
     requireBetweenSlots("history");
     Ensure.argument(eventsMax > 0, "eventsMax must be positive");
+    Ensure.argument(bytesMax > 0, "bytesMax must be positive");
     Ensure.argument(fromRevision > state.compactRevision, "history at or below the compact revision is gone");
     long current = state.currentRevision;
     Ensure.argument(fromRevision <= current + 1, "history from revision " + fromRevision + " is ahead of " + current);
     java.util.List<WatchEvent> events = new java.util.ArrayList<>();
     long[] through = {current};
+    long[] bytes = {0};
     byte[] from = EngineKeys.revisionKey(new Revision(fromRevision, 0));
     byte[] to = EngineKeys.revisionKey(new Revision(current + 1, 0));
     state.engine.scan(from, to, (key, value) -> {
       Revision rev = EngineKeys.parseRevisionKey(key);
-      if (events.size() >= eventsMax && rev.main() != events.get(events.size() - 1).revision()) {
+      boolean full = events.size() >= eventsMax || bytes[0] >= bytesMax;
+      if (full && rev.main() != events.get(events.size() - 1).revision()) {
         through[0] = rev.main() - 1;
         return false;
       }
       StoredRecord record = StoredRecord.decode(value);
       KeyValue prev = withPrev ? previous(record.key(), rev) : null;
-      events.add(record.tombstone()
+      WatchEvent event = record.tombstone()
           ? WatchEvent.delete(record.key(), rev.main(), prev)
-          : WatchEvent.put(record.toKeyValue(rev.main()), prev));
+          : WatchEvent.put(record.toKeyValue(rev.main()), prev);
+      events.add(event);
+      bytes[0] += event.sizeBytes();
       return true;
     });
     Ensure.that(events.isEmpty() || events.get(events.size() - 1).revision() <= through[0],

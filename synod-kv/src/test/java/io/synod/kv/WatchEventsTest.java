@@ -79,6 +79,17 @@ class WatchEventsTest {
   }
 
   @Test
+  void historyChunksAreBoundedInBytesToo() {
+    Harness h = Harness.inMemory();
+    h.put("a", "x".repeat(1000));
+    h.put("b", "x".repeat(1000));
+    h.put("c", "x".repeat(1000));
+    HistoryChunk first = h.store.history(2, 100, 1500, false);
+    assertThat(first.events()).extracting(WatchEvent::revision).containsExactly(2L, 3L);
+    assertThat(first.throughRevision()).isEqualTo(3);
+  }
+
+  @Test
   void historyBelowTheCompactRevisionIsRefused() {
     Harness h = Harness.inMemory();
     h.put("a", "1");

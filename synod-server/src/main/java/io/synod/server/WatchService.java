@@ -60,6 +60,8 @@ final class WatchService extends WatchGrpc.WatchImplBase {
   private final java.util.concurrent.ExecutorService senders;
   /** Loop thread only: event protobufs made during the current pass, shared by every watcher's response. */
   private final java.util.IdentityHashMap<WatchEvent, io.etcd.jetcd.api.Event> converted = new java.util.IdentityHashMap<>();
+  /** Loop thread only: set while {@link #flushReady} passes over several streams. */
+  private boolean inPass;
   /** Loop thread only: which stream and stream-local id each hub watcher belongs to. */
   private final TreeMap<Long, Binding> byHubId = new TreeMap<>();
 
@@ -314,11 +316,13 @@ final class WatchService extends WatchGrpc.WatchImplBase {
         streams.add(b.stream());
       }
     }
+    inPass = true;
     try {
       for (Stream s : streams) {
         flush(s);
       }
     } finally {
+      inPass = false;
       converted.clear();
     }
   }
@@ -329,6 +333,16 @@ final class WatchService extends WatchGrpc.WatchImplBase {
    * behind the loop's other work, and if the outbox does, the sender asks for one once it has room.
    */
   private void flush(Stream stream) {
+    try {
+      flushStream(stream);
+    } finally {
+      if (!inPass) {
+        converted.clear();
+      }
+    }
+  }
+
+  private void flushStream(Stream stream) {
     if (stream.closed) {
       return;
     }

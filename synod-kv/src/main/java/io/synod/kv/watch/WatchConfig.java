@@ -15,7 +15,9 @@ import io.synod.common.Ensure;
  * @param progressIntervalNanos how often a watcher that asked for progress notifications and got no
  *     events hears the current revision (etcd: 10 minutes)
  * @param fragmentBytesMax the response size above which a watcher that allows fragments gets its
- *     events in several responses (etcd: the request size limit, 1.5 MiB)
+ *     events in several responses (etcd: the request size limit, 1.5 MiB); also where a response, and
+ *     a chunk of history read back, ends (at the next revision boundary), so large values keep both
+ *     bounded
  */
 public record WatchConfig(
     int watchersMax,

@@ -234,13 +234,16 @@ public final class WatchHub implements MvccStore.EventListener {
 
   private WatchOutput fromBuffer(Watcher w) {
     List<WatchEvent> events = new ArrayList<>();
+    long bytes = 0;
     while (!w.buffer.isEmpty()) {
       WatchEvent e = w.buffer.peekFirst();
-      if (events.size() >= config.responseEventsMax() && e.revision() != events.get(events.size() - 1).revision()) {
+      boolean full = events.size() >= config.responseEventsMax() || bytes >= config.fragmentBytesMax();
+      if (full && e.revision() != events.get(events.size() - 1).revision()) {
         break;
       }
       w.buffer.pollFirst();
       w.bufferBytes -= e.sizeBytes();
+      bytes += e.sizeBytes();
       events.add(e);
     }
     Ensure.that(w.bufferBytes >= 0, "buffered bytes never go negative");
@@ -255,7 +258,7 @@ public final class WatchHub implements MvccStore.EventListener {
         Marks.hit("watch.compacted");
         return new WatchOutput.Canceled(w.id, store.compactRevision(), null, store.revision());
       }
-      HistoryChunk chunk = store.history(w.next, config.catchUpEventsMax(), w.spec.prevKv());
+      HistoryChunk chunk = store.history(w.next, config.catchUpEventsMax(), config.fragmentBytesMax(), w.spec.prevKv());
       List<WatchEvent> events = new ArrayList<>();
       for (WatchEvent e : chunk.events()) {
         if (w.wants(e)) {

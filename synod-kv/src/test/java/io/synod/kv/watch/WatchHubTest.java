@@ -266,6 +266,19 @@ class WatchHubTest {
   }
 
   @Test
+  void responsesAndHistoryChunksStopAtTheByteBound() {
+    WatchHub hub = new WatchHub(store, new WatchConfig(10, 100, 1 << 20, 100, 100, 1_000_000_000L, 2048).validate());
+    long live = hub.create(WatchSpec.prefix(b(""), 0));
+    for (int i = 0; i < 5; i++) {
+      put("k" + i, "x".repeat(1000));
+    }
+    assertThat(((WatchOutput.Events) hub.take(live)).events()).hasSize(2);
+    long history = hub.create(WatchSpec.prefix(b(""), 2));
+    assertThat(((WatchOutput.Events) hub.take(history)).events()).hasSize(2);
+    assertThat(drain(hub, history)).hasSize(3);
+  }
+
+  @Test
   void fragmentsSplitByBytesWithAtLeastOneEventEach() {
     List<WatchEvent> events = new ArrayList<>();
     WatchHub hub = new WatchHub(store, WatchConfig.DEFAULTS);
