@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * sends the responses, each stream's in order, so encoding and writing a response to every watcher
  * is never the loop's work. The loop takes for a stream only while its transport is ready and its
  * outbox holds fewer than {@link #OUTBOX_MAX} responses: a slow client's events wait in the hub,
- * which cancels the watcher past its bound, rather than stall the loop or fill the heap.
+ * which cancels the watcher past its bound, rather than stall the loop or fill the heap. (The outbox
+ * also stops at {@link #OUTBOX_BYTES_MAX} bytes of events.)
  */
 final class WatchService extends WatchGrpc.WatchImplBase {
   private static final Logger LOG = LoggerFactory.getLogger(WatchService.class);
@@ -51,6 +52,8 @@ final class WatchService extends WatchGrpc.WatchImplBase {
   private static final int OUTPUTS_PER_PASS_MAX = 256;
   /** Responses a stream's outbox may hold before the loop stops taking for it. */
   private static final int OUTBOX_MAX = 64;
+  /** Bytes of events a stream's outbox may hold before the loop stops taking for it. */
+  private static final long OUTBOX_BYTES_MAX = 4L << 20;
   private static final int SENDER_THREADS = 2;
 
   private final Node<KvResult> node;
@@ -109,6 +112,7 @@ final class WatchService extends WatchGrpc.WatchImplBase {
     private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> outbox =
         new java.util.concurrent.ConcurrentLinkedQueue<>();
     final java.util.concurrent.atomic.AtomicInteger queued = new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicLong queuedBytes = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicBoolean draining = new java.util.concurrent.atomic.AtomicBoolean();
     /** Set by the loop when it left output in the hub because the outbox was full. */
     volatile boolean moreWaiting;
@@ -119,9 +123,19 @@ final class WatchService extends WatchGrpc.WatchImplBase {
 
     /** Queues {@code response} (built on a sender thread) after everything queued before. */
     void send(java.util.function.Supplier<WatchResponse> response) {
+      send(response, 0);
+    }
+
+    /** Like {@link #send(java.util.function.Supplier)} for a response carrying {@code bytes} of events. */
+    void send(java.util.function.Supplier<WatchResponse> response, long bytes) {
+      queuedBytes.addAndGet(bytes);
       enqueue(() -> {
-        if (!closed) {
-          out.onNext(response.get());
+        try {
+          if (!closed) {
+            out.onNext(response.get());
+          }
+        } finally {
+          queuedBytes.addAndGet(-bytes);
         }
       });
     }
@@ -143,7 +157,7 @@ final class WatchService extends WatchGrpc.WatchImplBase {
     }
 
     boolean outboxFull() {
-      return queued.get() >= OUTBOX_MAX;
+      return queued.get() >= OUTBOX_MAX || queuedBytes.get() >= OUTBOX_BYTES_MAX;
     }
 
     private void enqueue(Runnable task) {
@@ -401,8 +415,10 @@ final class WatchService extends WatchGrpc.WatchImplBase {
           : List.of(ev.events());
       for (int i = 0; i < parts.size(); i++) {
         List<io.etcd.jetcd.api.Event> protos = new ArrayList<>(parts.get(i).size());
+        long bytes = 0;
         for (WatchEvent e : parts.get(i)) {
           protos.add(converted.computeIfAbsent(e, WatchService::event));
+          bytes += e.sizeBytes();
         }
         boolean fragment = i < parts.size() - 1;
         long revision = ev.headerRevision();
@@ -414,7 +430,7 @@ final class WatchService extends WatchGrpc.WatchImplBase {
                 .addField(RESPONSE_FRAGMENT_FIELD, UnknownFieldSet.Field.newBuilder().addVarint(1).build()).build());
           }
           return b.build();
-        });
+        }, bytes);
       }
     } else if (out instanceof WatchOutput.Progress p) {
       stream.send(() -> WatchResponse.newBuilder().setHeader(headers.header(p.headerRevision())).setWatchId(id).build());

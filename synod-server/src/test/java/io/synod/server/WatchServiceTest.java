@@ -198,6 +198,64 @@ class WatchServiceTest {
     }
   }
 
+  /**
+   * A client that stops reading: its events back up through the transport and the stream's outbox
+   * into the hub, which cancels the watcher past its bound (8 MiB) with a reason; meanwhile every
+   * write is answered, as applying never waits for a watcher.
+   */
+  @Test
+  void aClientThatStopsReadingIsCancelledWithAReasonAndWritesGoOn() throws Exception {
+    BlockingQueue<WatchResponse> responses = new LinkedBlockingQueue<>();
+    java.util.concurrent.atomic.AtomicReference<io.grpc.stub.ClientCallStreamObserver<WatchRequest>> call =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    StreamObserver<WatchRequest> requests = WatchGrpc.newStub(channel).watch(
+        new io.grpc.stub.ClientResponseObserver<WatchRequest, WatchResponse>() {
+          @Override
+          public void beforeStart(io.grpc.stub.ClientCallStreamObserver<WatchRequest> requestStream) {
+            requestStream.disableAutoRequestWithInitial(1);
+            call.set(requestStream);
+          }
+
+          @Override
+          public void onNext(WatchResponse r) {
+            responses.add(r);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+          }
+
+          @Override
+          public void onCompleted() {
+          }
+        });
+    try {
+      requests.onNext(WatchRequest.newBuilder().setCreateRequest(prefix("slow/")).build());
+      WatchResponse created = responses.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+      assertThat(created).isNotNull();
+      assertThat(created.getCreated()).isTrue();
+      // 24 MiB of puts: beyond the transport's window, the outbox and the watcher's 8 MiB bound.
+      String value = "v".repeat(512 << 10);
+      for (int i = 0; i < 48; i++) {
+        put("slow/" + i, value);
+      }
+      WatchResponse canceled = null;
+      for (int i = 0; i < 200 && canceled == null; i++) {
+        call.get().request(1);
+        WatchResponse r = responses.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertThat(r).as("a response once the client reads again").isNotNull();
+        if (r.getCanceled()) {
+          canceled = r;
+        }
+      }
+      assertThat(canceled).as("the slow watcher is cancelled").isNotNull();
+      assertThat(canceled.getCancelReason()).startsWith("watcher too slow");
+      assertThat(canceled.getCompactRevision()).isZero();
+    } finally {
+      requests.onCompleted();
+    }
+  }
+
   @Test
   void progressNotificationsAndProgressRequests() throws Exception {
     long rev = put("p/other", "1");
