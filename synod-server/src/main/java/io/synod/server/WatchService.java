@@ -319,10 +319,10 @@ final class WatchService extends WatchGrpc.WatchImplBase {
 
   /** After each applied slot and tick: hands out what the hub has for streams that can take it. */
   private void flushReady() {
-    List<Long> ready = hub.ready();
-    if (ready.isEmpty()) {
+    if (!hub.anyReady()) {
       return;
     }
+    List<Long> ready = hub.ready();
     Set<Stream> streams = new LinkedHashSet<>();
     for (long hubId : ready) {
       Binding b = byHubId.get(hubId);

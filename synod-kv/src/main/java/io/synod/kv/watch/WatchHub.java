@@ -163,6 +163,11 @@ public final class WatchHub implements MvccStore.EventListener {
     return new ArrayList<>(ready);
   }
 
+  /** Whether any watcher has something to hand out. */
+  public boolean anyReady() {
+    return !ready.isEmpty();
+  }
+
   /** Whether watcher {@code id} has something to hand out. */
   public boolean isReady(long id) {
     return ready.contains(id);
