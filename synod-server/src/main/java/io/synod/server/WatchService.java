@@ -108,7 +108,10 @@ final class WatchService extends WatchGrpc.WatchImplBase {
     final TreeMap<Long, Watch> watches = new TreeMap<>();
     long nextWatchId;
     boolean progressRequested;
+    /** No more responses are sent (the client went away, the stream ended or failed). */
     volatile boolean closed;
+    /** The observer was completed or failed; sender threads only. */
+    private volatile boolean ended;
     private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> outbox =
         new java.util.concurrent.ConcurrentLinkedQueue<>();
     final java.util.concurrent.atomic.AtomicInteger queued = new java.util.concurrent.atomic.AtomicInteger();
@@ -131,7 +134,7 @@ final class WatchService extends WatchGrpc.WatchImplBase {
       queuedBytes.addAndGet(bytes);
       enqueue(() -> {
         try {
-          if (!closed) {
+          if (!closed && !ended) {
             out.onNext(response.get());
           }
         } finally {
@@ -141,9 +144,10 @@ final class WatchService extends WatchGrpc.WatchImplBase {
     }
 
     void fail(Status status) {
+      closed = true;
       enqueue(() -> {
-        if (!closed) {
-          closed = true;
+        if (!ended) {
+          ended = true;
           out.onError(status.asRuntimeException());
         }
       });
@@ -151,8 +155,10 @@ final class WatchService extends WatchGrpc.WatchImplBase {
 
     void complete() {
       enqueue(() -> {
-        closed = true;
-        out.onCompleted();
+        if (!ended) {
+          ended = true;
+          out.onCompleted();
+        }
       });
     }
 
