@@ -39,10 +39,12 @@ public final class SynodServer implements AutoCloseable {
   /** Null unless auto compaction is configured. */
   private final AutoCompactor compactor;
   private final Observability observability;
+  private final WatchService watches;
 
   private SynodServer(ServerConfig config, DataDirLock dataDirLock, PeerTransport transport, Node<KvResult> node,
-      Server grpc, AutoCompactor compactor, Observability observability) {
+      Server grpc, AutoCompactor compactor, Observability observability, WatchService watches) {
     this.observability = observability;
+    this.watches = watches;
     this.config = config;
     this.dataDirLock = dataDirLock;
     this.transport = transport;
@@ -177,7 +179,7 @@ public final class SynodServer implements AutoCloseable {
     AutoCompactor compactor = config.autoCompactionRetention() > 0
         ? new AutoCompactor(node, machine, config.autoCompactionRetention(), 1_000)
         : null;
-    return new SynodServer(config, dataDirLock, transport, node, grpc, compactor, observability);
+    return new SynodServer(config, dataDirLock, transport, node, grpc, compactor, observability, watches);
   }
 
   public Node<KvResult> node() {
@@ -216,6 +218,9 @@ public final class SynodServer implements AutoCloseable {
   public void close() throws IOException {
     observability.close();
     grpc.shutdown();
+    // Watch streams never end by themselves: end them once no new call is taken, so clients go to
+    // another member at once and the graceful shutdown does not wait out its bound for them.
+    watches.close();
     try {
       if (!grpc.awaitTermination(5, TimeUnit.SECONDS)) {
         grpc.shutdownNow();

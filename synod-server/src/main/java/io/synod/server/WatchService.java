@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * which cancels the watcher past its bound, rather than stall the loop or fill the heap. (The outbox
  * also stops at {@link #OUTBOX_BYTES_MAX} bytes of events.)
  */
-final class WatchService extends WatchGrpc.WatchImplBase {
+final class WatchService extends WatchGrpc.WatchImplBase implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WatchService.class);
   /** etcd's field numbers that jetcd's generated classes do not know (they arrive as unknown fields). */
   private static final int CREATE_WATCH_ID_FIELD = 7;
@@ -65,6 +65,8 @@ final class WatchService extends WatchGrpc.WatchImplBase {
   private final java.util.IdentityHashMap<WatchEvent, io.etcd.jetcd.api.Event> converted = new java.util.IdentityHashMap<>();
   /** Loop thread only: set while {@link #flushReady} passes over several streams. */
   private boolean inPass;
+  /** Every stream not yet closed, for ending them when the member stops. */
+  private final Set<Stream> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** Loop thread only: which stream and stream-local id each hub watcher belongs to. */
   private final TreeMap<Long, Binding> byHubId = new TreeMap<>();
 
@@ -96,6 +98,25 @@ final class WatchService extends WatchGrpc.WatchImplBase {
         senders.shutdown();
       }
     }), tickMillis, tickMillis, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * The member is stopping: every open stream ends with UNAVAILABLE (clients watch again elsewhere),
+   * the ticks stop, and the senders get a second to write what they hold.
+   */
+  @Override
+  public void close() {
+    timer.shutdownNow();
+    for (Stream stream : open) {
+      stream.fail(Status.UNAVAILABLE.withDescription("etcdserver: server stopped"));
+    }
+    open.clear();
+    senders.shutdown();
+    try {
+      senders.awaitTermination(1, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /**
@@ -211,6 +232,7 @@ final class WatchService extends WatchGrpc.WatchImplBase {
   public StreamObserver<WatchRequest> watch(StreamObserver<WatchResponse> responses) {
     ServerCallStreamObserver<WatchResponse> out = (ServerCallStreamObserver<WatchResponse>) responses;
     Stream stream = new Stream(out);
+    open.add(stream);
     out.setOnReadyHandler(() -> onLoop(stream, () -> flush(stream)));
     out.setOnCancelHandler(() -> onLoop(stream, () -> close(stream)));
     return new StreamObserver<>() {
@@ -474,6 +496,7 @@ final class WatchService extends WatchGrpc.WatchImplBase {
 
   private void close(Stream stream) {
     stream.closed = true;
+    open.remove(stream);
     for (Watch w : stream.watches.values()) {
       hub.cancel(w.hubId());
       byHubId.remove(w.hubId());
