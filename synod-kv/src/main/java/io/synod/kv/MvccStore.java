@@ -35,6 +35,26 @@ public final class MvccStore {
   private long pendingSlot = NO_PENDING_SLOT;
   /** The snapshot being encoded in steps, if any. */
   private SnapshotEncoder openSnapshot;
+  private EventListener listener;
+
+  /**
+   * Hears of the store's changes, on the thread that applies (the node's loop). The calls happen
+   * after the engine holds what they report, so a listener may read that history back at once
+   * ({@link #history}). A listener must not apply commands or restore the store.
+   */
+  public interface EventListener {
+    /**
+     * A slot committed: {@code events} are its changes in revision order (never empty), ending at
+     * {@link #revision()}; every revision from the previous call's last one + 1 is in them.
+     */
+    void applied(java.util.List<WatchEvent> events);
+
+    /**
+     * The store was replaced by a snapshot: revisions may have jumped forward (without events) and
+     * history below the snapshot's compact revision is gone.
+     */
+    void restored();
+  }
 
   private MvccStore(StoreState state) {
     this.state = state;
@@ -107,6 +127,78 @@ public final class MvccStore {
     commitSlot();
   }
 
+  /**
+   * Sets the one listener that hears of every change made from now on (null: none). Every write
+   * path (put, delete, txn, and any later kind) goes through the one write transaction, so every
+   * change is reported. Call between slots.
+   */
+  public void setEventListener(EventListener listener) {
+    requireBetweenSlots("setEventListener");
+    this.listener = listener;
+    state.eventsWanted = listener != null;
+  }
+
+  /**
+   * Reads back the changes with revisions from {@code fromRevision} on, in revision order, stopping
+   * at the first revision boundary at or after {@code eventsMax} events (a revision is never split,
+   * so a chunk may hold more when one revision has more changes) or at the current revision. With
+   * {@code withPrev}, each event carries the key-value it replaced. {@code fromRevision} must be
+   * above {@link #compactRevision()} (older history is gone) and at most {@link #revision()} + 1
+   * (then the chunk is empty).
+   */
+  public HistoryChunk history(long fromRevision, int eventsMax, boolean withPrev) {
+    return history(fromRevision, eventsMax, Long.MAX_VALUE, withPrev);
+  }
+
+  /**
+   * Like {@link #history(long, int, boolean)}, also stopping at the first revision boundary at or
+   * after {@code bytesMax} bytes of events ({@link WatchEvent#sizeBytes()}), so a chunk of large
+   * values stays bounded in memory.
+   */
+  public HistoryChunk history(long fromRevision, int eventsMax, long bytesMax, boolean withPrev) {
+    requireBetweenSlots("history");
+    Ensure.argument(eventsMax > 0, "eventsMax must be positive");
+    Ensure.argument(bytesMax > 0, "bytesMax must be positive");
+    Ensure.argument(fromRevision > state.compactRevision, "history at or below the compact revision is gone");
+    long current = state.currentRevision;
+    Ensure.argument(fromRevision <= current + 1, "history from revision " + fromRevision + " is ahead of " + current);
+    java.util.List<WatchEvent> events = new java.util.ArrayList<>();
+    long[] through = {current};
+    long[] bytes = {0};
+    byte[] from = EngineKeys.revisionKey(new Revision(fromRevision, 0));
+    byte[] to = EngineKeys.revisionKey(new Revision(current + 1, 0));
+    state.engine.scan(from, to, (key, value) -> {
+      Revision rev = EngineKeys.parseRevisionKey(key);
+      boolean full = events.size() >= eventsMax || bytes[0] >= bytesMax;
+      if (full && rev.main() != events.get(events.size() - 1).revision()) {
+        through[0] = rev.main() - 1;
+        return false;
+      }
+      StoredRecord record = StoredRecord.decode(value);
+      KeyValue prev = withPrev ? previous(record.key(), rev) : null;
+      WatchEvent event = record.tombstone()
+          ? WatchEvent.delete(record.key(), rev.main(), prev)
+          : WatchEvent.put(record.toKeyValue(rev.main()), prev);
+      events.add(event);
+      bytes[0] += event.sizeBytes();
+      return true;
+    });
+    Ensure.that(events.isEmpty() || events.get(events.size() - 1).revision() <= through[0],
+        "a history chunk ends at a revision boundary");
+    return new HistoryChunk(events, Math.max(through[0], fromRevision - 1));
+  }
+
+  /** The key-value {@code key} had just before the change at {@code rev}, or null if it was absent. */
+  private KeyValue previous(byte[] key, Revision rev) {
+    if (rev.sub() > 0) {
+      // A txn may change a key at most once (etcd's rule), so a sub-revision's previous value is the
+      // key's value before the txn as well.
+      Marks.hit("kv.history-prev-in-txn");
+    }
+    Revision live = state.index.liveAt(key, rev.main() - 1);
+    return live == null ? null : state.keyValue(state.slotWrites, new KeyIndex.Hit(key, live));
+  }
+
   /** The last slot whose effects the engine holds (0 for a new store). */
   public long appliedSlot() {
     return appliedSlot;
@@ -135,6 +227,15 @@ public final class MvccStore {
     appliedSlot = pendingSlot;
     pendingSlot = NO_PENDING_SLOT;
     Ensure.that(state.engine.appliedSlot() == appliedSlot, "engine recorded the applied slot");
+    if (!state.slotEvents.isEmpty()) {
+      java.util.List<WatchEvent> events = java.util.List.copyOf(state.slotEvents);
+      state.slotEvents.clear();
+      Ensure.that(events.get(events.size() - 1).revision() == state.currentRevision,
+          "a slot's events end at the current revision");
+      if (listener != null) {
+        listener.applied(events);
+      }
+    }
   }
 
   private KvResult execute(KvCommand command) {
@@ -377,13 +478,14 @@ public final class MvccStore {
    */
   public void restore(long slot, byte[] snapshot) {
     StoreSnapshot.Contents contents = StoreSnapshot.decode(snapshot);
+    Ensure.argument(contents.slot() == slot, "snapshot is of slot " + contents.slot() + ", not " + slot);
+    Ensure.argument(slot >= appliedSlot, "snapshot slot " + slot + " is before applied slot " + appliedSlot);
     if (openSnapshot != null) {
       // Its view would keep every entry the restore replaces.
       openSnapshot.abandon();
     }
-    Ensure.argument(contents.slot() == slot, "snapshot is of slot " + contents.slot() + ", not " + slot);
-    Ensure.argument(slot >= appliedSlot, "snapshot slot " + slot + " is before applied slot " + appliedSlot);
     state.slotWrites.clear();
+    state.slotEvents.clear();
     pendingSlot = NO_PENDING_SLOT;
     WriteBatch batch = new WriteBatch().deleteRange(EngineKeys.ALL_START, EngineKeys.ALL_END);
     for (byte[][] entry : contents.entries()) {
@@ -392,6 +494,9 @@ public final class MvccStore {
     state.engine.write(batch, slot);
     appliedSlot = slot;
     state.load();
+    if (listener != null) {
+      listener.restored();
+    }
   }
 
   /** Makes every completed slot durable in the engine (before the node trims its log). */

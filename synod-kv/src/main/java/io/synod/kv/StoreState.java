@@ -21,6 +21,10 @@ final class StoreState {
   final Overlay slotWrites;
   long currentRevision = INITIAL_REVISION;
   long compactRevision = NEVER_COMPACTED;
+  /** Whether write transactions record their changes as watch events (a listener is set). */
+  boolean eventsWanted;
+  /** The events of the slot being applied, in revision order; handed out when the slot commits. */
+  final java.util.List<WatchEvent> slotEvents = new java.util.ArrayList<>();
   /** The raised alarms, in engine key order (member id, then type). */
   final java.util.TreeSet<AlarmMember> alarms = new java.util.TreeSet<>();
 

@@ -15,6 +15,8 @@ final class WriteTxn {
   private final Overlay writes;
   private final long beginRevision;
   private final List<byte[]> undo = new ArrayList<>();
+  /** The txn's changes as watch events, when the store reports them; published on commit. */
+  private final List<WatchEvent> events;
   private long sub;
   private boolean finished;
 
@@ -22,6 +24,7 @@ final class WriteTxn {
     this.state = state;
     this.writes = state.slotWrites.child();
     this.beginRevision = state.currentRevision;
+    this.events = state.eventsWanted ? new ArrayList<>() : null;
   }
 
   /** Reads through this overlay see the txn's own writes. */
@@ -63,15 +66,22 @@ final class WriteTxn {
     writes.put(EngineKeys.revisionKey(rev), StoredRecord.put(key, createRevision, version, lease, value).encode());
     state.index.append(key, rev, false);
     undo.add(key);
+    if (events != null) {
+      events.add(WatchEvent.put(new KeyValue(key, createRevision, rev.main(), version, value, lease), prev));
+    }
   }
 
   /** Deletes {@code key}, which must exist now. */
   void delete(byte[] key) {
     Ensure.that(state.index.liveAt(key, Long.MAX_VALUE) != null, "only an existing key is deleted");
+    KeyValue prev = events != null ? current(key) : null;
     Revision rev = next();
     writes.put(EngineKeys.revisionKey(rev), StoredRecord.tombstone(key).encode());
     state.index.append(key, rev, true);
     undo.add(key);
+    if (events != null) {
+      events.add(WatchEvent.delete(key, rev.main(), prev));
+    }
   }
 
   private Revision next() {
@@ -85,6 +95,9 @@ final class WriteTxn {
     finished = true;
     if (sub > 0) {
       state.setCurrentRevision(writes, beginRevision + 1);
+      if (events != null) {
+        state.slotEvents.addAll(events);
+      }
     }
     writes.mergeIntoParent();
   }

@@ -24,11 +24,13 @@ import java.util.List;
  * @param testOnlyClockRate the rate of the member's clock against the system's (1.0 in production;
  *     tests of read leases under drift set another)
  * @param httpAddress where to serve metrics, health and the status page over HTTP; null for nowhere
+ * @param watchProgressNotifyIntervalMillis how often a watcher that asked for progress notifications
+ *     and got no events hears the current revision (etcd's default: 10 minutes)
  */
 public record ServerConfig(
     int id, List<Member> members, Path dataDir, int requestBytesMax, int txnOpsMax, boolean wipeOnCorruption,
     long quotaBytes, long autoCompactionRetention, ReadLeaseConfig readLeases, double testOnlyClockRate,
-    InetSocketAddress httpAddress) {
+    InetSocketAddress httpAddress, long watchProgressNotifyIntervalMillis) {
 
   public static final int REQUEST_BYTES_DEFAULT = 1_572_864;
   public static final int TXN_OPS_DEFAULT = 128;
@@ -38,6 +40,8 @@ public record ServerConfig(
    * sustained writes then hold steady instead of filling the heap and the space quota.
    */
   public static final long AUTO_COMPACTION_RETENTION_DEFAULT = 100_000;
+  /** etcd's progress notification interval, 10 minutes. */
+  public static final long WATCH_PROGRESS_NOTIFY_INTERVAL_MILLIS_DEFAULT = 600_000;
 
   public ServerConfig {
     members = List.copyOf(members);
@@ -52,6 +56,22 @@ public record ServerConfig(
     Ensure.argument(testOnlyClockRate > 0.5 && testOnlyClockRate < 2, "the test clock rate must be within (0.5, 2)");
     Ensure.argument(autoCompactionRetention >= 0,
         "--auto-compaction-retention must not be negative, not " + autoCompactionRetention);
+    Ensure.argument(watchProgressNotifyIntervalMillis >= 1, "--experimental-watch-progress-notify-interval must be "
+        + "at least 1 ms, not " + watchProgressNotifyIntervalMillis);
+  }
+
+  /** A configuration with etcd's watch progress notification interval. */
+  public ServerConfig(
+      int id, List<Member> members, Path dataDir, int requestBytesMax, int txnOpsMax, boolean wipeOnCorruption,
+      long quotaBytes, long autoCompactionRetention, ReadLeaseConfig readLeases, double testOnlyClockRate,
+      InetSocketAddress httpAddress) {
+    this(id, members, dataDir, requestBytesMax, txnOpsMax, wipeOnCorruption, quotaBytes, autoCompactionRetention,
+        readLeases, testOnlyClockRate, httpAddress, WATCH_PROGRESS_NOTIFY_INTERVAL_MILLIS_DEFAULT);
+  }
+
+  /** The member's watch limits, with the configured progress notification interval. */
+  public io.synod.kv.watch.WatchConfig watchConfig() {
+    return io.synod.kv.watch.WatchConfig.DEFAULTS.withProgressIntervalNanos(watchProgressNotifyIntervalMillis * 1_000_000L);
   }
 
   /** A configuration with read leases off, the system clock and no HTTP port. */

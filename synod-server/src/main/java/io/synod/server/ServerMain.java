@@ -75,6 +75,11 @@ public final class ServerMain implements Callable<Integer> {
           + "over HTTP here (default: the client address's host, client port + 2, e.g. 2381; none: no HTTP port)")
   String listenHttp;
 
+  @Option(names = "--experimental-watch-progress-notify-interval", defaultValue = "10m",
+      description = "how often a watcher that asked for progress notifications and got no events hears the "
+          + "current revision, as a duration (500ms, 5s, 10m; default: ${DEFAULT-VALUE}, etcd's)")
+  String watchProgressNotifyInterval;
+
   @Option(names = "--config", description = "a properties file with defaults for these options")
   Path configFile;
 
@@ -98,7 +103,8 @@ public final class ServerMain implements Callable<Integer> {
     Member self = all.stream().filter(m -> m.id() == id).findFirst().orElse(null);
     ServerConfig config = new ServerConfig(id, all, dataDir, requestBytesMax, txnOpsMax,
         wipeOnCorruption, quotaBytes, autoCompactionRetention, leases, testOnlyClockRate,
-        self == null ? null : io.synod.server.http.HttpAddress.parse(listenHttp, self.client()));
+        self == null ? null : io.synod.server.http.HttpAddress.parse(listenHttp, self.client()),
+        durationMillis("--experimental-watch-progress-notify-interval", watchProgressNotifyInterval));
     if (check) {
       StartChecks.dataDirUsable(config.dataDir());
       StartChecks.listenable(config);
@@ -142,5 +148,20 @@ public final class ServerMain implements Callable<Integer> {
       }
     }
     return null;
+  }
+
+  /** Parses an etcd-style duration ("500ms", "5s", "10m", "1h") into milliseconds. */
+  static long durationMillis(String option, String text) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h)").matcher(text.trim());
+    if (!m.matches()) {
+      throw new IllegalArgumentException(option + " takes a duration such as 500ms, 5s, 10m or 1h, not '" + text + "'");
+    }
+    long n = Long.parseLong(m.group(1));
+    return switch (m.group(2)) {
+      case "ms" -> n;
+      case "s" -> n * 1_000;
+      case "m" -> n * 60_000;
+      default -> n * 3_600_000;
+    };
   }
 }

@@ -15,15 +15,32 @@ final class StoreMachine implements StateMachine<KvResult> {
   private volatile long keyCount;
   /** Hears how long each command took to apply (on the node's loop). */
   private final java.util.function.LongConsumer applyNanos;
+  private final io.synod.kv.watch.WatchHub watches;
+  private volatile Runnable afterApply = () -> { };
 
   StoreMachine(MvccStore store) {
     this(store, nanos -> { });
   }
 
   StoreMachine(MvccStore store, java.util.function.LongConsumer applyNanos) {
+    this(store, applyNanos, io.synod.kv.watch.WatchConfig.DEFAULTS);
+  }
+
+  StoreMachine(MvccStore store, java.util.function.LongConsumer applyNanos, io.synod.kv.watch.WatchConfig watchConfig) {
     this.store = store;
     this.applyNanos = applyNanos;
+    this.watches = new io.synod.kv.watch.WatchHub(store, watchConfig);
     published();
+  }
+
+  /** The member's watchers; the node's loop only. */
+  io.synod.kv.watch.WatchHub watches() {
+    return watches;
+  }
+
+  /** Runs {@code task} on the node's loop after each applied slot and restore (the watch service's flush). */
+  void afterApply(Runnable task) {
+    this.afterApply = task;
   }
 
   private void published() {
@@ -80,6 +97,7 @@ final class StoreMachine implements StateMachine<KvResult> {
   public void slotApplied(long slot) {
     store.slotApplied(slot);
     published();
+    afterApply.run();
   }
 
   @Override
@@ -112,5 +130,6 @@ final class StoreMachine implements StateMachine<KvResult> {
   public void restore(long slot, byte[] snapshot) {
     store.restore(slot, snapshot);
     published();
+    afterApply.run();
   }
 }

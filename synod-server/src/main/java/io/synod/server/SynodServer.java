@@ -39,10 +39,12 @@ public final class SynodServer implements AutoCloseable {
   /** Null unless auto compaction is configured. */
   private final AutoCompactor compactor;
   private final Observability observability;
+  private final WatchService watches;
 
   private SynodServer(ServerConfig config, DataDirLock dataDirLock, PeerTransport transport, Node<KvResult> node,
-      Server grpc, AutoCompactor compactor, Observability observability) {
+      Server grpc, AutoCompactor compactor, Observability observability, WatchService watches) {
     this.observability = observability;
+    this.watches = watches;
     this.config = config;
     this.dataDirLock = dataDirLock;
     this.transport = transport;
@@ -119,7 +121,8 @@ public final class SynodServer implements AutoCloseable {
           config.dataDir(), 10_000_000L, 5_000_000_000L, 1_000_000_000L, 10_000, 65_536, 32_768, config.wipeOnCorruption());
       // The server checks request sizes in etcd terms; the store's own bound is a backstop above it.
       KvLimits limits = new KvLimits(config.txnOpsMax(), config.requestBytesMax() + (64 << 10), 10_000);
-      machine = new StoreMachine(MvccStore.open(new InMemoryEngine(), limits), observability.applyTimer());
+      machine = new StoreMachine(MvccStore.open(new InMemoryEngine(), limits), observability.applyTimer(),
+          config.watchConfig());
       node = Node.start(nodeConfig, machine, transport, NioFileSystem.INSTANCE, observability.nodeObserver(),
           config.testOnlyClockRate() == 1.0 ? System::nanoTime : Node.ratedClock(config.testOnlyClockRate()));
       nodeRef.set(node);
@@ -133,6 +136,10 @@ public final class SynodServer implements AutoCloseable {
         .setRevision(revision)
         .setRaftTerm(node.status().ballotRound())
         .build();
+    WatchService watches = new WatchService(node, machine, headers,
+        Math.max(10, Math.min(1_000, config.watchProgressNotifyIntervalMillis() / 10)));
+    // Locks and elections: queues of keys in the member's own KV, waiting on its own watches.
+    KeyQueue coordination = new KeyQueue(new LocalKv(node), watches.keyChanges());
     Server grpc;
     try {
       grpc = NettyServerBuilder.forAddress(self.client())
@@ -147,6 +154,9 @@ public final class SynodServer implements AutoCloseable {
           .intercept(observability.statusExtras())
           .addService(io.grpc.ServerInterceptors.intercept(new KvService(node, machine, config, headers), new ClientSession()))
           .addService(new ClusterService(config, headers))
+          .addService(watches)
+          .addService(new LockService(coordination, headers))
+          .addService(new ElectionService(coordination, headers))
           .addService(io.grpc.ServerInterceptors.intercept(new MaintenanceService(node, config, headers),
               new ReadCountHeaders(node::readCounts)))
           .build()
@@ -173,7 +183,7 @@ public final class SynodServer implements AutoCloseable {
     AutoCompactor compactor = config.autoCompactionRetention() > 0
         ? new AutoCompactor(node, machine, config.autoCompactionRetention(), 1_000)
         : null;
-    return new SynodServer(config, dataDirLock, transport, node, grpc, compactor, observability);
+    return new SynodServer(config, dataDirLock, transport, node, grpc, compactor, observability, watches);
   }
 
   public Node<KvResult> node() {
@@ -212,6 +222,9 @@ public final class SynodServer implements AutoCloseable {
   public void close() throws IOException {
     observability.close();
     grpc.shutdown();
+    // Watch streams never end by themselves: end them once no new call is taken, so clients go to
+    // another member at once and the graceful shutdown does not wait out its bound for them.
+    watches.close();
     try {
       if (!grpc.awaitTermination(5, TimeUnit.SECONDS)) {
         grpc.shutdownNow();

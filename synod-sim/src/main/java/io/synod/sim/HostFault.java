@@ -14,5 +14,11 @@ public enum HostFault {
    * ends with a request carrying only a chosen hint is reported persisted without a sync, though an
    * earlier request in it (a promise, entries) needed one.
    */
-  SYNC_BY_LAST_REQUEST
+  SYNC_BY_LAST_REQUEST,
+  /**
+   * The replicas' watch hubs are built with synod-kv's test-only {@code WatchHub.withPlantedSkip}: a
+   * watch created at an earlier revision (a client resuming) starts one revision late and misses the
+   * changes of the revision it resumes from.
+   */
+  WATCH_SKIPS_RESUME_REVISION
 }

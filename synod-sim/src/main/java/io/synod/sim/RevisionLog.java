@@ -58,4 +58,18 @@ final class RevisionLog {
     Map.Entry<Long, String> last = history.floorEntry(revision);
     return last == null ? null : last.getValue();
   }
+
+  /** The key the write at {@code revision} changed, or null if no replica has made that revision yet. */
+  String keyAt(long revision) {
+    return keyAt.get(revision);
+  }
+
+  /** The value {@code key} was set to at {@code revision} (null: deleted); the revision must have changed it. */
+  String valueWrittenAt(String key, long revision) {
+    TreeMap<Long, String> history = byKey.get(key);
+    if (history == null || !history.containsKey(revision)) {
+      throw new SimViolation("revision " + revision + " did not change " + key);
+    }
+    return history.get(revision);
+  }
 }

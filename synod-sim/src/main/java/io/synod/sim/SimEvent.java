@@ -122,4 +122,12 @@ sealed interface SimEvent {
       return 12 + op.node * 16;
     }
   }
+
+  /** The watch clients take what the replicas' watch hubs have for them ({@link SimWatchers}). */
+  record WatchTick() implements SimEvent {
+    @Override
+    public int kind() {
+      return 13;
+    }
+  }
 }

@@ -3,6 +3,8 @@ package io.synod.sim;
 import io.synod.kv.KvResult;
 import io.synod.kv.MvccStore;
 import io.synod.kv.engine.InMemoryEngine;
+import io.synod.kv.watch.WatchConfig;
+import io.synod.kv.watch.WatchHub;
 import io.synod.node.core.StateMachine;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,10 +26,20 @@ final class SimMachine implements StateMachine<KvResult> {
   /** The commands applied in the slot being applied, in order. */
   private final List<SimCommandId> slotCommands = new ArrayList<>();
 
-  SimMachine(int replicaId, SafetyOracle oracle, Workload workload) {
+  /** The replica's watchers, fed by the store as it applies, as on a server. */
+  private final WatchHub watches;
+
+  SimMachine(int replicaId, SafetyOracle oracle, Workload workload, boolean watchSkipsResumeRevision) {
     this.replicaId = replicaId;
     this.oracle = oracle;
     this.workload = workload;
+    this.watches = watchSkipsResumeRevision
+        ? WatchHub.withPlantedSkip(store, WatchConfig.DEFAULTS)
+        : new WatchHub(store, WatchConfig.DEFAULTS);
+  }
+
+  WatchHub watches() {
+    return watches;
   }
 
   @Override

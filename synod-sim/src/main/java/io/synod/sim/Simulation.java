@@ -46,6 +46,7 @@ public final class Simulation {
   private final Workload workload;
   private final Faults faults;
   private final Liveness liveness;
+  private final SimWatchers watchers;
 
   private Consumer<String> narrator = line -> { };
   private int lastLeader;
@@ -88,6 +89,7 @@ public final class Simulation {
     }
     this.faults = new Faults(options, random, scheduler, network, nodes, this::say);
     this.liveness = new Liveness(options, scheduler, network, faults, workload, nodes, oracle, this::start, this::say);
+    this.watchers = new SimWatchers(options, scheduler, nodes, workload.revisions());
   }
 
   /** An armed crash cut {@code node}'s power in the middle of its storage work. */
@@ -127,6 +129,7 @@ public final class Simulation {
         // Each event is handled in full before the next; the liveness check ends the loop.
       }
       liveness.finalChecks();
+      watchers.finalChecks();
     } catch (SimViolation | Ensure.InvariantViolation e) {
       violation = e.getMessage() + " (at " + scheduler.now() / MS + " ms)";
     }
@@ -139,7 +142,7 @@ public final class Simulation {
     String stats = String.format(java.util.Locale.ROOT,
         "seed=%d replicas=%d simMs=%d events=%d chosenSlots=%d %s crashes=%d partitions=%d rebuilds=%d(%d replicas)",
         options.seed(), options.replicas(), scheduler.now() / MS, scheduler.events(), oracle.chosenSlots(),
-        workload.stats(), faults.crashes(), faults.partitionChanges(), wipes, replicasWiped);
+        workload.stats() + " " + watchers.stats(), faults.crashes(), faults.partitionChanges(), wipes, replicasWiped);
     return new SimResult(options, violation, scheduler.traceHash(), stats, replicasWiped);
   }
 
@@ -194,6 +197,8 @@ public final class Simulation {
       }
     } else if (event instanceof SimEvent.Submit u) {
       submit(u.op());
+    } else if (event instanceof SimEvent.WatchTick) {
+      watchers.tick();
     } else if (event instanceof SimEvent.LivenessStart) {
       liveness.start();
     } else if (event instanceof SimEvent.LivenessCheck) {

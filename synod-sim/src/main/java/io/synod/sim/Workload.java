@@ -344,6 +344,11 @@ final class Workload {
    * A state machine applied the command {@code id} with {@code result} (null: a read nobody waited
    * for): the writes among them make the history of revisions.
    */
+  /** The history of revisions the state machines made, as far as any replica has applied. */
+  RevisionLog revisions() {
+    return revisions;
+  }
+
   void applied(SimCommandId id, KvResult result) {
     ClientOp op = sent.get(id);
     if (op == null) {

@@ -152,7 +152,19 @@ class PlantedBugTest {
 
   @Test
   void everyPlantedBugHasATest() {
-    assertThat(Planted.allNames()).hasSize(16).doesNotHaveDuplicates();
+    assertThat(Planted.allNames()).hasSize(17).doesNotHaveDuplicates();
+  }
+
+  // ---------------------------------------------------------------- watches
+
+  /**
+   * A watch created at an earlier revision starts one late: the watch clients resume from the
+   * revision after the last they saw through, after crashes and moves to other replicas, and the
+   * changes of that revision never reach them.
+   */
+  @Test
+  void watchThatSkipsTheRevisionItResumesFromIsCaught() {
+    assertThat(caught("WATCH_SKIPS_RESUME_REVISION").violation()).contains("but the history of those revisions");
   }
 
   // ---------------------------------------------------------------- read leases

@@ -54,6 +54,12 @@ class SimulationCampaignTest {
         "sim.read-at-revision-compacted", "sim.compaction-done", "sim.compaction-refused")) {
       assertThat(Marks.count(mark)).as("coverage mark %s", mark).isPositive();
     }
+    // Watches: clients resume on other replicas, catch up from history, are unsynced by snapshot
+    // installs and cancelled by compactions, and their events are checked.
+    for (String mark : List.of("sim.watch-resumed", "sim.watch-events-checked", "watch.caught-up",
+        "watch.unsynced-by-restore", "watch.compacted", "sim.watch-compacted")) {
+      assertThat(Marks.count(mark)).as("coverage mark %s", mark).isPositive();
+    }
     // The disk's hostile paths: power lost between the steps of the acceptor state's atomic
     // replacement, inside a snapshot write and between a log write and its sync; pages of unsynced
     // writes kept out of order, which recovery cut as unsynced or refused, the replica then rebuilding.

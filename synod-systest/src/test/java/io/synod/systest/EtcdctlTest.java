@@ -41,6 +41,8 @@ class EtcdctlTest {
   @RegisterExtension
   static final LogsOnFailure LOGS = new LogsOnFailure();
 
+  private static final java.time.Duration WATCH_TIMEOUT = java.time.Duration.ofSeconds(20);
+
   private static Cluster cluster;
   private static Etcdctl etcdctl;
   private static String all;
@@ -293,6 +295,92 @@ class EtcdctlTest {
 
     assertThat(txn(follower, txnOfPuts(128))).isEqualTo("SUCCESS\n" + "\nOK\n".repeat(128));
     assertThat(ok(follower, "get", "ops/", "--prefix", "--limit=1", "-w", "json")).contains("\"more\":true,\"count\":128}");
+  }
+
+  // ---------------------------------------------------------------- watch
+
+  @Test
+  void watchOfAKeyWithPrevKvPrintsEachChangeAsEtcdDoes() throws Exception {
+    long first = putRevision(leader, "wk/k", "v1");
+    try (EtcdctlWatch watch = EtcdctlWatch.start(dir.resolve("etcdctl"), "key", follower,
+        "wk/k", "--rev=" + first, "--prev-kv")) {
+      ok(leader, "put", "wk/other", "x");
+      ok(leader, "put", "wk/k", "v2");
+      ok(leader, "del", "wk/k");
+      ok(all, "put", "wk/k", "v3");
+      String expected = "PUT\nwk/k\nv1\n"
+          + "PUT\nwk/k\nv1\nwk/k\nv2\n"
+          + "DELETE\nwk/k\nv2\nwk/k\n\n"
+          + "PUT\nwk/k\nv3\n";
+      assertThat(watch.awaitOutputOfLength(expected, WATCH_TIMEOUT)).as(watch.diagnostics()).isEqualTo(expected);
+    }
+  }
+
+  @Test
+  void watchOfAPrefixOnAFollowerPrintsWritesMadeThroughTheLeader() throws Exception {
+    long start = putRevision(leader, "wp-before", "x") + 1;
+    try (EtcdctlWatch watch = EtcdctlWatch.start(dir.resolve("etcdctl"), "prefix", follower,
+        "wp/", "--prefix", "--rev=" + start)) {
+      ok(leader, "put", "wp/a", "1");
+      ok(leader, "put", "wq/outside", "1");
+      ok(leader, "put", "wp/b/c", "2");
+      ok(leader, "del", "wp/", "--prefix");
+      String expected = "PUT\nwp/a\n1\nPUT\nwp/b/c\n2\nDELETE\nwp/a\n\nDELETE\nwp/b/c\n\n";
+      assertThat(watch.awaitOutputOfLength(expected, WATCH_TIMEOUT)).as(watch.diagnostics()).isEqualTo(expected);
+    }
+  }
+
+  @Test
+  void watchFromAnEarlierRevisionReplaysTheHistory() throws Exception {
+    long first = putRevision(leader, "wh/k", "a");
+    putRevision(leader, "wh/k", "b");
+    putRevision(leader, "wh/k", "c");
+    try (EtcdctlWatch watch = EtcdctlWatch.start(dir.resolve("etcdctl"), "history", follower,
+        "wh/k", "--rev=" + (first + 1))) {
+      String expected = "PUT\nwh/k\nb\nPUT\nwh/k\nc\n";
+      assertThat(watch.awaitOutputOfLength(expected, WATCH_TIMEOUT)).as(watch.diagnostics()).isEqualTo(expected);
+    }
+  }
+
+  @Test
+  void aWatcherResumingOnAnotherMemberMissesNothingAndSeesNothingTwice() throws Exception {
+    long first = putRevision(leader, "wr/1", "a");
+    putRevision(leader, "wr/2", "b");
+    long third = putRevision(leader, "wr/3", "c");
+    int other = followerId % 3 + 1;
+    try (EtcdctlWatch watch = EtcdctlWatch.start(dir.resolve("etcdctl"), "resume-1", follower,
+        "wr/", "--prefix", "--rev=" + first)) {
+      String expected = "PUT\nwr/1\na\nPUT\nwr/2\nb\nPUT\nwr/3\nc\n";
+      assertThat(watch.awaitOutputOfLength(expected, WATCH_TIMEOUT)).as(watch.diagnostics()).isEqualTo(expected);
+    }
+    // The client went away after revision `third`; writes go on through yet another member.
+    ok(cluster.clientEndpoint(other), "put", "wr/4", "d");
+    ok(leader, "put", "wr/5", "e");
+    try (EtcdctlWatch watch = EtcdctlWatch.start(dir.resolve("etcdctl"), "resume-2", cluster.clientEndpoint(other),
+        "wr/", "--prefix", "--rev=" + (third + 1))) {
+      ok(follower, "put", "wr/6", "f");
+      String expected = "PUT\nwr/4\nd\nPUT\nwr/5\ne\nPUT\nwr/6\nf\n";
+      assertThat(watch.awaitOutputOfLength(expected, WATCH_TIMEOUT)).as(watch.diagnostics()).isEqualTo(expected);
+    }
+  }
+
+  /** Last: the compaction it makes would take away history the other tests read at their revisions. */
+  @Test
+  @Order(Integer.MAX_VALUE)
+  void watchFromACompactedRevisionIsCanceledAsEtcdReportsIt() throws Exception {
+    long first = putRevision(leader, "wc/k", "a");
+    long second = putRevision(leader, "wc/k", "b");
+    // The member that answered the compaction has applied it, so the watch there certainly finds it.
+    ok(leader, "compact", Long.toString(second));
+    try (EtcdctlWatch watch = EtcdctlWatch.start(dir.resolve("etcdctl"), "compacted", leader,
+        "wc/k", "--rev=" + first)) {
+      int exit = watch.awaitExit(WATCH_TIMEOUT);
+      assertThat(watch.output()).as(watch.diagnostics()).isEmpty();
+      assertThat(watch.stderr()).as(watch.diagnostics()).isEqualTo(
+          "watch was canceled (etcdserver: mvcc: required revision has been compacted)\n"
+          + "Error: watch is canceled by the server\n");
+      assertThat(exit).isNotZero();
+    }
   }
 
   // ---------------------------------------------------------------- helpers

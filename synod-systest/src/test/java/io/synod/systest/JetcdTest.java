@@ -180,6 +180,64 @@ class JetcdTest {
   }
 
   @Test
+  void watchOnAFollowerDeliversEveryChangeOfAPrefixWithPrevKvAndAnswersAProgressRequest() throws Exception {
+    long start = await(kv.put(bytes("w/a"), bytes("1"))).getHeader().getRevision();
+    java.util.concurrent.BlockingQueue<io.etcd.jetcd.watch.WatchResponse> responses =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    io.etcd.jetcd.Watch watchClient = followerClient.getWatchClient();
+    io.etcd.jetcd.options.WatchOption option = io.etcd.jetcd.options.WatchOption.builder()
+        .isPrefix(true).withRevision(start).withPrevKV(true).build();
+    io.etcd.jetcd.Watch.Watcher watcher = watchClient.watch(bytes("w/"), option, responses::add);
+    try {
+      await(kv.put(bytes("w/a"), bytes("2")));
+      await(kv.put(bytes("x/outside"), bytes("1")));
+      long last = await(kv.delete(bytes("w/a"))).getHeader().getRevision();
+      List<String> seen = new java.util.ArrayList<>();
+      while (seen.size() < 3) {
+        io.etcd.jetcd.watch.WatchResponse r = responses.poll(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        assertThat(r).as("a watch response within %d s; seen %s", CALL_TIMEOUT_SECONDS, seen).isNotNull();
+        for (io.etcd.jetcd.watch.WatchEvent e : r.getEvents()) {
+          KeyValue prev = e.getPrevKV();
+          seen.add(e.getEventType() + " " + string(e.getKeyValue().getKey()) + "=" + string(e.getKeyValue().getValue())
+              + "@" + e.getKeyValue().getModRevision()
+              + (prev == null || prev.getKey().isEmpty() ? "" : " prev=" + string(prev.getValue())));
+        }
+      }
+      assertThat(seen).containsExactly("PUT w/a=1@" + start, "PUT w/a=2@" + (start + 1) + " prev=1",
+          "DELETE w/a=@" + last + " prev=2");
+      watchClient.requestProgress();
+      io.etcd.jetcd.watch.WatchResponse progress = responses.poll(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      assertThat(progress).as("a progress notification").isNotNull();
+      assertThat(progress.isProgressNotify()).isTrue();
+      assertThat(progress.getHeader().getRevision()).isGreaterThanOrEqualTo(last);
+    } finally {
+      watcher.close();
+    }
+  }
+
+  @Test
+  void aWatchFromACompactedRevisionEndsWithTheCompactedError() throws Exception {
+    long first = await(kv.put(bytes("wc/k"), bytes("v1"))).getHeader().getRevision();
+    long second = await(kv.put(bytes("wc/k"), bytes("v2"))).getHeader().getRevision();
+    await(kv.compact(second));
+    // A linearizable read through the follower goes through the log after the compaction, so once it
+    // reports the revision compacted the follower has applied the compaction.
+    assertThatThrownBy(() -> await(followerKv.get(bytes("wc/k"), GetOption.builder().withRevision(first).build())))
+        .hasMessageContaining("compacted");
+    CompletableFuture<Throwable> failure = new CompletableFuture<>();
+    io.etcd.jetcd.Watch.Watcher watcher = followerClient.getWatchClient().watch(bytes("wc/k"),
+        io.etcd.jetcd.options.WatchOption.builder().withRevision(first).build(),
+        r -> failure.completeExceptionally(new AssertionError("unexpected response " + r.getEvents())),
+        failure::complete);
+    try {
+      Throwable t = failure.get(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      assertThat(t).hasMessageContaining("compacted");
+    } finally {
+      watcher.close();
+    }
+  }
+
+  @Test
   void readingACompactedRevisionFails() throws Exception {
     long first = await(kv.put(bytes("c/k"), bytes("v1"))).getHeader().getRevision();
     long second = await(kv.put(bytes("c/k"), bytes("v2"))).getHeader().getRevision();

@@ -26,12 +26,16 @@ import org.HdrHistogram.Histogram;
  *     [--timeout-ms 5000] [--zk-sessions-per-server 1] [--seed 1] [--server-pids PID,... [--clock-ticks 100]]
  *     [--repeat 1]
  * LoadGenerator --probe --system NAME --endpoints ... [--ready-timeout-seconds 60]
+ * LoadGenerator --system NAME --endpoints ... --watchers 1000 [--put-rate 1000] [--seconds 20]
+ *     [--ramp-seconds 2] [--keys N] [--value-bytes N] [--server-pids PID,...]
  * </pre>
  *
  * <p>The run writes every key once, warms up (each workload at 16 clients, the warm-up time split
  * between them), then measures each workload at each client count: a ramp of unmeasured load, then
  * the measured window. {@code --repeat N} measures each point N times back to back (one line each, no
- * ramp after the first), for a sustained run reported minute by minute. {@code --probe} waits until a put and a linearizable get succeed through every
+ * ramp after the first), for a sustained run reported minute by minute. {@code --watchers N} (etcd
+ * protocol only) measures watch fan-out instead ({@link WatchFanOut}): N watchers of one prefix and
+ * puts under it at {@code --put-rate} per second, reporting event delivery latency. {@code --probe} waits until a put and a linearizable get succeed through every
  * connection and exits 0, or exits 1 when the ready timeout passes. With {@code --server-pids} each
  * point also reports the CPU time those (local, Linux) server processes used per operation.
  */
@@ -44,7 +48,7 @@ public final class LoadGenerator {
   record Options(String system, String protocol, List<InetSocketAddress> endpoints, List<Workload> workloads,
       List<Integer> clients, long seconds, long warmupSeconds, long rampSeconds, int keys, int valueBytes,
       long timeoutMillis, int zkSessionsPerServer, long seed, boolean probe, long readyTimeoutSeconds,
-      List<Long> serverPids, long clockTicks, int repeat) {
+      List<Long> serverPids, long clockTicks, int repeat, int watchers, int putRate) {
 
     static Options parse(String[] args) {
       String system = null;
@@ -65,6 +69,8 @@ public final class LoadGenerator {
       List<Long> serverPids = List.of();
       long clockTicks = 100;
       int repeat = 1;
+      int watchers = 0;
+      int putRate = 1_000;
       for (int i = 0; i < args.length; i++) {
         String a = args[i];
         if (a.equals("--probe")) {
@@ -116,6 +122,8 @@ public final class LoadGenerator {
           }
           case "--clock-ticks" -> clockTicks = positive(a, Long.parseLong(v));
           case "--repeat" -> repeat = positive(a, Integer.parseInt(v));
+          case "--watchers" -> watchers = positive(a, Integer.parseInt(v));
+          case "--put-rate" -> putRate = positive(a, Integer.parseInt(v));
           default -> throw new IllegalArgumentException("unknown option " + a);
         }
       }
@@ -132,7 +140,7 @@ public final class LoadGenerator {
         throw new IllegalArgumentException("--warmup-seconds and --ramp-seconds must not be negative");
       }
       return new Options(system, protocol, endpoints, workloads, clients, seconds, warmup, ramp, keys, valueBytes,
-          timeoutMillis, zkSessions, seed, probe, ready, serverPids, clockTicks, repeat);
+          timeoutMillis, zkSessions, seed, probe, ready, serverPids, clockTicks, repeat, watchers, putRate);
     }
 
     private static <T extends Number> T positive(String option, T value) {
@@ -171,11 +179,14 @@ public final class LoadGenerator {
           + " [--workloads put,get-linearizable,get-serializable,mix] [--clients 1,16,128] [--seconds S]"
           + " [--warmup-seconds S] [--ramp-seconds S] [--keys N] [--value-bytes N] [--timeout-ms MS]"
           + " [--zk-sessions-per-server N] [--seed N] [--server-pids PID,... [--clock-ticks HZ]] [--repeat N]"
-          + " | --probe ... [--ready-timeout-seconds S]");
+          + " | --probe ... [--ready-timeout-seconds S]"
+          + " | --watchers N [--put-rate R] (watch fan-out)");
       System.exit(2);
       return;
     }
-    int status = options.probe() ? probe(options) : run(options, System.out);
+    int status = options.probe() ? probe(options)
+        : options.watchers() > 0 ? watchFanOut(options, System.out)
+        : run(options, System.out);
     System.exit(status);
   }
 
@@ -223,6 +234,18 @@ public final class LoadGenerator {
     }
     log(options, "not ready after " + options.readyTimeoutSeconds() + " s; last failure: " + last);
     return 1;
+  }
+
+  /** The watch fan-out measurement: one JSON line; 0 when events were delivered. */
+  static int watchFanOut(Options options, PrintStream out) throws Exception {
+    if (!options.protocol().equals("etcd")) {
+      throw new IllegalArgumentException("--watchers needs the etcd protocol");
+    }
+    JsonLine line = WatchFanOut.run(options, options.watchers(), options.putRate());
+    out.println(line);
+    out.flush();
+    log(options, WatchFanOut.describe(line));
+    return line.toString().contains("\"events_delivered\":0,") ? 1 : 0;
   }
 
   static int run(Options options, PrintStream out) throws Exception {
