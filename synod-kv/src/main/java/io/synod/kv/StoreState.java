@@ -23,6 +23,8 @@ final class StoreState {
   long compactRevision = NEVER_COMPACTED;
   /** The raised alarms, in engine key order (member id, then type). */
   final java.util.TreeSet<AlarmMember> alarms = new java.util.TreeSet<>();
+  /** The leases and their attached keys. */
+  final Leases leases = new Leases();
 
   StoreState(Engine engine, KvLimits limits) {
     this.engine = engine;
@@ -57,6 +59,7 @@ final class StoreState {
       return true;
     });
     sessions.load(engine);
+    leases.load(this);
   }
 
   /** The stored change at {@code rev} as {@code source} sees it; it must exist. */

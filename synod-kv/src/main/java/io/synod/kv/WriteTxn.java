@@ -15,8 +15,12 @@ final class WriteTxn {
   private final Overlay writes;
   private final long beginRevision;
   private final List<byte[]> undo = new ArrayList<>();
+  /** Keys whose lease changes, as (key, from, to), applied to the lease table on commit. */
+  private final List<LeaseMove> leaseMoves = new ArrayList<>();
   private long sub;
   private boolean finished;
+
+  private record LeaseMove(byte[] key, long from, long to) {}
 
   WriteTxn(StoreState state) {
     this.state = state;
@@ -55,6 +59,11 @@ final class WriteTxn {
     return state.index.liveIn(range, Long.MAX_VALUE);
   }
 
+  /** Whether no lease {@code id} exists (a put may not attach a key to it). */
+  boolean leaseMissing(long id) {
+    return state.leases.get(id) == null;
+  }
+
   /** Writes {@code key} = {@code value}; {@code prev} is its current key-value or null. */
   void put(byte[] key, byte[] value, long lease, KeyValue prev) {
     Revision rev = next();
@@ -63,15 +72,24 @@ final class WriteTxn {
     writes.put(EngineKeys.revisionKey(rev), StoredRecord.put(key, createRevision, version, lease, value).encode());
     state.index.append(key, rev, false);
     undo.add(key);
+    long from = prev == null ? 0 : prev.lease();
+    if (from != lease) {
+      leaseMoves.add(new LeaseMove(key, from, lease));
+    }
   }
 
   /** Deletes {@code key}, which must exist now. */
   void delete(byte[] key) {
     Ensure.that(state.index.liveAt(key, Long.MAX_VALUE) != null, "only an existing key is deleted");
+    // No lease exists, so no key is attached to one: the common case reads nothing more.
+    long from = state.leases.isEmpty() ? 0 : current(key).lease();
     Revision rev = next();
     writes.put(EngineKeys.revisionKey(rev), StoredRecord.tombstone(key).encode());
     state.index.append(key, rev, true);
     undo.add(key);
+    if (from != 0) {
+      leaseMoves.add(new LeaseMove(key, from, 0));
+    }
   }
 
   private Revision next() {
@@ -85,6 +103,9 @@ final class WriteTxn {
     finished = true;
     if (sub > 0) {
       state.setCurrentRevision(writes, beginRevision + 1);
+    }
+    for (LeaseMove move : leaseMoves) {
+      state.leases.moved(move.key(), move.from(), move.to());
     }
     writes.mergeIntoParent();
   }
