@@ -119,7 +119,7 @@ final class SimNode {
     // restart that comes back with a lower promise than it made has forgotten it.
     oracle.durablyPromised(id - 1, durable.promised());
     long incarnation = disk.startIncarnation(scheduler.now() / 1_000);
-    machine = new SimMachine(id, oracle, workload);
+    machine = new SimMachine(id, oracle, workload, options.planted().lease());
     localReads = options.readLeasesOn();
     lifeStart = scheduler.now();
     clockBase = scheduler.now();
