@@ -47,7 +47,7 @@ class CampaignTest {
 
   @Test
   void plantedStorageBugIsReplayedWithItsFlag() {
-    String out = run(1, "--seed", "1", "--replicas", "3", "--plant", "NON_ATOMIC_ACCEPTOR_STATE");
+    String out = run(1, "--seed", "2", "--replicas", "5", "--plant", "NON_ATOMIC_ACCEPTOR_STATE");
     assertThat(out).contains("VIOLATION").contains("--plant NON_ATOMIC_ACCEPTOR_STATE");
   }
 

@@ -152,7 +152,7 @@ class PlantedBugTest {
 
   @Test
   void everyPlantedBugHasATest() {
-    assertThat(Planted.allNames()).hasSize(16).doesNotHaveDuplicates();
+    assertThat(Planted.allNames()).hasSize(17).doesNotHaveDuplicates();
   }
 
   // ---------------------------------------------------------------- read leases
