@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * etcd's alarms as replicated state: raising or clearing one is a command of the log, so every
  * member agrees on the raised set at every slot; while NOSPACE is raised, requests that add data
- * (puts, and transactions holding a put) are refused with etcd's "database space exceeded" at apply,
+ * (puts, lease grants, and transactions holding a put) are refused with etcd's "database space exceeded" at apply,
  * as etcd's capped applier does, while reads, deletes and compaction still work.
  */
 final class Alarms {
@@ -41,6 +41,9 @@ final class Alarms {
   static boolean addsData(KvRequest request) {
     if (request instanceof PutRequest) {
       return true;
+    }
+    if (request instanceof LeaseRequest lease && lease.op() == LeaseRequest.Op.GRANT) {
+      return true; // etcd's capped applier refuses grants too.
     }
     if (request instanceof TxnRequest txn) {
       for (List<RequestOp> branch : List.of(txn.success(), txn.failure())) {

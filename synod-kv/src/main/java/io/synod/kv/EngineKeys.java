@@ -15,16 +15,22 @@ import io.synod.common.Ensure;
  *       ({@link StoredRecord}); big-endian non-negative numbers sort in revision order.
  *   <li>{@code 0x03} + client id (8 bytes, sign bit flipped so ids sort as signed numbers): the
  *       client's last exactly-once sequence and reply.
+ *   <li>{@code 0x01 'l'}: the lease-id counter; {@code 0x04} + lease id (8 bytes, sign bit flipped):
+ *       a lease (granted TTL, checkpointed remaining TTL, renewal counter).
  * </ul>
  */
 final class EngineKeys {
   static final byte META = 1;
   static final byte REVISION = 2;
   static final byte SESSION = 3;
+  static final byte LEASE = 4;
 
   static final byte[] CURRENT_REVISION = {META, 'r'};
   static final byte[] COMPACT_REVISION = {META, 'c'};
   static final byte[] SESSION_CLOCK = {META, 'u'};
+  static final byte[] LEASE_COUNTER = {META, 'l'};
+  static final byte[] LEASES_START = {LEASE};
+  static final byte[] LEASES_END = {LEASE + 1};
 
   static final byte[] ALARMS_START = {META, 'a'};
   static final byte[] ALARMS_END = {META, 'a' + 1};
@@ -86,6 +92,19 @@ final class EngineKeys {
   static long parseSessionKey(byte[] key) {
     Ensure.that(key.length == 9, "session key has 9 bytes");
     Ensure.that(key[0] == SESSION, "session key starts with the session tag");
+    return getLong(key, 1) ^ Long.MIN_VALUE;
+  }
+
+  static byte[] leaseKey(long id) {
+    byte[] key = new byte[9];
+    key[0] = LEASE;
+    putLong(key, 1, id ^ Long.MIN_VALUE);
+    return key;
+  }
+
+  static long parseLeaseKey(byte[] key) {
+    Ensure.that(key.length == 9, "lease key has 9 bytes");
+    Ensure.that(key[0] == LEASE, "lease key starts with the lease tag");
     return getLong(key, 1) ^ Long.MIN_VALUE;
   }
 

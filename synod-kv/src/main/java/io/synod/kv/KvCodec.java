@@ -22,6 +22,7 @@ public final class KvCodec {
   private static final int TAG_TXN = 4;
   private static final int TAG_COMPACTION = 5;
   private static final int TAG_ALARM = 6;
+  private static final int TAG_LEASE = 7;
 
   private static final KvException.Code[] CODES = KvException.Code.values();
   private static final RangeRequest.SortOrder[] SORT_ORDERS = RangeRequest.SortOrder.values();
@@ -30,6 +31,7 @@ public final class KvCodec {
   private static final Compare.Target[] COMPARE_TARGETS = Compare.Target.values();
   private static final AlarmRequest.Action[] ALARM_ACTIONS = AlarmRequest.Action.values();
   private static final AlarmType[] ALARM_TYPES = AlarmType.values();
+  private static final LeaseRequest.Op[] LEASE_OPS = LeaseRequest.Op.values();
 
   private KvCodec() {}
 
@@ -108,6 +110,10 @@ public final class KvCodec {
     } else if (request instanceof AlarmRequest a) {
       out.writeByte(TAG_ALARM);
       out.writeVarLong(a.action().ordinal()).writeZigZag(a.memberId()).writeVarLong(a.alarm().ordinal());
+    } else if (request instanceof LeaseRequest l) {
+      out.writeByte(TAG_LEASE);
+      out.writeVarLong(l.op().ordinal()).writeZigZag(l.id()).writeZigZag(l.ttlSeconds());
+      out.writeZigZag(l.remainingMillis()).writeZigZag(l.renewal());
     } else {
       throw new IllegalArgumentException("unknown request type " + request.getClass().getName());
     }
@@ -155,8 +161,26 @@ public final class KvCodec {
           throw KvException.invalid("alarm inside a transaction");
         }
         return new AlarmRequest(in.readEnum(ALARM_ACTIONS), in.readZigZag(), in.readEnum(ALARM_TYPES));
+      case TAG_LEASE:
+        if (depth > 0) {
+          throw KvException.invalid("lease command inside a transaction");
+        }
+        return readLease(in);
       default:
         throw KvException.invalid("unknown request tag " + tag);
+    }
+  }
+
+  private static LeaseRequest readLease(ByteReader in) throws KvException {
+    LeaseRequest.Op op = in.readEnum(LEASE_OPS);
+    long id = in.readZigZag();
+    long ttl = in.readZigZag();
+    long remaining = in.readZigZag();
+    long renewal = in.readZigZag();
+    try {
+      return new LeaseRequest(op, id, ttl, remaining, renewal);
+    } catch (IllegalArgumentException e) {
+      throw KvException.invalid(e.getMessage());
     }
   }
 
@@ -266,6 +290,9 @@ public final class KvCodec {
       for (AlarmMember m : a.alarms()) {
         out.writeZigZag(m.memberId()).writeVarLong(m.alarm().ordinal());
       }
+    } else if (response instanceof LeaseResponse l) {
+      out.writeByte(TAG_LEASE);
+      out.writeZigZag(l.header().revision()).writeZigZag(l.id()).writeZigZag(l.ttlSeconds()).writeBool(l.changed());
     } else {
       throw new IllegalArgumentException("unknown response type " + response.getClass().getName());
     }
@@ -320,6 +347,18 @@ public final class KvCodec {
           alarms.add(new AlarmMember(in.readZigZag(), in.readEnum(ALARM_TYPES)));
         }
         return new AlarmResponse(header, alarms);
+      }
+      case TAG_LEASE: {
+        if (depth > 0) {
+          throw KvException.invalid("lease response inside a transaction");
+        }
+        ResponseHeader header = new ResponseHeader(in.readZigZag());
+        long id = in.readZigZag();
+        long ttl = in.readZigZag();
+        if (ttl < 0) {
+          throw KvException.invalid("negative lease TTL");
+        }
+        return new LeaseResponse(header, id, ttl, in.readBool());
       }
       default:
         throw KvException.invalid("unknown response tag " + tag);

@@ -24,10 +24,14 @@ public final class KvErrors {
     put(KvException.Code.VALUE_PROVIDED, "etcdserver: value is provided", "INVALID_ARGUMENT");
     put(KvException.Code.LEASE_PROVIDED, "etcdserver: lease is provided", "INVALID_ARGUMENT");
     put(KvException.Code.NO_SPACE, "etcdserver: mvcc: database space exceeded", "RESOURCE_EXHAUSTED");
+    put(KvException.Code.LEASE_NOT_FOUND, "etcdserver: requested lease not found", "NOT_FOUND");
+    put(KvException.Code.LEASE_EXISTS, "etcdserver: lease already exists", "FAILED_PRECONDITION");
+    put(KvException.Code.LEASE_TTL_TOO_LARGE, "etcdserver: too large lease TTL", "OUT_OF_RANGE");
     // Not etcd errors: Synod's own, worded in etcd's style.
     put(KvException.Code.INVALID_ARGUMENT, "synod: malformed request", "INVALID_ARGUMENT");
     put(KvException.Code.SEQUENCE_STALE,
         "synod: request sequence is older than the client's last applied request", "FAILED_PRECONDITION");
+    put(KvException.Code.TOO_MANY_LEASES, "etcdserver: too many leases", "RESOURCE_EXHAUSTED");
     for (KvException.Code code : KvException.Code.values()) {
       if (!TABLE.containsKey(code)) {
         throw new ExceptionInInitializerError("no KvErrors entry for " + code);
@@ -46,7 +50,7 @@ public final class KvErrors {
     return TABLE.get(code).message();
   }
 
-  /** The gRPC status code name for {@code code}: OUT_OF_RANGE, INVALID_ARGUMENT, FAILED_PRECONDITION, RESOURCE_EXHAUSTED. */
+  /** The gRPC status code name for {@code code}: OUT_OF_RANGE, INVALID_ARGUMENT, FAILED_PRECONDITION, RESOURCE_EXHAUSTED, NOT_FOUND. */
   public static String grpcCode(KvException.Code code) {
     return TABLE.get(code).grpcCode();
   }

@@ -37,7 +37,15 @@ public final class KvException extends Exception {
     /** An exactly-once command is older than the last one applied for its client. */
     SEQUENCE_STALE,
     /** The NOSPACE alarm is raised: a request that adds data is refused until it is disarmed. */
-    NO_SPACE
+    NO_SPACE,
+    /** A put or lease call names a lease that does not exist (never granted, revoked or expired). */
+    LEASE_NOT_FOUND,
+    /** A grant asks for an id that an existing lease has. */
+    LEASE_EXISTS,
+    /** A grant asks for a TTL above {@link KvLimits#LEASE_TTL_MAX_SECONDS}. */
+    LEASE_TTL_TOO_LARGE,
+    /** A grant would hold more leases than {@link KvLimits#leasesMax()}. */
+    TOO_MANY_LEASES
   }
 
   private final Code code;

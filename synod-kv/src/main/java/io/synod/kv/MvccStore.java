@@ -293,6 +293,9 @@ public final class MvccStore {
     if (request instanceof AlarmRequest a) {
       return Alarms.execute(state, a);
     }
+    if (request instanceof LeaseRequest l) {
+      return Leases.execute(state, l);
+    }
     WriteTxn tx = new WriteTxn(state);
     try {
       KvResponse response = request instanceof PutRequest p
@@ -375,6 +378,31 @@ public final class MvccStore {
   /** The raised alarms, ordered by member id then type (etcd's {@code alarm list}). */
   public java.util.List<AlarmMember> alarms() {
     return java.util.List.copyOf(state.alarms);
+  }
+
+  /** Lease {@code id} as the applied state holds it, or null if it does not exist. */
+  public LeaseInfo lease(long id) {
+    Leases.Lease lease = state.leases.get(id);
+    return lease == null ? null : lease.info();
+  }
+
+  /** The ids of every lease, in numeric order (etcd's LeaseLeases). */
+  public java.util.List<Long> leaseIds() {
+    java.util.List<Long> ids = new java.util.ArrayList<>(state.leases.size());
+    for (Leases.Lease lease : state.leases.all()) {
+      ids.add(lease.id);
+    }
+    return ids;
+  }
+
+  /** How many leases exist. */
+  public int leaseCount() {
+    return state.leases.size();
+  }
+
+  /** The lease table, for this replica's {@link LeaseKeeper}. */
+  Leases leases() {
+    return state.leases;
   }
 
   public KvLimits limits() {

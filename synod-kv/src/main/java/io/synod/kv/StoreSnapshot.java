@@ -68,7 +68,7 @@ final class StoreSnapshot {
         byte[] key = in.readBytes();
         byte[] value = in.readBytes();
         Ensure.argument(last == null || Bytes.compare(last, key) < 0, "snapshot keys are in order");
-        Ensure.argument(key.length > 0 && key[0] >= EngineKeys.META && key[0] <= EngineKeys.SESSION,
+        Ensure.argument(key.length > 0 && key[0] >= EngineKeys.META && key[0] <= EngineKeys.LEASE,
             "snapshot key is one the store writes");
         entries.add(new byte[][] {key, value});
         last = key;

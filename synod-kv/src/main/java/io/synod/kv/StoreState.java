@@ -27,6 +27,8 @@ final class StoreState {
   final java.util.List<WatchEvent> slotEvents = new java.util.ArrayList<>();
   /** The raised alarms, in engine key order (member id, then type). */
   final java.util.TreeSet<AlarmMember> alarms = new java.util.TreeSet<>();
+  /** The leases and their attached keys. */
+  final Leases leases = new Leases();
 
   StoreState(Engine engine, KvLimits limits) {
     this.engine = engine;
@@ -61,6 +63,7 @@ final class StoreState {
       return true;
     });
     sessions.load(engine);
+    leases.load(this);
   }
 
   /** The stored change at {@code rev} as {@code source} sees it; it must exist. */

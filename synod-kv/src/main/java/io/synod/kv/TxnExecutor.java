@@ -6,7 +6,7 @@ import java.util.List;
 /**
  * Runs a {@link TxnRequest} in etcd's order: evaluate the compares of the txn and of every nested
  * txn on the chosen path against the state before the txn; pre-check that path's puts
- * (ignore_value/ignore_lease need an existing key) and ranges (revision not compacted, not future);
+ * (ignore_value/ignore_lease need an existing key, a lease must exist) and ranges (revision not compacted, not future);
  * then run the ops in one {@link WriteTxn}. An error at any point leaves no trace.
  */
 final class TxnExecutor {
@@ -50,6 +50,9 @@ final class TxnExecutor {
       if (op instanceof PutRequest p && (p.ignoreValue() || p.ignoreLease())
           && state.index.liveAt(p.key(), state.currentRevision) == null) {
         throw new KvException(KvException.Code.KEY_NOT_FOUND);
+      } else if (op instanceof PutRequest p && p.lease() != 0 && state.leases.get(p.lease()) == null) {
+        // etcd checks every put of the taken path for its lease before running any op.
+        throw new KvException(KvException.Code.LEASE_NOT_FOUND);
       } else if (op instanceof TxnRequest t) {
         checkPuts(state, t, path.nested.get(nested++));
       }

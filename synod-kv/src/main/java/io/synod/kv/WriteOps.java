@@ -14,6 +14,9 @@ final class WriteOps {
     }
     byte[] value = p.ignoreValue() ? prev.value() : p.value();
     long lease = p.ignoreLease() ? prev.lease() : p.lease();
+    if (lease != 0 && tx.leaseMissing(lease)) {
+      throw new KvException(KvException.Code.LEASE_NOT_FOUND);
+    }
     tx.put(p.key(), value, lease, prev);
     return new PutResponse(new ResponseHeader(tx.writeRevision()), p.prevKv() ? prev : null);
   }

@@ -17,8 +17,12 @@ final class WriteTxn {
   private final List<byte[]> undo = new ArrayList<>();
   /** The txn's changes as watch events, when the store reports them; published on commit. */
   private final List<WatchEvent> events;
+  /** Keys whose lease changes, as (key, from, to), applied to the lease table on commit. */
+  private final List<LeaseMove> leaseMoves = new ArrayList<>();
   private long sub;
   private boolean finished;
+
+  private record LeaseMove(byte[] key, long from, long to) {}
 
   WriteTxn(StoreState state) {
     this.state = state;
@@ -58,6 +62,11 @@ final class WriteTxn {
     return state.index.liveIn(range, Long.MAX_VALUE);
   }
 
+  /** Whether no lease {@code id} exists (a put may not attach a key to it). */
+  boolean leaseMissing(long id) {
+    return state.leases.get(id) == null;
+  }
+
   /** Writes {@code key} = {@code value}; {@code prev} is its current key-value or null. */
   void put(byte[] key, byte[] value, long lease, KeyValue prev) {
     Revision rev = next();
@@ -69,18 +78,27 @@ final class WriteTxn {
     if (events != null) {
       events.add(WatchEvent.put(new KeyValue(key, createRevision, rev.main(), version, value, lease), prev));
     }
+    long from = prev == null ? 0 : prev.lease();
+    if (from != lease) {
+      leaseMoves.add(new LeaseMove(key, from, lease));
+    }
   }
 
   /** Deletes {@code key}, which must exist now. */
   void delete(byte[] key) {
     Ensure.that(state.index.liveAt(key, Long.MAX_VALUE) != null, "only an existing key is deleted");
-    KeyValue prev = events != null ? current(key) : null;
+    // Read only when wanted: with no watcher and no lease, the common case reads nothing more.
+    KeyValue prev = events != null || !state.leases.isEmpty() ? current(key) : null;
+    long from = prev == null ? 0 : prev.lease();
     Revision rev = next();
     writes.put(EngineKeys.revisionKey(rev), StoredRecord.tombstone(key).encode());
     state.index.append(key, rev, true);
     undo.add(key);
     if (events != null) {
       events.add(WatchEvent.delete(key, rev.main(), prev));
+    }
+    if (from != 0) {
+      leaseMoves.add(new LeaseMove(key, from, 0));
     }
   }
 
@@ -98,6 +116,9 @@ final class WriteTxn {
       if (events != null) {
         state.slotEvents.addAll(events);
       }
+    }
+    for (LeaseMove move : leaseMoves) {
+      state.leases.moved(move.key(), move.from(), move.to());
     }
     writes.mergeIntoParent();
   }

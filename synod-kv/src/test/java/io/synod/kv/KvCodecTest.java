@@ -191,7 +191,7 @@ class KvCodecTest {
     for (KvException.Code code : KvException.Code.values()) {
       assertThat(KvErrors.message(code)).isNotBlank();
       assertThat(KvErrors.grpcCode(code)).isIn(
-          "OUT_OF_RANGE", "INVALID_ARGUMENT", "FAILED_PRECONDITION", "RESOURCE_EXHAUSTED");
+          "OUT_OF_RANGE", "INVALID_ARGUMENT", "FAILED_PRECONDITION", "RESOURCE_EXHAUSTED", "NOT_FOUND");
     }
     assertThat(KvErrors.grpcCode(KvException.Code.COMPACTED)).isEqualTo("OUT_OF_RANGE");
     assertThat(KvErrors.grpcCode(KvException.Code.FUTURE_REV)).isEqualTo("OUT_OF_RANGE");

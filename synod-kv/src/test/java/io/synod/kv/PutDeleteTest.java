@@ -40,6 +40,7 @@ class PutDeleteTest {
   @Test
   void leaseIsStoredAndIgnoreLeaseKeepsIt() {
     Harness h = Harness.inMemory();
+    h.ok(LeaseRequest.grant(42, 60), LeaseResponse.class);
     h.ok(PutRequest.of(b("k"), b("1")).withLease(42), PutResponse.class);
     assertThat(h.kv("k").lease()).isEqualTo(42);
     h.ok(PutRequest.of(b("k"), b("2")).withIgnoreLease(), PutResponse.class);
@@ -53,6 +54,7 @@ class PutDeleteTest {
   void ignoreValueKeepsTheValueAndBumpsTheVersion() {
     Harness h = Harness.inMemory();
     h.put("k", "v");
+    h.ok(LeaseRequest.grant(7, 60), LeaseResponse.class);
     h.ok(PutRequest.of(b("k"), Bytes.EMPTY).withLease(7).withIgnoreValue(), PutResponse.class);
     KeyValue kv = h.kv("k");
     assertThat(s(kv.value())).isEqualTo("v");

@@ -16,6 +16,7 @@ class TxnTest {
   private static Harness withK() {
     Harness h = Harness.inMemory();
     h.put("k", "v1");
+    h.ok(LeaseRequest.grant(9, 60), LeaseResponse.class);
     h.ok(PutRequest.of(b("k"), b("v2")).withLease(9), PutResponse.class);
     return h;
   }

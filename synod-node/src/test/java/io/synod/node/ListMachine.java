@@ -9,6 +9,33 @@ import java.util.List;
 public final class ListMachine implements StateMachine<Integer> {
   final List<String> applied = new ArrayList<>();
   private long appliedSlot;
+  /** Commands this machine asks its node to log at its next tick as leader. */
+  private final List<String> wanted = new ArrayList<>();
+  private int ticksAsFollower;
+
+  /** Asks the node to log {@code command} (through {@link #tick}) once this node leads. */
+  public synchronized void want(String command) {
+    wanted.add(command);
+  }
+
+  /** Ticks this machine saw while its node did not lead. */
+  public synchronized int ticksAsFollower() {
+    return ticksAsFollower;
+  }
+
+  @Override
+  public synchronized List<byte[]> tick(long nowNanos, boolean leader) {
+    if (!leader) {
+      ticksAsFollower++;
+      return List.of();
+    }
+    List<byte[]> out = new ArrayList<>();
+    for (String command : wanted) {
+      out.add(command.getBytes(StandardCharsets.UTF_8));
+    }
+    wanted.clear();
+    return out;
+  }
 
   @Override
   public synchronized Integer apply(long slot, byte[] command, int offset, int length, boolean resultWanted) {

@@ -1,12 +1,18 @@
 package io.synod.server;
 
 import io.synod.kv.KvResult;
+import io.synod.kv.LeaseKeeper;
 import io.synod.kv.MvccStore;
 import io.synod.node.core.StateMachine;
+import java.util.List;
 
-/** The node's state machine: synod-kv's MVCC store, handing typed results to the node. */
+/**
+ * The node's state machine: synod-kv's MVCC store, handing typed results to the node, and its
+ * {@link LeaseKeeper}, which the node's ticks drive (lease expiries and checkpoints on the leader).
+ */
 final class StoreMachine implements StateMachine<KvResult> {
   private final MvccStore store;
+  private final LeaseKeeper keeper;
   /** The store's size after the last applied slot, for threads other than the node's loop. */
   private volatile long sizeBytes;
   private volatile long revision;
@@ -23,11 +29,13 @@ final class StoreMachine implements StateMachine<KvResult> {
   }
 
   StoreMachine(MvccStore store, java.util.function.LongConsumer applyNanos) {
-    this(store, applyNanos, io.synod.kv.watch.WatchConfig.DEFAULTS);
+    this(store, applyNanos, io.synod.kv.watch.WatchConfig.DEFAULTS, LeaseKeeper.Config.DEFAULTS);
   }
 
-  StoreMachine(MvccStore store, java.util.function.LongConsumer applyNanos, io.synod.kv.watch.WatchConfig watchConfig) {
+  StoreMachine(MvccStore store, java.util.function.LongConsumer applyNanos, io.synod.kv.watch.WatchConfig watchConfig,
+      LeaseKeeper.Config leases) {
     this.store = store;
+    this.keeper = new LeaseKeeper(store, leases);
     this.applyNanos = applyNanos;
     this.watches = new io.synod.kv.watch.WatchHub(store, watchConfig);
     published();
@@ -78,6 +86,16 @@ final class StoreMachine implements StateMachine<KvResult> {
 
   MvccStore store() {
     return store;
+  }
+
+  /** The lease keeper; only on the node's loop (in a query). */
+  LeaseKeeper keeper() {
+    return keeper;
+  }
+
+  @Override
+  public List<byte[]> tick(long nowNanos, boolean leader) {
+    return keeper.tick(nowNanos, leader);
   }
 
   @Override

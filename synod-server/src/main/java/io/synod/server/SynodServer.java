@@ -120,9 +120,10 @@ public final class SynodServer implements AutoCloseable {
       Node.Config nodeConfig = new Node.Config(self.id(), paxos, io.synod.wal.WalConfig.defaults(),
           config.dataDir(), 10_000_000L, 5_000_000_000L, 1_000_000_000L, 10_000, 65_536, 32_768, config.wipeOnCorruption());
       // The server checks request sizes in etcd terms; the store's own bound is a backstop above it.
-      KvLimits limits = new KvLimits(config.txnOpsMax(), config.requestBytesMax() + (64 << 10), 10_000);
+      KvLimits limits = new KvLimits(config.txnOpsMax(), config.requestBytesMax() + (64 << 10), 10_000,
+          KvLimits.LEASES_MAX_DEFAULT, KvLimits.leaseTtlMinSeconds(paxos.electionTimeoutNanos()));
       machine = new StoreMachine(MvccStore.open(new InMemoryEngine(), limits), observability.applyTimer(),
-          config.watchConfig());
+          config.watchConfig(), io.synod.kv.LeaseKeeper.Config.DEFAULTS);
       node = Node.start(nodeConfig, machine, transport, NioFileSystem.INSTANCE, observability.nodeObserver(),
           config.testOnlyClockRate() == 1.0 ? System::nanoTime : Node.ratedClock(config.testOnlyClockRate()));
       nodeRef.set(node);
@@ -153,6 +154,7 @@ public final class SynodServer implements AutoCloseable {
           .intercept(observability.grpcMetrics())
           .intercept(observability.statusExtras())
           .addService(io.grpc.ServerInterceptors.intercept(new KvService(node, machine, config, headers), new ClientSession()))
+          .addService(io.grpc.ServerInterceptors.intercept(new LeaseService(node, machine, headers).definition(), new ClientSession()))
           .addService(new ClusterService(config, headers))
           .addService(watches)
           .addService(new LockService(coordination, headers))

@@ -7,6 +7,7 @@ import io.synod.kv.DeleteRangeRequest;
 import io.synod.kv.KvCodec;
 import io.synod.kv.KvCommand;
 import io.synod.kv.KvRequest;
+import io.synod.kv.LeaseRequest;
 import io.synod.kv.PutRequest;
 import io.synod.kv.RangeRequest;
 import io.synod.kv.TxnRequest;
@@ -29,7 +30,13 @@ final class ClientOp {
     /** A single-key range at {@code revision}: the key's value then, or the compacted error. */
     READ_AT,
     /** Compacts history up to {@code revision}. */
-    COMPACT
+    COMPACT,
+    /** Grants lease {@code leaseId} (see {@link LeaseChecks}). */
+    LEASE_GRANT,
+    LEASE_KEEP_ALIVE,
+    /** Puts {@code key} attached to lease {@code leaseId}. */
+    LEASE_PUT,
+    LEASE_REVOKE
   }
 
   final int client;
@@ -47,6 +54,10 @@ final class ClientOp {
   final boolean absentByVersion;
   /** The revision READ_AT reads at and COMPACT compacts to. */
   final long revision;
+  /** The lease a lease operation is about. */
+  long leaseId;
+  /** When a replica first applied it (lease operations only); -1: not yet. */
+  long firstAppliedNanos = -1;
 
   /** The replica the request went to, and which life of it (a crash ends the request). */
   int node;
@@ -69,9 +80,22 @@ final class ClientOp {
     this.revision = revision;
   }
 
+  /** A lease operation of client {@code client} on lease {@code leaseId}, attaching {@code key}. */
+  static ClientOp lease(int client, Kind kind, String key, long leaseId) {
+    ClientOp op = new ClientOp(client, kind, key, kind == Kind.LEASE_PUT ? "leased" : null, null, false, 0);
+    op.leaseId = leaseId;
+    return op;
+  }
+
+  /** Whether the operation is a lease operation. */
+  boolean isLease() {
+    return kind == Kind.LEASE_GRANT || kind == Kind.LEASE_KEEP_ALIVE || kind == Kind.LEASE_PUT
+        || kind == Kind.LEASE_REVOKE;
+  }
+
   /** Whether the operation is part of the linearizability model. */
   boolean modelled() {
-    return kind != Kind.READ_AT && kind != Kind.COMPACT;
+    return kind != Kind.READ_AT && kind != Kind.COMPACT && !isLease();
   }
 
   /** The operation as the linearizability checker's model sees it. */
@@ -104,6 +128,10 @@ final class ClientOp {
       case DELETE -> DeleteRangeRequest.key(k);
       case CAS -> TxnRequest.when(condition(k)).then(PutRequest.of(k, Bytes.utf8(value)));
       case COMPACT -> CompactionRequest.of(revision);
+      case LEASE_GRANT -> LeaseRequest.grant(leaseId, LeaseChecks.TTL_SECONDS);
+      case LEASE_KEEP_ALIVE -> LeaseRequest.keepAlive(leaseId);
+      case LEASE_PUT -> PutRequest.of(k, Bytes.utf8(value)).withLease(leaseId);
+      case LEASE_REVOKE -> LeaseRequest.revoke(leaseId);
     };
   }
 
@@ -131,6 +159,10 @@ final class ClientOp {
       case DELETE -> "delete(" + key + ")";
       case CAS -> "cas(" + key + ", " + (expected == null ? "absent" : shown(expected)) + " -> " + shown(value) + ")";
       case COMPACT -> "compact(" + revision + ")";
+      case LEASE_GRANT -> "lease-grant(" + leaseId + ")";
+      case LEASE_KEEP_ALIVE -> "lease-keep-alive(" + leaseId + ")";
+      case LEASE_PUT -> "put(" + key + " with lease " + leaseId + ")";
+      case LEASE_REVOKE -> "lease-revoke(" + leaseId + ")";
     } + " by client " + client;
   }
 }

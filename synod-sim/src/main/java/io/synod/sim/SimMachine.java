@@ -1,6 +1,10 @@
 package io.synod.sim;
 
+import io.synod.kv.KvCodec;
+import io.synod.kv.KvException;
+import io.synod.kv.KvRequest;
 import io.synod.kv.KvResult;
+import io.synod.kv.LeaseKeeper;
 import io.synod.kv.MvccStore;
 import io.synod.kv.engine.InMemoryEngine;
 import io.synod.kv.watch.WatchConfig;
@@ -23,19 +27,23 @@ final class SimMachine implements StateMachine<KvResult> {
   private final SafetyOracle oracle;
   private final Workload workload;
   private final MvccStore store = MvccStore.open(new InMemoryEngine());
+  /** The production lease keeper, driven by the node's ticks as the server's is. */
+  private final LeaseKeeper keeper;
   /** The commands applied in the slot being applied, in order. */
   private final List<SimCommandId> slotCommands = new ArrayList<>();
 
   /** The replica's watchers, fed by the store as it applies, as on a server. */
   private final WatchHub watches;
 
-  SimMachine(int replicaId, SafetyOracle oracle, Workload workload, boolean watchSkipsResumeRevision) {
+  SimMachine(int replicaId, SafetyOracle oracle, Workload workload, boolean watchSkipsResumeRevision,
+      java.util.Set<LeaseKeeper.Fault> leaseFaults) {
     this.replicaId = replicaId;
     this.oracle = oracle;
     this.workload = workload;
     this.watches = watchSkipsResumeRevision
         ? WatchHub.withPlantedSkip(store, WatchConfig.DEFAULTS)
         : new WatchHub(store, WatchConfig.DEFAULTS);
+    this.keeper = new LeaseKeeper(store, LeaseChecks.KEEPER, leaseFaults);
   }
 
   WatchHub watches() {
@@ -43,12 +51,19 @@ final class SimMachine implements StateMachine<KvResult> {
   }
 
   @Override
+  public List<byte[]> tick(long nowNanos, boolean leader) {
+    return keeper.tick(nowNanos, leader);
+  }
+
+  @Override
   public KvResult apply(long slot, byte[] command, int offset, int length, boolean resultWanted) {
     SimCommandId id = SimCommandId.beforePayload(command, offset);
     oracle.commandApplied(replicaId, slot, id);
     slotCommands.add(id);
-    KvResult result = store.apply(slot, command, offset, length, resultWanted);
-    workload.applied(id, result);
+    KvResult result = store.apply(slot, command, offset, length, resultWanted || id.origin() < 0);
+    // A node's own command (a lease expiry or checkpoint) is decoded again for the checks, which
+    // have no client request to learn it from.
+    workload.applied(replicaId, id, id.origin() < 0 ? decode(command, offset, length) : null, result);
     return result;
   }
 
@@ -95,6 +110,14 @@ final class SimMachine implements StateMachine<KvResult> {
     store.restore(slot, snapshot);
     slotCommands.clear();
     oracle.checkHash(replicaId, slot, store.stateHash());
+  }
+
+  private static KvRequest decode(byte[] command, int offset, int length) {
+    try {
+      return KvCodec.decodeCommand(command, offset, length).request();
+    } catch (KvException e) {
+      throw new SimViolation("a node logged an internal command that does not decode: " + e.getMessage());
+    }
   }
 
   /** A digest of the whole store; scans it. */

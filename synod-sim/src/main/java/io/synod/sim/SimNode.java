@@ -129,7 +129,7 @@ final class SimNode {
     oracle.durablyPromised(id - 1, durable.promised());
     long incarnation = disk.startIncarnation(scheduler.now() / 1_000);
     machine = new SimMachine(id, oracle, workload,
-        options.planted().host().contains(HostFault.WATCH_SKIPS_RESUME_REVISION));
+        options.planted().host().contains(HostFault.WATCH_SKIPS_RESUME_REVISION), options.planted().lease());
     localReads = options.readLeasesOn();
     lifeStart = scheduler.now();
     clockBase = scheduler.now();

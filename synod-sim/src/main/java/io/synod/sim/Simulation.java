@@ -83,7 +83,8 @@ public final class Simulation {
       disk.reorderPagesOnCrash(options.pageReorderShare(), () -> othersIntact(node));
       nodes[i] = node;
     }
-    this.workload = new Workload(options, random, scheduler, oracle, nodes);
+    this.workload = new Workload(options, random, scheduler, oracle, nodes,
+        options.readLeasesOn() ? paxosConfig.readLeases().rho() : 0);
     for (SimNode node : nodes) {
       start(node);
     }

@@ -5,6 +5,7 @@ import io.synod.kv.CompactionResponse;
 import io.synod.kv.DeleteRangeResponse;
 import io.synod.kv.KeyValue;
 import io.synod.kv.KvException;
+import io.synod.kv.KvRequest;
 import io.synod.kv.KvResponse;
 import io.synod.kv.KvResult;
 import io.synod.kv.PutResponse;
@@ -78,9 +79,14 @@ final class Workload {
   private int opsOk;
   private int opsUnknown;
   private int opsRefused;
+  /** The lease operations and their checks. */
+  private final LeaseChecks leases;
 
-  Workload(SimOptions options, SplittableRandom random, Scheduler scheduler, SafetyOracle oracle, SimNode[] nodes) {
+  /** @param clockDrift the bound on the replicas' clock drift rate in this run (0: exact clocks) */
+  Workload(SimOptions options, SplittableRandom random, Scheduler scheduler, SafetyOracle oracle, SimNode[] nodes,
+      double clockDrift) {
     this.options = options;
+    this.leases = new LeaseChecks(scheduler, options.clients(), clockDrift);
     this.random = random;
     this.scheduler = scheduler;
     this.oracle = oracle;
@@ -160,6 +166,9 @@ final class Workload {
   }
 
   private ClientOp nextOp(Client client) {
+    if (random.nextDouble() < LeaseChecks.SHARE) {
+      return leases.nextOp(client.id, client.opSeq, random);
+    }
     String key = "k" + random.nextInt(options.keys());
     String value = valueOf(client.id, client.opSeq);
     double dice = random.nextDouble();
@@ -191,6 +200,9 @@ final class Workload {
     if (reply.isOk()) {
       // A read answered under a read lease took effect in no slot: only the history judges it.
       op.answeredLocally = reply.leased();
+      if (op.isLease() && !leases.answered(op, reply.result(), waiting)) {
+        throw wrongReply(op, reply.result());
+      }
       // Checked even when the client stopped waiting: a wrong answer is wrong whoever reads it.
       KvOutput output = output(op, reply.result());
       if (waiting) {
@@ -263,6 +275,9 @@ final class Workload {
    * right key, and for reads at an earlier revision the right value or a justified compacted error.
    */
   private KvOutput output(ClientOp op, KvResult result) {
+    if (op.isLease()) {
+      return null; // checked by the lease checks
+    }
     KvResponse response = result.response();
     switch (op.kind) {
       case GET -> {
@@ -349,10 +364,18 @@ final class Workload {
     return revisions;
   }
 
-  void applied(SimCommandId id, KvResult result) {
+  void applied(int replicaId, SimCommandId id, KvRequest internal, KvResult result) {
+    if (id.origin() < 0) {
+      leases.internalApplied(replicaId, internal, result);
+      return;
+    }
     ClientOp op = sent.get(id);
     if (op == null) {
       throw new SimViolation("a state machine applied " + id + ", which no client sent");
+    }
+    if (op.isLease()) {
+      leases.applied(op);
+      return;
     }
     if (result == null || !result.isOk()) {
       return;
@@ -443,6 +466,7 @@ final class Workload {
   }
 
   String stats() {
-    return String.format(java.util.Locale.ROOT, "ops(ok=%d unknown=%d refused=%d)", opsOk, opsUnknown, opsRefused);
+    return String.format(java.util.Locale.ROOT, "ops(ok=%d unknown=%d refused=%d) %s", opsOk, opsUnknown, opsRefused,
+        leases.stats());
   }
 }

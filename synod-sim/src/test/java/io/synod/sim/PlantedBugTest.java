@@ -152,7 +152,7 @@ class PlantedBugTest {
 
   @Test
   void everyPlantedBugHasATest() {
-    assertThat(Planted.allNames()).hasSize(17).doesNotHaveDuplicates();
+    assertThat(Planted.allNames()).hasSize(18).doesNotHaveDuplicates();
   }
 
   // ---------------------------------------------------------------- watches
@@ -181,5 +181,17 @@ class PlantedBugTest {
   void localReadBeforeAcceptedWritesAreAppliedIsCaught() {
     assertThat(caught("READ_BEFORE_APPLY", SimOptions.Mode.READ_LEASES).violation())
         .contains("NOT_LINEARIZABLE");
+  }
+
+  // ---------------------------------------------------------------- the lease keeper
+
+  /**
+   * A new leader restarts a lease from the remaining TTL of a checkpoint that a keep-alive has
+   * superseded: the lease expires before its TTL since that keep-alive has run out.
+   */
+  @Test
+  void leaderRestartingLeasesFromASupersededCheckpointIsCaught() {
+    SimResult result = caught("STALE_CHECKPOINT_FLOOR");
+    assertThat(result.violation()).contains("expired at").contains("whose answer a client got");
   }
 }

@@ -60,6 +60,14 @@ class SimulationCampaignTest {
         "watch.unsynced-by-restore", "watch.compacted", "sim.watch-compacted")) {
       assertThat(Marks.count(mark)).as("coverage mark %s", mark).isPositive();
     }
+    // Leases: expiries checked against the keep-alives clients got answers to, checkpoints logged, new
+    // leaders restarting leases, and expiries or checkpoints the store ignored because a keep-alive
+    // was applied after the leader decided.
+    for (String mark : List.of(
+        "sim.lease-expired", "sim.lease-expiry-not-early", "kv.lease-checkpoint-proposed", "kv.lease-keeper-promoted",
+        "kv.lease-revoked", "kv.lease-checkpoint-ignored")) {
+      assertThat(Marks.count(mark)).as("coverage mark %s", mark).isPositive();
+    }
     // The disk's hostile paths: power lost between the steps of the acceptor state's atomic
     // replacement, inside a snapshot write and between a log write and its sync; pages of unsynced
     // writes kept out of order, which recovery cut as unsynced or refused, the replica then rebuilding.

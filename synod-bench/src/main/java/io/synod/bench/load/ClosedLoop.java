@@ -165,7 +165,9 @@ final class ClosedLoop {
       startedNanos = System.nanoTime();
       inFlight.set(token);
       try {
-        if (write) {
+        if (workload == Workload.LEASE_KEEP_ALIVE) {
+          target.keepAlive(index, key, error -> complete(token, error));
+        } else if (write) {
           target.put(index, key, error -> complete(token, error));
         } else {
           target.get(index, key, workload.linearizableReads(), error -> complete(token, error));

@@ -2,6 +2,13 @@ package io.synod.bench.load;
 
 import com.google.protobuf.ByteString;
 import io.etcd.jetcd.api.KVGrpc;
+import io.etcd.jetcd.api.LeaseGrantRequest;
+import io.etcd.jetcd.api.LeaseGrantResponse;
+import io.etcd.jetcd.api.LeaseGrpc;
+import io.etcd.jetcd.api.LeaseKeepAliveRequest;
+import io.etcd.jetcd.api.LeaseKeepAliveResponse;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import io.etcd.jetcd.api.PutRequest;
 import io.etcd.jetcd.api.PutResponse;
 import io.etcd.jetcd.api.RangeRequest;
@@ -28,10 +35,15 @@ final class EtcdTarget implements KvTarget {
   private final ByteString[] keys;
   private final ByteString[] values;
   private final long timeoutMillis;
+  /** The ids of the leases {@link #prepareLeases} granted. */
+  private long[] leaseIds = new long[0];
+  /** One KeepAlive stream per connection, opened on first use and again after it failed. */
+  private final KeepAliveStream[] streams;
 
   EtcdTarget(List<InetSocketAddress> endpoints, int keyCount, byte[][] values, Duration timeout) {
     this.timeoutMillis = timeout.toMillis();
     this.stubs = new KVGrpc.KVStub[endpoints.size()];
+    this.streams = new KeepAliveStream[endpoints.size()];
     for (int i = 0; i < endpoints.size(); i++) {
       InetSocketAddress endpoint = endpoints.get(i);
       ManagedChannel channel = NettyChannelBuilder.forAddress(endpoint.getHostString(), endpoint.getPort())
@@ -96,7 +108,99 @@ final class EtcdTarget implements KvTarget {
   }
 
   @Override
+  public void prepareLeases(int leases, long ttlSeconds, Duration bound) throws Exception {
+    long[] ids = new long[leases];
+    Pipelined.run(leases, 64, bound, (i, done) -> {
+      ManagedChannel channel = channels.get(i % channels.size());
+      LeaseGrpc.newStub(channel).withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS).leaseGrant(
+          LeaseGrantRequest.newBuilder().setTTL(ttlSeconds).build(), new Reply<LeaseGrantResponse>(done) {
+            @Override
+            String check(LeaseGrantResponse response) {
+              ids[i] = response.getID();
+              return response.getID() == 0 ? "grant returned lease 0: " + response.getError() : null;
+            }
+          });
+    });
+    leaseIds = ids;
+  }
+
+  @Override
+  public void keepAlive(int client, int lease, Done done) {
+    int connection = client % streams.length;
+    KeepAliveStream stream;
+    synchronized (streams) {
+      stream = streams[connection];
+      if (stream == null || stream.failed) {
+        stream = new KeepAliveStream(channels.get(connection));
+        streams[connection] = stream;
+      }
+    }
+    stream.send(leaseIds[lease], done);
+  }
+
+  /**
+   * One bidirectional KeepAlive stream: requests are written under its lock (a gRPC stream is not
+   * thread-safe), and each answer completes the oldest keep-alive of its lease still waiting.
+   */
+  private static final class KeepAliveStream implements StreamObserver<LeaseKeepAliveResponse> {
+    private final StreamObserver<LeaseKeepAliveRequest> requests;
+    private final ConcurrentHashMap<Long, ConcurrentLinkedQueue<Done>> waiting = new ConcurrentHashMap<>();
+    volatile boolean failed;
+
+    KeepAliveStream(ManagedChannel channel) {
+      this.requests = LeaseGrpc.newStub(channel).leaseKeepAlive(this);
+    }
+
+    void send(long leaseId, Done done) {
+      waiting.computeIfAbsent(leaseId, id -> new ConcurrentLinkedQueue<>()).add(done);
+      synchronized (this) {
+        requests.onNext(LeaseKeepAliveRequest.newBuilder().setID(leaseId).build());
+      }
+    }
+
+    @Override
+    public void onNext(LeaseKeepAliveResponse response) {
+      ConcurrentLinkedQueue<Done> queue = waiting.get(response.getID());
+      Done done = queue == null ? null : queue.poll();
+      if (done != null) {
+        done.completed(response.getTTL() > 0 ? null
+            : new IllegalStateException("lease " + Long.toHexString(response.getID()) + " not found"));
+      }
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      failed = true;
+      for (ConcurrentLinkedQueue<Done> queue : waiting.values()) {
+        for (Done done = queue.poll(); done != null; done = queue.poll()) {
+          done.completed(error);
+        }
+      }
+    }
+
+    @Override
+    public void onCompleted() {
+      onError(new IllegalStateException("the server ended the KeepAlive stream"));
+    }
+
+    void close() {
+      synchronized (this) {
+        if (!failed) {
+          requests.onCompleted();
+        }
+      }
+    }
+  }
+
+  @Override
   public void close() {
+    synchronized (streams) {
+      for (KeepAliveStream stream : streams) {
+        if (stream != null) {
+          stream.close();
+        }
+      }
+    }
     for (ManagedChannel channel : channels) {
       channel.shutdown();
     }

@@ -28,6 +28,19 @@ interface KvTarget extends AutoCloseable {
    */
   void prepare(int keys, Duration bound) throws Exception;
 
+  /**
+   * Grants {@code leases} leases of {@code ttlSeconds} each within {@code bound}, for
+   * {@link #keepAlive}; throws if any could not be granted or the target has no leases.
+   */
+  default void prepareLeases(int leases, long ttlSeconds, Duration bound) throws Exception {
+    throw new UnsupportedOperationException("this target has no leases");
+  }
+
+  /** Keeps lease number {@code lease} (of {@link #prepareLeases}) alive; {@code client} picks the connection. */
+  default void keepAlive(int client, int lease, Done done) {
+    done.completed(new UnsupportedOperationException("this target has no leases"));
+  }
+
   @Override
   void close();
 }

@@ -24,7 +24,7 @@ import org.HdrHistogram.Histogram;
  *     [--workloads put,get-linearizable,get-serializable,mix] [--clients 1,16,128]
  *     [--seconds 20] [--warmup-seconds 20] [--ramp-seconds 2] [--keys 10000] [--value-bytes 256]
  *     [--timeout-ms 5000] [--zk-sessions-per-server 1] [--seed 1] [--server-pids PID,... [--clock-ticks 100]]
- *     [--repeat 1]
+ *     [--repeat 1] [--leases 10000] [--lease-ttl-seconds 600]
  * LoadGenerator --probe --system NAME --endpoints ... [--ready-timeout-seconds 60]
  * LoadGenerator --system NAME --endpoints ... --watchers 1000 [--put-rate 1000] [--seconds 20]
  *     [--ramp-seconds 2] [--keys N] [--value-bytes N] [--server-pids PID,...]
@@ -37,7 +37,9 @@ import org.HdrHistogram.Histogram;
  * protocol only) measures watch fan-out instead ({@link WatchFanOut}): N watchers of one prefix and
  * puts under it at {@code --put-rate} per second, reporting event delivery latency. {@code --probe} waits until a put and a linearizable get succeed through every
  * connection and exits 0, or exits 1 when the ready timeout passes. With {@code --server-pids} each
- * point also reports the CPU time those (local, Linux) server processes used per operation.
+ * point also reports the CPU time those (local, Linux) server processes used per operation. The
+ * {@code lease-keep-alive} workload (named explicitly) first grants {@code --leases} leases, then
+ * each client keeps random ones of them alive over its connection's KeepAlive stream.
  */
 public final class LoadGenerator {
   private static final int VALUE_VARIANTS = 16;
@@ -48,13 +50,16 @@ public final class LoadGenerator {
   record Options(String system, String protocol, List<InetSocketAddress> endpoints, List<Workload> workloads,
       List<Integer> clients, long seconds, long warmupSeconds, long rampSeconds, int keys, int valueBytes,
       long timeoutMillis, int zkSessionsPerServer, long seed, boolean probe, long readyTimeoutSeconds,
-      List<Long> serverPids, long clockTicks, int repeat, int watchers, int putRate) {
+      List<Long> serverPids, long clockTicks, int repeat, int watchers, int putRate, int leases,
+      long leaseTtlSeconds) {
 
     static Options parse(String[] args) {
       String system = null;
       String protocol = null;
       List<InetSocketAddress> endpoints = new ArrayList<>();
-      List<Workload> workloads = List.of(Workload.values());
+      List<Workload> workloads = Workload.defaults();
+      int leases = 10_000;
+      long leaseTtl = 600;
       List<Integer> clients = List.of(1, 16, 128);
       long seconds = 20;
       long warmup = 20;
@@ -124,6 +129,8 @@ public final class LoadGenerator {
           case "--repeat" -> repeat = positive(a, Integer.parseInt(v));
           case "--watchers" -> watchers = positive(a, Integer.parseInt(v));
           case "--put-rate" -> putRate = positive(a, Integer.parseInt(v));
+          case "--leases" -> leases = positive(a, Integer.parseInt(v));
+          case "--lease-ttl-seconds" -> leaseTtl = positive(a, Long.parseLong(v));
           default -> throw new IllegalArgumentException("unknown option " + a);
         }
       }
@@ -140,7 +147,8 @@ public final class LoadGenerator {
         throw new IllegalArgumentException("--warmup-seconds and --ramp-seconds must not be negative");
       }
       return new Options(system, protocol, endpoints, workloads, clients, seconds, warmup, ramp, keys, valueBytes,
-          timeoutMillis, zkSessions, seed, probe, ready, serverPids, clockTicks, repeat, watchers, putRate);
+          timeoutMillis, zkSessions, seed, probe, ready, serverPids, clockTicks, repeat, watchers, putRate, leases,
+          leaseTtl);
     }
 
     private static <T extends Number> T positive(String option, T value) {
@@ -179,6 +187,7 @@ public final class LoadGenerator {
           + " [--workloads put,get-linearizable,get-serializable,mix] [--clients 1,16,128] [--seconds S]"
           + " [--warmup-seconds S] [--ramp-seconds S] [--keys N] [--value-bytes N] [--timeout-ms MS]"
           + " [--zk-sessions-per-server N] [--seed N] [--server-pids PID,... [--clock-ticks HZ]] [--repeat N]"
+          + " [--leases N] [--lease-ttl-seconds S] (workload lease-keep-alive)"
           + " | --probe ... [--ready-timeout-seconds S]"
           + " | --watchers N [--put-rate R] (watch fan-out)");
       System.exit(2);
@@ -264,10 +273,16 @@ public final class LoadGenerator {
       target.prepare(options.keys(), Duration.ofSeconds(300));
       log(options, String.format(Locale.ROOT, "wrote %d keys of %d bytes in %.1f s", options.keys(),
           options.valueBytes(), (System.nanoTime() - t0) / 1e9));
+      if (options.workloads().contains(Workload.LEASE_KEEP_ALIVE)) {
+        long t1 = System.nanoTime();
+        target.prepareLeases(options.leases(), options.leaseTtlSeconds(), Duration.ofSeconds(300));
+        log(options, String.format(Locale.ROOT, "granted %d leases of %d s in %.1f s", options.leases(),
+            options.leaseTtlSeconds(), (System.nanoTime() - t1) / 1e9));
+      }
       if (options.warmupSeconds() > 0) {
         long each = TimeUnit.SECONDS.toNanos(options.warmupSeconds()) / options.workloads().size();
         for (Workload workload : options.workloads()) {
-          ClosedLoop.Result r = ClosedLoop.run(target, serverCpu, workload, 16, options.keys(), 0, each,
+          ClosedLoop.Result r = ClosedLoop.run(target, serverCpu, workload, 16, range(options, workload), 0, each,
               timeoutNanos, timer, options.seed() ^ 0x5eedL);
           log(options, String.format(Locale.ROOT, "warm-up %s: %.0f ops/s, %d errors%s",
               workload.label(), r.throughput(), r.errors(), r.firstError() == null ? "" : " (" + r.firstError() + ")"));
@@ -279,7 +294,7 @@ public final class LoadGenerator {
         for (int clients : options.clients()) {
           for (int round = 1; round <= options.repeat(); round++) {
             long ramp = round == 1 ? TimeUnit.SECONDS.toNanos(options.rampSeconds()) : 0;
-            ClosedLoop.Result r = ClosedLoop.run(target, serverCpu, workload, clients, options.keys(),
+            ClosedLoop.Result r = ClosedLoop.run(target, serverCpu, workload, clients, range(options, workload),
                 ramp, TimeUnit.SECONDS.toNanos(options.seconds()), timeoutNanos, timer, ++seed);
             out.println(json(options, target, r).put("round", round));
             out.flush();
@@ -298,6 +313,11 @@ public final class LoadGenerator {
       timer.shutdownNow();
       timer.awaitTermination(5, TimeUnit.SECONDS);
     }
+  }
+
+  /** What a workload's operations pick from: the leases for keep-alives, else the keys. */
+  private static int range(Options options, Workload workload) {
+    return workload == Workload.LEASE_KEEP_ALIVE ? options.leases() : options.keys();
   }
 
   /** The machine's 1-minute load average at the end of a point (others' work shows up here), or -1. */
@@ -328,6 +348,7 @@ public final class LoadGenerator {
         .put("server_cpu_cores", r.serverCpuCores())
         .put("connections", target.connections())
         .put("keys", options.keys())
+        .put("leases", r.workload() == Workload.LEASE_KEEP_ALIVE ? options.leases() : 0)
         .put("value_bytes", options.valueBytes())
         .put("drained", r.drained())
         .put("first_error", r.firstError())

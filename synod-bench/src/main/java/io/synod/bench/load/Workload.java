@@ -1,5 +1,6 @@
 package io.synod.bench.load;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
@@ -12,7 +13,12 @@ enum Workload {
   /** Serializable gets: answered by the member the client talks to (ZooKeeper: plain {@code getData}). */
   GET_SERIALIZABLE("get-serializable", 0),
   /** 90% linearizable gets, 10% puts. */
-  MIX("mix-90-10", 10);
+  MIX("mix-90-10", 10),
+  /**
+   * Keep-alives of random leases among {@code --leases} granted before the run, over one KeepAlive
+   * stream per connection (how etcd's clients renew leases). Not among the default workloads.
+   */
+  LEASE_KEEP_ALIVE("lease-keep-alive", 0);
 
   private final String label;
   private final int writePercent;
@@ -36,6 +42,11 @@ enum Workload {
     return this != GET_SERIALIZABLE;
   }
 
+  /** The workloads a run measures when none are named: every one but the lease keep-alives. */
+  static List<Workload> defaults() {
+    return List.of(PUT, GET_LINEARIZABLE, GET_SERIALIZABLE, MIX);
+  }
+
   static Workload parse(String text) {
     String t = text.trim().toLowerCase(Locale.ROOT);
     for (Workload w : values()) {
@@ -46,6 +57,7 @@ enum Workload {
     if (t.equals("mix")) {
       return MIX;
     }
-    throw new IllegalArgumentException("unknown workload '" + text + "' (put, get-linearizable, get-serializable, mix)");
+    throw new IllegalArgumentException(
+        "unknown workload '" + text + "' (put, get-linearizable, get-serializable, mix, lease-keep-alive)");
   }
 }

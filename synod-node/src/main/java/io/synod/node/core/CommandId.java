@@ -5,7 +5,9 @@ import java.nio.ByteBuffer;
 
 /**
  * The header every logged client command carries, ahead of the state machine's bytes: which node the
- * command entered through ({@code origin}), that node's {@code incarnation} (strictly larger after
+ * command entered through ({@code origin}; the negated node id for the node's own internal commands,
+ * which the state machine asked for from {@link StateMachine#tick}, so that they count in an id
+ * space of their own), that node's {@code incarnation} (strictly larger after
  * every restart), the node's {@code requestId} (strictly increasing within an incarnation) and a
  * {@code floor}: no request of that incarnation below it was still waiting at the origin when the
  * command was sent, so no copy of such a request is ever sent again.
@@ -18,7 +20,7 @@ record CommandId(int origin, long incarnation, long requestId, long floor) {
   static final int BYTES = 1 + 4 + 8 + 8 + 8;
 
   CommandId {
-    Ensure.argument(origin >= 1, "origin ids start at 1");
+    Ensure.argument(origin != 0, "origin 0 is no node");
     Ensure.argument(incarnation >= 1, "incarnations start at 1");
     Ensure.argument(floor <= requestId, "the floor cannot pass the request itself");
   }
@@ -47,7 +49,7 @@ record CommandId(int origin, long incarnation, long requestId, long floor) {
     long incarnation = getLong(logged, 5);
     long requestId = getLong(logged, 13);
     long floor = getLong(logged, 21);
-    if (origin < 1 || incarnation < 1 || floor > requestId) {
+    if (origin == 0 || incarnation < 1 || floor > requestId) {
       return null;
     }
     return new CommandId(origin, incarnation, requestId, floor);

@@ -133,6 +133,16 @@ public final class NodeCore<R> {
   /** Reads waiting to be answered from the local state under a read lease, in arrival order. */
   private final ArrayDeque<LocalRead> reads = new ArrayDeque<>();
 
+  /**
+   * The node's internal commands ({@link StateMachine#tick}) proposed and not yet applied, dropped or
+   * timed out: request id (in their own id space, origin {@code -id}) to deadline. Nobody waits for
+   * them: the machine proposes again what still matters.
+   */
+  private final TreeMap<Long, Long> internal = new TreeMap<>();
+  private long lastInternalId;
+  /** Internal commands proposed since this core started. */
+  private long internalProposed;
+
   private List<NodeMessage> messages = new ArrayList<>();
   private List<NodeReady.StorageJob> storage = new ArrayList<>();
   private List<NodeReady.Reply<R>> replies = new ArrayList<>();
@@ -221,6 +231,32 @@ public final class NodeCore<R> {
       if (p.resendAtNanos <= now) {
         Marks.hit("node.request-resent-on-timer");
         resend(p);
+      }
+    }
+    proposeInternal(machine.tick(now, replica.role() == Replica.Role.LEADER));
+  }
+
+  /**
+   * Proposes the machine's own commands while this node leads, each under a command id of the
+   * internal id space, so that a copy is applied once. Refused or dropped ones are forgotten: the
+   * machine asks again while they still matter.
+   */
+  private void proposeInternal(List<byte[]> commands) {
+    while (!internal.isEmpty() && internal.firstEntry().getValue() <= now) {
+      internal.pollFirstEntry();
+    }
+    if (commands.isEmpty() || replica.role() != Replica.Role.LEADER) {
+      return;
+    }
+    for (byte[] command : commands) {
+      long requestId = ++lastInternalId;
+      long floor = internal.isEmpty() ? requestId : internal.firstKey();
+      byte[] logged = new CommandId(-config.id(), incarnation, requestId, floor).encode(command);
+      if (replica.propose(logged) == Replica.ProposeResult.QUEUED) {
+        internal.put(requestId, now + config.requestTimeoutNanos());
+        internalProposed++;
+      } else {
+        Marks.hit("node.internal-command-refused");
       }
     }
   }
@@ -385,6 +421,11 @@ public final class NodeCore<R> {
   /** Reads that waited for writes this node had accepted to be applied. */
   public long readsWaited() {
     return readsWaited;
+  }
+
+  /** Internal commands ({@link StateMachine#tick}) this core proposed since it started. */
+  public long internalProposed() {
+    return internalProposed;
   }
 
   /** Client requests waiting here. */
@@ -555,6 +596,10 @@ public final class NodeCore<R> {
     for (byte[] command : ready.dropped()) {
       // A deposed leader never gave these a slot: the origin's requests go to the new leader.
       CommandId id = CommandId.parse(command);
+      if (id != null && id.origin() == -config.id()) {
+        internal.remove(id.requestId());
+        continue;
+      }
       Pending p = id != null && id.origin() == config.id() && id.incarnation() == incarnation
           ? pending.get(id.requestId()) : null;
       if (p != null) {
@@ -607,6 +652,9 @@ public final class NodeCore<R> {
         continue;
       }
       Pending p = id.origin() == config.id() && id.incarnation() == incarnation ? pending.remove(id.requestId()) : null;
+      if (id.origin() == -config.id() && id.incarnation() == incarnation) {
+        internal.remove(id.requestId());
+      }
       R result = machine.apply(slot, logged, CommandId.BYTES, logged.length - CommandId.BYTES, p != null);
       appliedBytesSinceSnapshot += logged.length;
       if (p != null && faults.contains(NodeFault.REPLY_TO_OTHER_REQUEST) && !pending.isEmpty()) {

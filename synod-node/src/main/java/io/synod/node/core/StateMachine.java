@@ -28,6 +28,19 @@ public interface StateMachine<R> {
     return null;
   }
 
+  /**
+   * Time passed: {@code nowNanos} is the node's monotonic clock (never going back) and {@code leader}
+   * says whether this node leads now. Returns commands (encoded like a client's) that the machine
+   * wants logged, such as the expiry of a lease whose time is up; the node proposes them only while
+   * it leads, each under a command id of its own (so a copy proposed twice is applied once), and
+   * nobody waits for their results. A machine that must stay deterministic keeps what it learns here
+   * out of its replicated state: only the commands it returns reach it, through the log. Called from
+   * {@code NodeCore.tick} on the node's thread; the default has nothing to propose.
+   */
+  default java.util.List<byte[]> tick(long nowNanos, boolean leader) {
+    return java.util.List.of();
+  }
+
   /** Every command of {@code slot} has been applied (a point to record the applied slot). */
   void slotApplied(long slot);
 

@@ -25,6 +25,24 @@ class NodeCoreTest {
   }
 
   @Test
+  void theMachinesOwnCommandsAreLoggedByTheLeaderOnlyAndAppliedOnceEverywhere() {
+    CoreCluster cluster = new CoreCluster(3, 100);
+    int leader = cluster.electLeader();
+    int other = follower(cluster, leader);
+    cluster.machines[other].want("from-follower");
+    cluster.machines[leader].want("from-leader");
+    cluster.advance(500 * MS);
+    assertAppliedOnceEverywhere(cluster, "from-leader");
+    assertThat(cluster.machines[leader].copy()).doesNotContain("from-follower");
+    assertThat(cluster.machines[other].ticksAsFollower()).isPositive();
+    // A client request still gets its own reply after internal commands took slots.
+    long id = cluster.request(other, "client");
+    assertThat(cluster.advanceUntil(c -> c.reply(other, id) != null, 5_000 * MS)).isTrue();
+    assertThat(cluster.reply(other, id).isOk()).isTrue();
+    assertAppliedOnceEverywhere(cluster, "client");
+  }
+
+  @Test
   void aRequestMadeBeforeAnyLeaderWaitsForOneAndSucceeds() {
     CoreCluster cluster = new CoreCluster(3, 100);
     long id = cluster.request(2, "early");
