@@ -16,6 +16,8 @@ final class RevisionLog {
   /** Revision to the key it changed: one write per revision, since each write touches one key. */
   private final HashMap<Long, String> keyAt = new HashMap<>();
   private long compactedTo;
+  /** Revisions made by commands that change only keys outside the model (see {@link #changedOutsideModel}). */
+  private final java.util.HashSet<Long> outsideModel = new java.util.HashSet<>();
 
   /** A state machine applied a write of {@code key} at {@code revision}; null value: a delete. */
   void wrote(String key, long revision, String value) {
@@ -34,6 +36,21 @@ final class RevisionLog {
       return;
     }
     history.put(revision, value);
+  }
+
+  /**
+   * A state machine made {@code revision} (or was at it) with a command that changes only keys
+   * outside the model's key space (leased keys); a revision a model write made stays that write's.
+   */
+  void changedOutsideModel(long revision) {
+    if (revision > 0) {
+      outsideModel.add(revision);
+    }
+  }
+
+  /** Whether {@code revision} changed only keys outside the model's key space. */
+  boolean outsideModel(long revision) {
+    return keyAt.get(revision) == null && outsideModel.contains(revision);
   }
 
   /** A state machine applied a compaction to {@code revision}. */

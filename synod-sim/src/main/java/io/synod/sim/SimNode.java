@@ -269,7 +269,10 @@ final class SimNode {
       powerLost.accept(this);
       return false;
     }
-    scheduler.after(50_000 + random.nextLong(2 * MS), new SimEvent.StorageSync(id, life));
+    // Now and then an fsync takes much longer, as a busy disk's do: more requests then queue up for
+    // the next batch (which is where a group commit's mistakes about which of them need the sync show).
+    long syncNanos = 50_000 + random.nextLong(2 * MS) + (random.nextInt(8) == 0 ? random.nextLong(10 * MS) : 0);
+    scheduler.after(syncNanos, new SimEvent.StorageSync(id, life));
     return true;
   }
 

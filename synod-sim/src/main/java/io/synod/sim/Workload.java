@@ -367,6 +367,7 @@ final class Workload {
   void applied(int replicaId, SimCommandId id, KvRequest internal, KvResult result) {
     if (id.origin() < 0) {
       leases.internalApplied(replicaId, internal, result);
+      changedOutsideModel(result);
       return;
     }
     ClientOp op = sent.get(id);
@@ -375,6 +376,7 @@ final class Workload {
     }
     if (op.isLease()) {
       leases.applied(op);
+      changedOutsideModel(result);
       return;
     }
     if (result == null || !result.isOk()) {
@@ -390,6 +392,17 @@ final class Workload {
       revisions.wrote(op.key, revision, op.value);
     } else if (op.kind == ClientOp.Kind.COMPACT) {
       revisions.compacted(op.revision);
+    }
+  }
+
+  /**
+   * A lease command (a leased put, a revoke or an expiry deleting leased keys) may have made a
+   * revision, changing only keys outside the model's ("lease/..."): the revision log learns that the
+   * revision exists, so that watchers, which watch the model's keys, expect nothing from it.
+   */
+  private void changedOutsideModel(KvResult result) {
+    if (result != null && result.isOk()) {
+      revisions.changedOutsideModel(result.response().header().revision());
     }
   }
 

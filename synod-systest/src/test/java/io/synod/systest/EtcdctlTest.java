@@ -302,7 +302,7 @@ class EtcdctlTest {
   @Test
   void watchOfAKeyWithPrevKvPrintsEachChangeAsEtcdDoes() throws Exception {
     long first = putRevision(leader, "wk/k", "v1");
-    try (EtcdctlWatch watch = EtcdctlWatch.start(dir.resolve("etcdctl"), "key", follower,
+    try (EtcdctlProcess watch = EtcdctlProcess.start(dir.resolve("etcdctl"), "key", follower,
         "wk/k", "--rev=" + first, "--prev-kv")) {
       ok(leader, "put", "wk/other", "x");
       ok(leader, "put", "wk/k", "v2");
@@ -319,7 +319,7 @@ class EtcdctlTest {
   @Test
   void watchOfAPrefixOnAFollowerPrintsWritesMadeThroughTheLeader() throws Exception {
     long start = putRevision(leader, "wp-before", "x") + 1;
-    try (EtcdctlWatch watch = EtcdctlWatch.start(dir.resolve("etcdctl"), "prefix", follower,
+    try (EtcdctlProcess watch = EtcdctlProcess.start(dir.resolve("etcdctl"), "prefix", follower,
         "wp/", "--prefix", "--rev=" + start)) {
       ok(leader, "put", "wp/a", "1");
       ok(leader, "put", "wq/outside", "1");
@@ -335,7 +335,7 @@ class EtcdctlTest {
     long first = putRevision(leader, "wh/k", "a");
     putRevision(leader, "wh/k", "b");
     putRevision(leader, "wh/k", "c");
-    try (EtcdctlWatch watch = EtcdctlWatch.start(dir.resolve("etcdctl"), "history", follower,
+    try (EtcdctlProcess watch = EtcdctlProcess.start(dir.resolve("etcdctl"), "history", follower,
         "wh/k", "--rev=" + (first + 1))) {
       String expected = "PUT\nwh/k\nb\nPUT\nwh/k\nc\n";
       assertThat(watch.awaitOutputOfLength(expected, WATCH_TIMEOUT)).as(watch.diagnostics()).isEqualTo(expected);
@@ -348,7 +348,7 @@ class EtcdctlTest {
     putRevision(leader, "wr/2", "b");
     long third = putRevision(leader, "wr/3", "c");
     int other = followerId % 3 + 1;
-    try (EtcdctlWatch watch = EtcdctlWatch.start(dir.resolve("etcdctl"), "resume-1", follower,
+    try (EtcdctlProcess watch = EtcdctlProcess.start(dir.resolve("etcdctl"), "resume-1", follower,
         "wr/", "--prefix", "--rev=" + first)) {
       String expected = "PUT\nwr/1\na\nPUT\nwr/2\nb\nPUT\nwr/3\nc\n";
       assertThat(watch.awaitOutputOfLength(expected, WATCH_TIMEOUT)).as(watch.diagnostics()).isEqualTo(expected);
@@ -356,7 +356,7 @@ class EtcdctlTest {
     // The client went away after revision `third`; writes go on through yet another member.
     ok(cluster.clientEndpoint(other), "put", "wr/4", "d");
     ok(leader, "put", "wr/5", "e");
-    try (EtcdctlWatch watch = EtcdctlWatch.start(dir.resolve("etcdctl"), "resume-2", cluster.clientEndpoint(other),
+    try (EtcdctlProcess watch = EtcdctlProcess.start(dir.resolve("etcdctl"), "resume-2", cluster.clientEndpoint(other),
         "wr/", "--prefix", "--rev=" + (third + 1))) {
       ok(follower, "put", "wr/6", "f");
       String expected = "PUT\nwr/4\nd\nPUT\nwr/5\ne\nPUT\nwr/6\nf\n";
@@ -372,7 +372,7 @@ class EtcdctlTest {
     long second = putRevision(leader, "wc/k", "b");
     // The member that answered the compaction has applied it, so the watch there certainly finds it.
     ok(leader, "compact", Long.toString(second));
-    try (EtcdctlWatch watch = EtcdctlWatch.start(dir.resolve("etcdctl"), "compacted", leader,
+    try (EtcdctlProcess watch = EtcdctlProcess.start(dir.resolve("etcdctl"), "compacted", leader,
         "wc/k", "--rev=" + first)) {
       int exit = watch.awaitExit(WATCH_TIMEOUT);
       assertThat(watch.output()).as(watch.diagnostics()).isEmpty();
