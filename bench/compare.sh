@@ -5,6 +5,7 @@
 #                    [--clients 1,16,128] [--workloads put,get-linearizable,get-serializable,mix]
 #                    [--systems synod,etcd,zookeeper] [--no-build] [--jfr DIR] [--logs DIR] [--keep-data]
 #                    [--repeat N] [--synod-defaults] [--synod-flags "FLAGS"] [--synod-name NAME]
+#                    [--load-flags "FLAGS"]
 #
 # For each system in turn: start 3 members with data under a temporary directory, wait (bounded)
 # until a put and a linearizable get succeed through every member, run
@@ -27,6 +28,8 @@
 #              retention instead of the 10,000 revisions above).
 #   --synod-flags "FLAGS": more flags for every Synod member (e.g. "--read-leases").
 #   --synod-name NAME: the system name Synod's lines carry (default synod), to tell variants apart.
+#   --load-flags "FLAGS": more flags for the load generator, e.g. "--watchers 1000 --put-rate 100"
+#              (watch fan-out instead of the workloads).
 #   --jfr DIR: also record each Synod member with JFR (settings=profile) while the load runs, into
 #              DIR/synod-member-N.jfr. It costs the members some CPU: use it for a profile, not for
 #              the figures.
@@ -52,6 +55,7 @@ logs_dir=""
 repeat=1
 synod_defaults=0
 synod_flags=""
+load_flags=""
 synod_name="synod"
 args_text="$*"
 while [[ $# -gt 0 ]]; do
@@ -70,6 +74,7 @@ while [[ $# -gt 0 ]]; do
     --synod-defaults) synod_defaults=1; shift ;;
     --synod-flags) synod_flags="$2"; shift 2 ;;
     --synod-name) synod_name="$2"; shift 2 ;;
+    --load-flags) load_flags="$2"; shift 2 ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
     -*) echo "compare: unknown option $1" >&2; exit 2 ;;
     *) results="$1"; shift ;;
@@ -233,7 +238,7 @@ measure() {
   run_waited timeout -k 10 "$run_bound" java $JAVA_CLIENT_OPTS -cp "$bench_cp" io.synod.bench.load.LoadGenerator \
     --system "$system" --endpoints "$endpoints" --workloads "$workloads" --clients "$clients" \
     --seconds "$seconds" --warmup-seconds "$warmup" --ramp-seconds "$ramp" \
-    --server-pids "$server_pids" --clock-ticks "$(getconf CLK_TCK)" --repeat "$repeat" "$@" >>"$results" \
+    --server-pids "$server_pids" --clock-ticks "$(getconf CLK_TCK)" --repeat "$repeat" $load_flags "$@" >>"$results" \
     || status=$?
   if [[ -n "$jfr_dir" && "$system" == "$synod_name" ]]; then
     local i=0

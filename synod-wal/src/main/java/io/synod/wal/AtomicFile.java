@@ -22,6 +22,8 @@ public final class AtomicFile {
   static final int MAGIC = 0x53415446;
   static final int HEADER_BYTES = 12;
   static final String TEMP_SUFFIX = ".tmp";
+  /** A large content is synced every this many bytes as it is written. */
+  static final int SYNC_EVERY_BYTES = 4 << 20;
   /** Default limit on what {@link #read(FileSystem, Path)} accepts: state files are small. */
   public static final int CONTENT_BYTES_MAX = 64 << 20;
 
@@ -52,8 +54,18 @@ public final class AtomicFile {
       // A temp file left by a crash during an earlier write may be longer than this content.
       handle.truncate(0);
       long position = writeFully(handle, header, 0);
+      long synced = 0;
       for (byte[] part : parts) {
-        position = writeFully(handle, ByteBuffer.wrap(part), position);
+        for (int at = 0; at < part.length; at += SYNC_EVERY_BYTES) {
+          position = writeFully(handle, ByteBuffer.wrap(part, at, Math.min(SYNC_EVERY_BYTES, part.length - at)), position);
+          if (position - synced >= SYNC_EVERY_BYTES) {
+            // A large file (a snapshot) is synced as it goes: left to pile up, its dirty pages would
+            // all be flushed by the next fsync of any file on the disk (ext4 commits its journal
+            // whole), stalling the log's fsyncs, and so every write's reply, for as long.
+            handle.sync();
+            synced = position;
+          }
+        }
       }
       Ensure.that(position == HEADER_BYTES + length, "the whole file was written");
       handle.sync();

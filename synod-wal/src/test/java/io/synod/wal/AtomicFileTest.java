@@ -53,6 +53,21 @@ class AtomicFileTest {
   }
 
   @Test
+  void aLargeContentSyncedAsItIsWrittenReadsBackWhole() throws IOException {
+    sim.createDirectories(DIR);
+    SplittableRandom random = new SplittableRandom(11);
+    byte[] head = new byte[100];
+    byte[] body = new byte[AtomicFile.SYNC_EVERY_BYTES * 2 + 12_345];
+    random.nextBytes(head);
+    random.nextBytes(body);
+    AtomicFile.write(fs, FILE, head, body);
+    byte[] joined = new byte[head.length + body.length];
+    System.arraycopy(head, 0, joined, 0, head.length);
+    System.arraycopy(body, 0, joined, head.length, body.length);
+    assertThat(AtomicFile.read(fs, FILE, joined.length)).hasValueSatisfying(v -> assertThat(v).isEqualTo(joined));
+  }
+
+  @Test
   void aCrashBeforeTheDirectorySyncKeepsTheOldVersion() throws IOException {
     sim.createDirectories(DIR);
     AtomicFile.write(fs, FILE, bytes("old"));
