@@ -159,7 +159,7 @@ final class ReadLeases {
    * {@code vouchedToo} (once per tick), also every peer whose view of its vouched slot is. Vouches
    * matter while some holder has stopped answering: with every replica keeping up, each one's
    * prefix reaches every peer directly, a hop before vouches that depend on it would. So they wait
-   * for the tick instead of doubling the messages every write costs.
+   * for the tick instead of costing every write a second message to each peer.
    */
   void sendProgress(boolean vouchedToo) {
     int[] members = self.members();

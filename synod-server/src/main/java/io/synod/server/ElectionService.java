@@ -64,7 +64,7 @@ final class ElectionService extends ElectionGrpc.ElectionImplBase {
     TxnRequest enter = TxnRequest.when(Compare.createRevision(key, Compare.Result.EQUAL, 0))
         .then(new PutRequest(key, value, lease, false, false, false))
         .orElse(RangeRequest.key(key));
-    queue.kv().txn(enter).thenCompose((TxnResponse r) -> {
+    Replies.answer(queue.kv().txn(enter).thenCompose((TxnResponse r) -> {
       if (r.succeeded()) {
         return CompletableFuture.completedFuture(r.header().revision());
       }
@@ -94,15 +94,7 @@ final class ElectionService extends ElectionGrpc.ElectionImplBase {
               .setLeader(LeaderKey.newBuilder().setName(request.getName()).setKey(ByteString.copyFrom(key))
                   .setRev(rev).setLease(lease))
               .build();
-        }))
-        .whenComplete((response, error) -> {
-          if (error != null) {
-            out.onError(CoordinationError.toStatus(error));
-          } else {
-            out.onNext(response);
-            out.onCompleted();
-          }
-        });
+        })), out, CoordinationError::toStatus);
   }
 
   /** Sets the leader key's value while it still has create revision {@code rev}; else "not leader". */
@@ -127,15 +119,10 @@ final class ElectionService extends ElectionGrpc.ElectionImplBase {
       return;
     }
     LeaderKey leader = request.getLeader();
-    proclaim(EtcdProtos.bytes(leader.getKey()), leader.getRev(), leader.getLease(), EtcdProtos.bytes(request.getValue()))
-        .whenComplete((r, error) -> {
-          if (error != null) {
-            out.onError(CoordinationError.toStatus(error));
-          } else {
-            out.onNext(ProclaimResponse.newBuilder().setHeader(headers.header(r.header().revision())).build());
-            out.onCompleted();
-          }
-        });
+    Replies.answer(proclaim(EtcdProtos.bytes(leader.getKey()), leader.getRev(), leader.getLease(),
+            EtcdProtos.bytes(request.getValue()))
+        .thenApply(r -> ProclaimResponse.newBuilder().setHeader(headers.header(r.header().revision())).build()),
+        out, CoordinationError::toStatus);
   }
 
   @Override
@@ -145,14 +132,9 @@ final class ElectionService extends ElectionGrpc.ElectionImplBase {
       return;
     }
     LeaderKey leader = request.getLeader();
-    resign(EtcdProtos.bytes(leader.getKey()), leader.getRev()).whenComplete((r, error) -> {
-      if (error != null) {
-        out.onError(CoordinationError.toStatus(error));
-      } else {
-        out.onNext(ResignResponse.newBuilder().setHeader(headers.header(r.header().revision())).build());
-        out.onCompleted();
-      }
-    });
+    Replies.answer(resign(EtcdProtos.bytes(leader.getKey()), leader.getRev())
+        .thenApply(r -> ResignResponse.newBuilder().setHeader(headers.header(r.header().revision())).build()),
+        out, CoordinationError::toStatus);
   }
 
   @Override

@@ -100,7 +100,7 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
       StreamObserver<io.etcd.jetcd.api.LeaseTimeToLiveResponse> out) {
     long id = request.getID();
     boolean withKeys = request.getKeys();
-    node.query(m -> {
+    Replies.answer(node.query(m -> {
       StoreMachine sm = (StoreMachine) m;
       LeaseInfo lease = sm.store().lease(id);
       long revision = sm.store().revision();
@@ -120,28 +120,14 @@ final class LeaseService extends LeaseGrpc.LeaseImplBase {
         }
       }
       return b.build();
-    }).whenComplete((response, error) -> {
-      if (error != null) {
-        out.onError(KvService.toStatus(error));
-      } else {
-        out.onNext(response);
-        out.onCompleted();
-      }
-    });
+    }), out, KvService::toStatus);
   }
 
   private void leaseLeases(byte[] request, StreamObserver<byte[]> out) {
-    node.query(m -> {
+    Replies.answer(node.query(m -> {
       StoreMachine sm = (StoreMachine) m;
       return encodeLeases(headers.header(sm.store().revision()), sm.store().leaseIds());
-    }).whenComplete((response, error) -> {
-      if (error != null) {
-        out.onError(KvService.toStatus(error));
-      } else {
-        out.onNext(response);
-        out.onCompleted();
-      }
-    });
+    }), out, KvService::toStatus);
   }
 
   /** etcd's LeaseLeasesResponse: field 1 the header, field 2 one LeaseStatus (field 1: ID) per lease. */

@@ -99,13 +99,8 @@ final class LockService extends LockGrpc.LockImplBase {
 
   @Override
   public void unlock(UnlockRequest request, StreamObserver<UnlockResponse> out) {
-    queue.kv().delete(EtcdProtos.bytes(request.getKey())).whenComplete((r, error) -> {
-      if (error != null) {
-        out.onError(CoordinationError.toStatus(error));
-        return;
-      }
-      out.onNext(UnlockResponse.newBuilder().setHeader(headers.header(r.header().revision())).build());
-      out.onCompleted();
-    });
+    Replies.answer(queue.kv().delete(EtcdProtos.bytes(request.getKey()))
+        .thenApply(r -> UnlockResponse.newBuilder().setHeader(headers.header(r.header().revision())).build()),
+        out, CoordinationError::toStatus);
   }
 }

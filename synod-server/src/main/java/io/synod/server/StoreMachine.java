@@ -131,17 +131,7 @@ final class StoreMachine implements StateMachine<KvResult> {
   @Override
   public SnapshotEncoder startSnapshot() {
     io.synod.kv.SnapshotEncoder encoder = store.startSnapshot();
-    return new SnapshotEncoder() {
-      @Override
-      public byte[] step(long budgetBytes) {
-        return encoder.step(budgetBytes);
-      }
-
-      @Override
-      public void abandon() {
-        encoder.abandon();
-      }
-    };
+    return SnapshotEncoder.of(encoder::step, encoder::abandon);
   }
 
   @Override

@@ -152,6 +152,24 @@ final class Cluster implements AutoCloseable {
     return "http://" + clientEndpoint(id);
   }
 
+  /** A jetcd client over every member. */
+  io.etcd.jetcd.Client jetcdClient() {
+    return io.etcd.jetcd.Client.builder().endpoints(ids().stream().map(this::clientUrl).toArray(String[]::new)).build();
+  }
+
+  /** Closes {@code client} (if any), then {@code cluster} (if any), the cluster even if the client fails. */
+  static void close(io.etcd.jetcd.Client client, Cluster cluster) {
+    try {
+      if (client != null) {
+        client.close();
+      }
+    } finally {
+      if (cluster != null) {
+        cluster.close();
+      }
+    }
+  }
+
   String peerUrl(int id) {
     return "http://" + host(id) + ":" + peerPorts.get(id);
   }

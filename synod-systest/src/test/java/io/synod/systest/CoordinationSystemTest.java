@@ -63,7 +63,7 @@ class CoordinationSystemTest {
     LOGS.watch(cluster);
     cluster.awaitLeader();
     all = cluster.clientEndpoints();
-    client = Client.builder().endpoints(cluster.ids().stream().map(cluster::clientUrl).toArray(String[]::new)).build();
+    client = cluster.jetcdClient();
     leases = client.getLeaseClient();
     locks = client.getLockClient();
     elections = client.getElectionClient();
@@ -72,15 +72,7 @@ class CoordinationSystemTest {
 
   @AfterAll
   static void stopCluster() {
-    try {
-      if (client != null) {
-        client.close();
-      }
-    } finally {
-      if (cluster != null) {
-        cluster.close();
-      }
-    }
+    Cluster.close(client, cluster);
   }
 
   private static ByteSequence bs(String s) {

@@ -56,7 +56,7 @@ class JetcdTest {
   static void startCluster() throws IOException {
     cluster = Cluster.start(dir.resolve("cluster"), 3);
     LOGS.watch(cluster);
-    client = Client.builder().endpoints(cluster.ids().stream().map(cluster::clientUrl).toArray(String[]::new)).build();
+    client = cluster.jetcdClient();
     int followerId = cluster.awaitLeader() % 3 + 1;
     followerClient = Client.builder().endpoints(cluster.clientUrl(followerId)).build();
     kv = client.getKVClient();

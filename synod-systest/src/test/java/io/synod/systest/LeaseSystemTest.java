@@ -58,22 +58,14 @@ class LeaseSystemTest {
     etcdctl = new Etcdctl(dir.resolve("etcdctl"));
     all = cluster.clientEndpoints();
     follower = cluster.clientEndpoint(cluster.awaitLeader() % 3 + 1);
-    client = Client.builder().endpoints(cluster.ids().stream().map(cluster::clientUrl).toArray(String[]::new)).build();
+    client = cluster.jetcdClient();
     leases = client.getLeaseClient();
     kv = client.getKVClient();
   }
 
   @AfterAll
   static void stopCluster() {
-    try {
-      if (client != null) {
-        client.close();
-      }
-    } finally {
-      if (cluster != null) {
-        cluster.close();
-      }
-    }
+    Cluster.close(client, cluster);
   }
 
   @Test

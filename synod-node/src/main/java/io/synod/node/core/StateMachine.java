@@ -61,15 +61,7 @@ public interface StateMachine<R> {
    */
   default SnapshotEncoder startSnapshot() {
     byte[] whole = snapshot();
-    return new SnapshotEncoder() {
-      @Override
-      public byte[] step(long budgetBytes) {
-        return whole;
-      }
-
-      @Override
-      public void abandon() {}
-    };
+    return SnapshotEncoder.of(budgetBytes -> whole, () -> { });
   }
 
   /** A snapshot being encoded in steps (see {@link #startSnapshot()}). */
@@ -82,6 +74,21 @@ public interface StateMachine<R> {
 
     /** Gives the snapshot up. */
     void abandon();
+
+    /** An encoder of these two steps (e.g. a state machine's own encoder's methods). */
+    static SnapshotEncoder of(java.util.function.LongFunction<byte[]> step, Runnable abandon) {
+      return new SnapshotEncoder() {
+        @Override
+        public byte[] step(long budgetBytes) {
+          return step.apply(budgetBytes);
+        }
+
+        @Override
+        public void abandon() {
+          abandon.run();
+        }
+      };
+    }
   }
 
   /** Replaces the whole state with {@code snapshot} (the state after applying {@code slot}). */

@@ -99,10 +99,23 @@ public final class RocksDbEngine implements Engine {
     if (Arrays.compareUnsigned(start, end) >= 0) {
       return;
     }
+    iterate(start, false, end, null, visitor);
+  }
+
+  /**
+   * Visits the data entries from {@code start} ({@code start} itself left out if {@code afterStart})
+   * below {@code end}, as of {@code snapshot} (null: now), in key order until the visitor stops.
+   */
+  private void iterate(byte[] start, boolean afterStart, byte[] end, org.rocksdb.Snapshot snapshot,
+      EntryVisitor visitor) {
     try (Slice upper = new Slice(end);
         ReadOptions readOptions = new ReadOptions().setIterateUpperBound(upper);
-        RocksIterator it = db.newIterator(readOptions)) {
-      for (it.seek(start); it.isValid(); it.next()) {
+        RocksIterator it = db.newIterator(snapshot == null ? readOptions : readOptions.setSnapshot(snapshot))) {
+      it.seek(start);
+      if (afterStart && it.isValid() && Arrays.equals(it.key(), start)) {
+        it.next();
+      }
+      for (; it.isValid(); it.next()) {
         byte[] key = it.key();
         Ensure.that(key.length >= 1 && key[0] == DATA_PREFIX, "scan stays within the data keys");
         if (!visitor.visit(Arrays.copyOfRange(key, 1, key.length), it.value())) {
@@ -127,24 +140,8 @@ public final class RocksDbEngine implements Engine {
       public void scanAfter(byte[] afterExclusive, EntryVisitor visitor) {
         checkOpen();
         Ensure.that(open, "the view is closed");
-        byte[] start = dataKey(afterExclusive == null ? new byte[0] : afterExclusive);
-        try (Slice upper = new Slice(DATA_END);
-            ReadOptions readOptions = new ReadOptions().setIterateUpperBound(upper).setSnapshot(snapshot);
-            RocksIterator it = db.newIterator(readOptions)) {
-          it.seek(start);
-          if (afterExclusive != null && it.isValid() && Arrays.equals(it.key(), start)) {
-            it.next();
-          }
-          for (; it.isValid(); it.next()) {
-            byte[] key = it.key();
-            if (!visitor.visit(Arrays.copyOfRange(key, 1, key.length), it.value())) {
-              return;
-            }
-          }
-          it.status();
-        } catch (RocksDBException e) {
-          throw new EngineException("RocksDB scan failed", e);
-        }
+        iterate(dataKey(afterExclusive == null ? new byte[0] : afterExclusive), afterExclusive != null, DATA_END,
+            snapshot, visitor);
       }
 
       @Override
